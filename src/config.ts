@@ -1,0 +1,178 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Deployment configuration: the environment plus the optional JSON file named by TENANTRY_CONFIG.
+ * Every key of the file is optional and unknown keys are refused, so a typo stops the start instead of
+ * being silently ignored.
+ */
+
+const regionSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a region id is lowercase letters, digits and dashes'),
+  inference_base_url: z.url(),
+});
+
+const ratePairSchema = z.strictObject({
+  max_requests_per_1_minute: z.number().int().positive(),
+  max_tokens_per_1_minute: z.number().int().positive(),
+});
+
+const fileSchema = z.strictObject({
+  regions: z.array(regionSchema).min(1).optional(),
+  default_region: z.string().optional(),
+  models: z
+    .array(
+      z.strictObject({
+        id: z.string().min(1),
+        upstream: z.url(),
+        region: z.string().optional(),
+        fine_tunable: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+  templates: z
+    .array(
+      z.strictObject({
+        model_name: z.string().min(1),
+        flavor_name: z.string().min(1),
+        gpu_types: z.array(z.string().min(1)).min(1),
+        command: z.string().min(1),
+        target_in_flight: z.number().int().positive().optional(),
+      }),
+    )
+    .optional(),
+  rate_limits: z
+    .strictObject({
+      max_requests_per_1_minute: z.number().int().positive().optional(),
+      max_tokens_per_1_minute: z.number().int().positive().optional(),
+      ceiling: ratePairSchema.optional(),
+    })
+    .optional(),
+  files: z.strictObject({ max_bytes: z.number().int().positive().optional() }).optional(),
+  smtp: z
+    .strictObject({
+      host: z.string().min(1),
+      port: z.number().int().min(1).max(65535).optional(),
+      secure: z.boolean().optional(),
+      user: z.string().optional(),
+      password: z.string().optional(),
+      from: z.string().min(1).optional(),
+    })
+    .optional(),
+  console_url: z.url().optional(),
+  auth: z
+    .strictObject({
+      max_failed_logins_per_email: z.number().int().positive().optional(),
+      max_failed_logins_per_ip: z.number().int().positive().optional(),
+      max_signups_per_ip_per_hour: z.number().int().positive().optional(),
+    })
+    .optional(),
+  trusted_proxies: z.array(z.string().min(1)).optional(),
+});
+
+export type ConfigFile = z.infer<typeof fileSchema>;
+
+export interface Region {
+  id: string;
+  inference_base_url: string;
+}
+
+export interface AuthLimits {
+  maxFailedLoginsPerEmail: number;
+  maxFailedLoginsPerIp: number;
+  maxSignupsPerIpPerHour: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  dataDir: string;
+  secret: string | undefined;
+  consoleUrl: string;
+  regions: Region[];
+  defaultRegion: string;
+  auth: AuthLimits;
+  trustedProxies: string[];
+  file: ConfigFile;
+}
+
+/** Raised for a bad setting; its message is the one line printed before the process exits. */
+export class ConfigError extends Error {}
+
+const BUILT_IN_REGION_IDS = ['eu-north1', 'eu-west1', 'us-central1'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigFile = {}): Config {
+  const file = { ...readConfigFile(env.TENANTRY_CONFIG), ...overrides };
+  const port = parsePort(env.PORT);
+  const dataDir = env.TENANTRY_DATA_DIR || './data';
+  const databaseUrl = env.DATABASE_URL || `sqlite:${dataDir.replace(/\/$/, '')}/tenantry.db`;
+  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be sqlite:<path> or postgres://...');
+  }
+  const consoleUrl = (file.console_url ?? `http://localhost:${port}`).replace(/\/$/, '');
+  const regions: Region[] =
+    file.regions ?? BUILT_IN_REGION_IDS.map((id) => ({ id, inference_base_url: `${consoleUrl}/v1` }));
+  const ids = new Set<string>();
+  for (const region of regions) {
+    if (ids.has(region.id)) throw new ConfigError(`TENANTRY_CONFIG: regions: duplicate region id "${region.id}"`);
+    ids.add(region.id);
+  }
+  const defaultRegion = file.default_region ?? regions[0]!.id;
+  if (!ids.has(defaultRegion)) {
+    throw new ConfigError(`TENANTRY_CONFIG: default_region "${defaultRegion}" is not one of the configured regions`);
+  }
+  return {
+    port,
+    host: env.HOST || '0.0.0.0',
+    databaseUrl,
+    dataDir,
+    secret: env.TENANTRY_SECRET || undefined,
+    consoleUrl,
+    regions,
+    defaultRegion,
+    auth: {
+      maxFailedLoginsPerEmail: file.auth?.max_failed_logins_per_email ?? 10,
+      maxFailedLoginsPerIp: file.auth?.max_failed_logins_per_ip ?? 50,
+      maxSignupsPerIpPerHour: file.auth?.max_signups_per_ip_per_hour ?? 20,
+    },
+    trustedProxies: file.trusted_proxies ?? [],
+    file,
+  };
+}
+
+function readConfigFile(path: string | undefined): ConfigFile {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`TENANTRY_CONFIG: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`TENANTRY_CONFIG: ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseConfigFile(json, path);
+}
+
+export function parseConfigFile(json: unknown, source = 'TENANTRY_CONFIG'): ConfigFile {
+  const result = fileSchema.safeParse(json);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+  const path = [...issue.path, ...keys.slice(0, 1)].join('.');
+  const what = issue.code === 'unrecognized_keys' ? 'unknown setting' : issue.message;
+  throw new ConfigError(`TENANTRY_CONFIG: ${path || '(root)'}: ${what} (in ${source})`);
+}
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value === '') return 8080;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT must be an integer from 0 to 65535, not "${value}"`);
+  }
+  return port;
+}

@@ -1,0 +1,89 @@
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Config } from '../config.ts';
+import type { Services } from '../services/index.ts';
+import type { Store } from '../store/store.ts';
+import { registerAuthentication } from './authenticate.ts';
+import { handleError, handleNotFound } from './errors.ts';
+import { PUBLIC, type RouteAccess } from './route-access.ts';
+import { authRoutes } from './routes/auth.ts';
+import { groupRoutes } from './routes/groups.ts';
+import { metaRoutes } from './routes/meta.ts';
+import { organizationRoutes } from './routes/organizations.ts';
+import { projectRoutes } from './routes/projects.ts';
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: RouteAccess | undefined;
+}
+
+export interface HttpOptions {
+  config: Config;
+  services: Services;
+  store: Store;
+  logLevel?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route as registered, with what it declares; read by the route-table test. */
+    routeTable: RouteEntry[];
+  }
+}
+
+export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstance> {
+  const { config, services, store } = options;
+  const app = Fastify({
+    logger: {
+      level: options.logLevel ?? process.env.LOG_LEVEL ?? 'info',
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'],
+    },
+    // Request lines are not logged one by one: the hot path stays cheap; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.decorate('routeTable', [] as RouteEntry[]);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) app.routeTable.push({ method, url: route.url, access: route.config?.access });
+  });
+
+  app.setValidatorCompiler(validatorCompiler);
+  // Responses are built by typed presenters; the zod response schemas document them in OpenAPI.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Tenantry API', version: '1', description: 'Organizations, projects, groups and access for an AI platform.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(async (docs) => {
+    // The documentation pages are public like the document they render.
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...(route.config ?? {}), access: PUBLIC };
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
+
+  registerAuthentication(app, services, { allowedOrigins: [new URL(config.consoleUrl).origin] });
+
+  await app.register(metaRoutes(services, store));
+  await app.register(authRoutes(services));
+  await app.register(organizationRoutes(services));
+  await app.register(projectRoutes(services));
+  await app.register(groupRoutes(services));
+  return app;
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AuthenticationError, PermissionDeniedError } from '../services/errors.ts';
+import type { Principal } from '../services/principal.ts';
+import type { Services } from '../services/index.ts';
+import { SESSION_PREFIX } from '../services/sessions.ts';
+
+export const SESSION_COOKIE = 'tenantry_session';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Establishes who is calling before anything else runs (API.md: credentials are checked first).
+ * A bearer token is taken as is; a session cookie additionally needs the CSRF header on any change,
+ * and an Origin, when the browser sends one, of this server itself.
+ */
+export function registerAuthentication(app: FastifyInstance, services: Services, options: { allowedOrigins: string[] }): void {
+  app.decorateRequest('principal', undefined);
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
+    // Unknown paths fall through to the 404 handler; public routes need no credentials.
+    if (!access || 'public' in access) return;
+    request.principal = await authenticate(request, services, options.allowedOrigins);
+  });
+}
+
+async function authenticate(request: FastifyRequest, services: Services, allowedOrigins: string[]): Promise<Principal> {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new AuthenticationError('The Authorization header must be "Bearer <token>".');
+    return fromToken(match[1]!, services);
+  }
+  const cookie = request.cookies[SESSION_COOKIE];
+  if (!cookie) throw new AuthenticationError('Sign in, or send an API key as "Authorization: Bearer <key>".', 'missing_credentials');
+  const principal = await fromToken(cookie, services);
+  if (!SAFE_METHODS.has(request.method) && principal.credential.kind === 'session') {
+    assertSameOrigin(request, allowedOrigins);
+    const csrf = request.headers['x-csrf-token'];
+    if (typeof csrf !== 'string' || !services.sessions.csrfMatches(principal.credential.sessionId, csrf)) {
+      throw new PermissionDeniedError('A change made with the session cookie needs the X-CSRF-Token header.', 'csrf_failed');
+    }
+  }
+  return principal;
+}
+
+async function fromToken(token: string, services: Services): Promise<Principal> {
+  if (token.startsWith(SESSION_PREFIX)) {
+    const { session, user } = await services.sessions.authenticate(token);
+    return { type: 'user', id: user.id, credential: { kind: 'session', sessionId: session.id } };
+  }
+  throw new AuthenticationError('The token is not a valid session token or API key.');
+}
+
+function assertSameOrigin(request: FastifyRequest, allowedOrigins: string[]): void {
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  const own = `${request.protocol}://${request.host}`;
+  if (origin !== own && !allowedOrigins.includes(origin)) {
+    throw new PermissionDeniedError('Cross-origin requests with the session cookie are refused.', 'cross_origin');
+  }
+}

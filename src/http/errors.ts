@@ -1,0 +1,77 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { RateLimitedError, ServiceError, type ErrorType } from '../services/errors.ts';
+import { UnknownCursorError } from '../store/pagination.ts';
+
+/** API.md's one error shape, for every 4xx and 5xx. */
+export interface ErrorBody {
+  error: { message: string; type: ErrorType; param: string | null; code: string | null };
+}
+
+const STATUS_OF: Record<ErrorType, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  conflict_error: 409,
+  rate_limit_error: 429,
+  api_error: 500,
+};
+
+export function errorBody(type: ErrorType, message: string, param: string | null = null, code: string | null = null): ErrorBody {
+  return { error: { message, type, param, code } };
+}
+
+/** The field a validation failure names, as a dotted path (`regions.1`), or null for the whole body. */
+function failingParam(error: { validation: Array<{ instancePath: string; params?: Record<string, unknown> }> }): string | null {
+  const first = error.validation[0];
+  if (!first) return null;
+  const path = first.instancePath.replace(/^\//, '').split('/').filter(Boolean);
+  const keys = first.params?.keys;
+  if (Array.isArray(keys) && typeof keys[0] === 'string') path.push(keys[0]);
+  return path.length > 0 ? path.join('.') : null;
+}
+
+function validationMessage(error: { validation: Array<{ message?: string; params?: Record<string, unknown> }> }, param: string | null): string {
+  const first = error.validation[0];
+  const keys = first?.params?.keys;
+  if (Array.isArray(keys) && keys.length > 0) return `Unknown field${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}.`;
+  return param ? `${param}: ${first?.message ?? 'invalid value'}` : (first?.message ?? 'Invalid request.');
+}
+
+const FASTIFY_CODES: Record<string, { status: number; code: string; message?: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'invalid_json', message: 'The body is not valid JSON.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'invalid_json', message: 'The body is empty; send a JSON object.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'The body is too large.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'Send the body as application/json.' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length' },
+};
+
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof ServiceError) {
+    if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
+    return reply.status(STATUS_OF[error.type]).send(errorBody(error.type, error.message, error.param, error.code));
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const param = failingParam(error);
+    return reply.status(400).send(errorBody('invalid_request_error', validationMessage(error, param), param, 'invalid_value'));
+  }
+  if (error instanceof UnknownCursorError) {
+    return reply.status(400).send(errorBody('invalid_request_error', error.message, 'after', 'invalid_value'));
+  }
+  const known = error.code ? FASTIFY_CODES[error.code] : undefined;
+  if (known) {
+    return reply
+      .status(known.status)
+      .send(errorBody('invalid_request_error', known.message ?? error.message, null, known.code));
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return reply.status(error.statusCode).send(errorBody('invalid_request_error', error.message, null, 'invalid_request'));
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return reply.status(500).send(errorBody('api_error', 'The server failed to handle this request.', null, 'internal_error'));
+}
+
+export function handleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return reply.status(404).send(errorBody('not_found_error', `Unknown path: ${request.method} ${request.url.split('?')[0]}`, null, 'unknown_path'));
+}

@@ -1,0 +1,130 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../../services/index.ts';
+import { SESSION_COOKIE } from '../authenticate.ts';
+import { presentOrganization, presentProject, presentUser } from '../presenters.ts';
+import { AUTHENTICATED, principalOf, PUBLIC } from '../route-access.ts';
+import { errorResponse, name, refusals } from '../schemas/common.ts';
+import { organizationObject, projectObject, userObject } from '../schemas/objects.ts';
+
+const email = z.string().trim().max(320).pipe(z.email('must be an email address'));
+const password = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
+const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
+
+function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: request.protocol === 'https',
+    maxAge: SESSION_MAX_AGE_SECONDS,
+  });
+}
+
+export function authRoutes(services: Services): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/v1/auth/signup',
+      {
+        config: { access: PUBLIC },
+        schema: {
+          tags: ['accounts'],
+          body: z.strictObject({ email, password, name }),
+          response: {
+            201: z.object({ user: userObject, session_token: z.string(), csrf_token: z.string(), organization: organizationObject, project: projectObject }),
+            409: errorResponse,
+            429: errorResponse,
+          },
+        },
+      },
+      async (request, reply) => {
+        const result = await services.accounts.signup(request.body, request.ip);
+        setSessionCookie(request, reply, result.session_token);
+        return reply.status(201).send({
+          user: presentUser(result.user),
+          session_token: result.session_token,
+          csrf_token: result.csrf_token,
+          organization: presentOrganization(result.organization),
+          project: presentProject(result.project),
+        });
+      },
+    );
+
+    app.post(
+      '/v1/auth/login',
+      {
+        config: { access: PUBLIC },
+        schema: {
+          tags: ['accounts'],
+          body: z.strictObject({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(256) }),
+          response: { 200: z.object({ user: userObject, session_token: z.string(), csrf_token: z.string() }), 401: errorResponse, 429: errorResponse },
+        },
+      },
+      async (request, reply) => {
+        const result = await services.accounts.login(request.body, request.ip);
+        setSessionCookie(request, reply, result.session_token);
+        return { user: presentUser(result.user), session_token: result.session_token, csrf_token: result.csrf_token };
+      },
+    );
+
+    app.post('/v1/auth/logout', { config: { access: AUTHENTICATED }, schema: { tags: ['accounts'], description: 'Ends this session; answers 204.', response: { 204: z.undefined(), ...refusals } } }, async (request, reply) => {
+      await services.accounts.logout(principalOf(request));
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.status(204).send();
+    });
+
+    app.get(
+      '/v1/me',
+      {
+        config: { access: AUTHENTICATED },
+        schema: {
+          tags: ['accounts'],
+          response: {
+            200: userObject.partial().extend({
+              id: z.string(),
+              object: z.enum(['user', 'service_account']),
+              csrf_token: z.string().optional(),
+              organizations: z.array(
+                z.object({ id: z.string(), name: z.string(), personal: z.boolean(), groups: z.array(z.object({ id: z.string(), name: z.string(), role: z.string() })) }),
+              ),
+              api_key: z.object({ id: z.string(), scope: z.object({ type: z.enum(['organization', 'project']), id: z.string() }) }).optional(),
+            }),
+            ...refusals,
+          },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        const { user, memberships } = await services.accounts.me(principal);
+        const organizations = memberships.map((m) => ({ id: m.organization.id, name: m.organization.name, personal: m.organization.personal, groups: m.groups }));
+        const credential = principal.credential;
+        return {
+          ...(user ? presentUser(user) : { id: principal.id, object: principal.type }),
+          ...(credential.kind === 'session' ? { csrf_token: services.sessions.csrfToken(credential.sessionId) } : {}),
+          organizations,
+          ...(credential.kind === 'api_key' ? { api_key: { id: credential.keyId, scope: credential.scope } } : {}),
+        };
+      },
+    );
+
+    app.post(
+      '/v1/me/password',
+      {
+        config: { access: AUTHENTICATED },
+        schema: { tags: ['accounts'], body: z.strictObject({ current_password: z.string().min(1).max(256), new_password: password }), response: { 200: userObject, ...refusals } },
+      },
+      async (request) => presentUser(await services.accounts.changePassword(principalOf(request), request.body)),
+    );
+
+    app.delete(
+      '/v1/me/sessions',
+      { config: { access: AUTHENTICATED }, schema: { tags: ['accounts'], response: { 200: z.object({ object: z.literal('session.revocation'), revoked: z.number() }), ...refusals } } },
+      async (request, reply) => {
+        const revoked = await services.accounts.logoutEverywhere(principalOf(request));
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return { object: 'session.revocation' as const, revoked };
+      },
+    );
+  };
+}

@@ -1,0 +1,51 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../../services/index.ts';
+import type { Store } from '../../store/store.ts';
+import { errorBody } from '../errors.ts';
+import { AUTHENTICATED, PUBLIC } from '../route-access.ts';
+import { refusals } from '../schemas/common.ts';
+import { regionObject } from '../schemas/objects.ts';
+
+/** Health, the OpenAPI document, the regions and the permission catalogue. */
+export function metaRoutes(services: Services, store: Store): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get('/healthz', { config: { access: PUBLIC }, schema: { hide: true } }, async (_request, reply) => {
+      try {
+        await store.ping();
+        return { status: 'ok' };
+      } catch {
+        return reply.status(503).send(errorBody('api_error', 'The database does not answer.', null, 'database_unavailable'));
+      }
+    });
+
+    app.get('/openapi.json', { config: { access: PUBLIC }, schema: { hide: true } }, async () => app.swagger());
+
+    app.get(
+      '/v1/regions',
+      { config: { access: AUTHENTICATED }, schema: { tags: ['regions'], response: { 200: z.object({ object: z.literal('list'), data: z.array(regionObject) }), ...refusals } } },
+      async () => ({
+        object: 'list' as const,
+        data: services.regions.list().map((r) => ({ id: r.id, object: 'region' as const, inference_base_url: r.inference_base_url })),
+      }),
+    );
+
+    app.get(
+      '/v1/permissions',
+      {
+        config: { access: AUTHENTICATED },
+        schema: {
+          tags: ['access'],
+          response: {
+            200: z.object({
+              object: z.literal('list'),
+              data: z.array(z.object({ name: z.string(), scope: z.string(), description: z.string(), roles: z.array(z.string()) })),
+            }),
+            ...refusals,
+          },
+        },
+      },
+      async () => ({ object: 'list' as const, data: services.access.catalogue() }),
+    );
+  };
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/** Request pieces shared by many routes. */
+
+export const name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+
+export const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  after: z.string().min(1).optional(),
+});
+
+export const unixSeconds = z.number().int().nonnegative();
+
+export const orgParams = z.strictObject({ org: z.string() });
+export const projectParams = z.strictObject({ proj: z.string() });
+export const orgGroupParams = z.strictObject({ org: z.string(), grp: z.string() });
+export const projectGroupParams = z.strictObject({ proj: z.string(), grp: z.string() });
+export const orgGroupMemberParams = z.strictObject({ org: z.string(), grp: z.string(), principal_id: z.string() });
+export const projectGroupMemberParams = z.strictObject({ proj: z.string(), grp: z.string(), principal_id: z.string() });
+
+export const errorResponse = z.object({
+  error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
+});
+
+/** The common refusals, for the OpenAPI document. */
+export const refusals = {
+  400: errorResponse,
+  401: errorResponse,
+  403: errorResponse,
+  404: errorResponse,
+  409: errorResponse,
+};
+
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    object: z.literal('list'),
+    data: z.array(item),
+    first_id: z.string().nullable(),
+    last_id: z.string().nullable(),
+    has_more: z.boolean(),
+  });
+}

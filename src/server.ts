@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { buildHttpApp } from './http/app.ts';
+import { systemClock, type Clock } from './services/clock.ts';
+import { createServices, type Services } from './services/index.ts';
+import { migrate, openDatabase } from './store/database.ts';
+import { createStore, type Store } from './store/store.ts';
+
+export interface Tenantry {
+  app: FastifyInstance;
+  services: Services;
+  store: Store;
+  /** Flushes buffered writes, closes the server and the database. */
+  close(): Promise<void>;
+}
+
+export interface TenantryOptions {
+  clock?: Clock;
+  logLevel?: string;
+}
+
+/** The server secret: TENANTRY_SECRET, or one generated once into the data folder and kept there. */
+export function resolveSecret(config: Config): string {
+  if (config.secret) return config.secret;
+  const path = join(config.dataDir, 'secret');
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    mkdirSync(config.dataDir, { recursive: true });
+    const secret = randomBytes(32).toString('base64url');
+    writeFileSync(path, secret + '\n', { mode: 0o600, flag: 'wx' });
+    return readFileSync(path, 'utf8').trim();
+  }
+}
+
+export async function createTenantry(config: Config, options: TenantryOptions = {}): Promise<Tenantry> {
+  const handle = openDatabase(config.databaseUrl);
+  await migrate(handle.db);
+  const store = createStore(handle);
+  const clock = options.clock ?? systemClock;
+  let app: FastifyInstance | undefined;
+  const services = createServices({ store, config, clock, secret: resolveSecret(config), onError: (error) => app?.log.error({ err: error }, 'background write failed') });
+  app = await buildHttpApp({ config, services, store, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  let closed = false;
+  return {
+    app,
+    services,
+    store,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await services.flush();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,206 @@
+import type { Permission } from '../access/permissions.ts';
+import { organizationRoleGrant, ORGANIZATION_ROLES, PROJECT_ROLES, projectRoleGrant } from '../access/roles.ts';
+import { newId } from '../lib/ids.ts';
+import { isUniqueViolation } from '../store/executor.ts';
+import type { PageRequest } from '../store/pagination.ts';
+import type { GroupMemberRecord, GroupRecord, ProjectRecord } from '../store/records.ts';
+import type { Store } from '../store/store.ts';
+import { assertAdminRemainsAfter } from './admin-rule.ts';
+import type { Authorizer, Standing } from './authorizer.ts';
+import type { Clock } from './clock.ts';
+import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
+import type { Principal } from './principal.ts';
+
+/** Where a group lives: an organization, or one project. The same use cases serve both. */
+export type GroupScope = { type: 'organization'; id: string } | { type: 'project'; id: string };
+
+type Need = 'read' | 'write' | 'members.read';
+
+const PERMISSION_FOR: Record<GroupScope['type'], Record<Need, Permission>> = {
+  organization: { read: 'organization.read', write: 'groups.write', 'members.read': 'groups.members.read' },
+  project: { read: 'project.read', write: 'project.groups.write', 'members.read': 'project.access.read' },
+};
+
+interface ResolvedScope {
+  organizationId: string;
+  standing: Standing;
+  project: ProjectRecord | undefined;
+}
+
+export function createGroupService(deps: { store: Store; clock: Clock; authorizer: Authorizer }) {
+  const { store, clock, authorizer } = deps;
+
+  async function resolve(principal: Principal, scope: GroupScope, need: Need): Promise<ResolvedScope> {
+    const permission = PERMISSION_FOR[scope.type][need];
+    if (scope.type === 'organization') {
+      const { standing } = await authorizer.organization(principal, scope.id, permission);
+      return { organizationId: scope.id, standing, project: undefined };
+    }
+    const { project, standing } = await authorizer.project(principal, scope.id, permission);
+    if (need === 'write') authorizer.assertWritable(project);
+    return { organizationId: project.organization_id, standing, project };
+  }
+
+  async function findGroup(scope: GroupScope, groupId: string): Promise<GroupRecord> {
+    const group = await store.groups.find(groupId);
+    if (!group || group.scope.type !== scope.type || group.scope.id !== scope.id) throw new NotFoundError('group');
+    return group;
+  }
+
+  function validateRole(scope: GroupScope, role: string): void {
+    const allowed: readonly string[] = scope.type === 'organization' ? ORGANIZATION_ROLES : PROJECT_ROLES;
+    if (!allowed.includes(role)) {
+      throw new InvalidRequestError(`A ${scope.type} group takes one of the roles ${allowed.join(', ')}.`, 'role');
+    }
+  }
+
+  /** No escalation: granting a group requires holding, through this credential, all that its role gives. */
+  function assertMayGrant(principal: Principal, resolved: ResolvedScope, group: GroupRecord): void {
+    let required: Iterable<Permission>;
+    let held: Set<Permission>;
+    if (group.scope.type === 'organization') {
+      const roleGrant = organizationRoleGrant(group.role);
+      required = [...roleGrant.organization, ...roleGrant.project];
+      // Project permissions that hold in every project come from organization groups alone.
+      const orgWide = { ...resolved.standing, grants: resolved.standing.grants.filter((g) => g.scope.type === 'organization') };
+      held = new Set([
+        ...authorizer.heldPermissions(principal, resolved.standing, { type: 'organization' }),
+        ...authorizer.heldPermissions(principal, orgWide, { type: 'project', projectId: '\u0000every-project' }),
+      ]);
+    } else {
+      required = projectRoleGrant(group.role);
+      held = authorizer.heldPermissions(principal, resolved.standing, { type: 'project', projectId: group.scope.id });
+    }
+    for (const permission of required) {
+      if (!held.has(permission)) {
+        throw new PermissionDeniedError(`You cannot grant the role ${group.role}: you do not hold ${permission} here.`, 'escalation_refused');
+      }
+    }
+  }
+
+  return {
+    async list(principal: Principal, scope: GroupScope, page: PageRequest) {
+      await resolve(principal, scope, 'read');
+      return store.groups.listInScope(scope.id, page);
+    },
+
+    async get(principal: Principal, scope: GroupScope, groupId: string): Promise<GroupRecord> {
+      await resolve(principal, scope, 'read');
+      return findGroup(scope, groupId);
+    },
+
+    async create(principal: Principal, scope: GroupScope, input: { name: string; role: string }): Promise<GroupRecord> {
+      const resolved = await resolve(principal, scope, 'write');
+      validateRole(scope, input.role);
+      const group: GroupRecord = {
+        id: newId('grp_'),
+        organization_id: resolved.organizationId,
+        scope: { type: scope.type, id: scope.id },
+        name: input.name,
+        role: input.role,
+        built_in: false,
+        created_at: clock(),
+      };
+      try {
+        await store.transaction(async (tx) => {
+          if (await tx.groups.nameTaken(scope.id, input.name)) throw nameTaken();
+          await tx.groups.insert(group);
+        });
+      } catch (error) {
+        throw isUniqueViolation(error) ? nameTaken() : error;
+      }
+      return group;
+    },
+
+    async rename(principal: Principal, scope: GroupScope, groupId: string, input: { name: string }): Promise<GroupRecord> {
+      await resolve(principal, scope, 'write');
+      const group = await findGroup(scope, groupId);
+      if (group.built_in) throw new ConflictError('A built-in group cannot be renamed.', 'built_in_group');
+      if (group.name === input.name) return group;
+      try {
+        await store.transaction(async (tx) => {
+          if (await tx.groups.nameTaken(scope.id, input.name)) throw nameTaken();
+          await tx.groups.rename(groupId, input.name);
+        });
+      } catch (error) {
+        throw isUniqueViolation(error) ? nameTaken() : error;
+      }
+      authorizer.invalidateOrganization(group.organization_id);
+      return { ...group, name: input.name };
+    },
+
+    async delete(principal: Principal, scope: GroupScope, groupId: string): Promise<void> {
+      await resolve(principal, scope, 'write');
+      const group = await findGroup(scope, groupId);
+      if (group.built_in) throw new ConflictError('A built-in group cannot be deleted.', 'built_in_group');
+      await store.transaction((tx) => tx.groups.delete(groupId));
+      authorizer.invalidateOrganization(group.organization_id);
+    },
+
+    async listMembers(principal: Principal, scope: GroupScope, groupId: string, page: PageRequest) {
+      await resolve(principal, scope, 'members.read');
+      await findGroup(scope, groupId);
+      return store.groups.listMembers(groupId, page);
+    },
+
+    /** Adds a member, or updates an existing member's expiry; `created` tells which. */
+    async addMember(
+      principal: Principal,
+      scope: GroupScope,
+      groupId: string,
+      input: { principal_id: string; expires_at?: number | null | undefined },
+    ): Promise<{ member: GroupMemberRecord; created: boolean }> {
+      const resolved = await resolve(principal, scope, 'write');
+      const group = await findGroup(scope, groupId);
+      assertMayGrant(principal, resolved, group);
+      const now = clock();
+      const expiresAt = input.expires_at ?? null;
+      if (expiresAt !== null && expiresAt <= now) throw new InvalidRequestError('expires_at must be in the future.', 'expires_at');
+      const created = await store.transaction(async (tx) => {
+        const subject = await tx.organizations.findMember(resolved.organizationId, input.principal_id);
+        if (!subject) {
+          throw new InvalidRequestError('The principal is not a member of this organization.', 'principal_id', 'not_a_member');
+        }
+        const existing = await tx.groups.findMember(groupId, input.principal_id);
+        if (group.built_in && group.scope.type === 'organization' && group.role === 'admin' && expiresAt !== null) {
+          await assertAdminRemainsAfter(tx, resolved.organizationId, (members) =>
+            members.map((m) => (m.principal.id === input.principal_id ? { ...m, expires_at: expiresAt } : m)),
+          );
+        }
+        if (existing) {
+          await tx.groups.setMemberExpiry(groupId, input.principal_id, expiresAt);
+          return false;
+        }
+        await tx.groups.addMember(group, subject, expiresAt, now);
+        return true;
+      }).catch((error: unknown) => {
+        // Two concurrent additions of the same principal: the second finds the first's row.
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      });
+      authorizer.invalidateOrganization(resolved.organizationId);
+      const member = await store.groups.findMember(groupId, input.principal_id);
+      if (!member) throw new NotFoundError('group member');
+      return { member, created };
+    },
+
+    async removeMember(principal: Principal, scope: GroupScope, groupId: string, principalId: string): Promise<void> {
+      const resolved = await resolve(principal, scope, 'write');
+      const group = await findGroup(scope, groupId);
+      await store.transaction(async (tx) => {
+        if (!(await tx.groups.findMember(groupId, principalId))) throw new NotFoundError('group member', 'principal_id');
+        if (group.built_in && group.scope.type === 'organization' && group.role === 'admin') {
+          await assertAdminRemainsAfter(tx, resolved.organizationId, (members) => members.filter((m) => m.principal.id !== principalId));
+        }
+        await tx.groups.removeMember(groupId, principalId);
+      });
+      authorizer.invalidateOrganization(resolved.organizationId);
+    },
+  };
+}
+
+function nameTaken(): ConflictError {
+  return new ConflictError('A group with this name already exists here.', 'group_name_taken', 'name');
+}
+
+export type GroupService = ReturnType<typeof createGroupService>;

@@ -1,0 +1,70 @@
+import { newId } from '../lib/ids.ts';
+import type { OrganizationRecord, PrincipalRef, ProjectRecord } from '../store/records.ts';
+import type { Repositories } from '../store/store.ts';
+
+/**
+ * The shape every organization starts with: built-in groups, its creator in `admins`, and a default
+ * project with its own built-in groups. Signup and "create organization" both use it, inside their
+ * own transaction.
+ */
+
+export const ORGANIZATION_BUILT_IN_GROUPS = [
+  { name: 'admins', role: 'admin' },
+  { name: 'billing_managers', role: 'billing_manager' },
+] as const;
+
+export const PROJECT_BUILT_IN_GROUPS = [
+  { name: 'admins', role: 'admin' },
+  { name: 'members', role: 'member' },
+] as const;
+
+export const DEFAULT_PROJECT_NAME = 'Default project';
+
+export async function createProjectWithGroups(tx: Repositories, project: ProjectRecord): Promise<void> {
+  await tx.projects.insert(project);
+  for (const group of PROJECT_BUILT_IN_GROUPS) {
+    await tx.groups.insert({
+      id: newId('grp_'),
+      organization_id: project.organization_id,
+      scope: { type: 'project', id: project.id },
+      name: group.name,
+      role: group.role,
+      built_in: true,
+      created_at: project.created_at,
+    });
+  }
+}
+
+export async function createOrganizationWithDefaults(
+  tx: Repositories,
+  input: { name: string; personal: boolean; creator: PrincipalRef; region: string; now: number },
+): Promise<{ organization: OrganizationRecord; project: ProjectRecord }> {
+  const organization: OrganizationRecord = { id: newId('org_'), name: input.name, personal: input.personal, created_at: input.now };
+  await tx.organizations.insert(organization);
+  await tx.organizations.addMember(organization.id, input.creator, input.now);
+  for (const group of ORGANIZATION_BUILT_IN_GROUPS) {
+    const record = {
+      id: newId('grp_'),
+      organization_id: organization.id,
+      scope: { type: 'organization' as const, id: organization.id },
+      name: group.name,
+      role: group.role,
+      built_in: true,
+      created_at: input.now,
+    };
+    await tx.groups.insert(record);
+    if (group.role === 'admin') await tx.groups.addMember(record, input.creator, null, input.now);
+  }
+  const project: ProjectRecord = {
+    id: newId('proj_'),
+    organization_id: organization.id,
+    name: DEFAULT_PROJECT_NAME,
+    regions: [input.region],
+    is_default: true,
+    status: 'active',
+    created_at: input.now,
+    archived_at: null,
+  };
+  await createProjectWithGroups(tx, project);
+  return { organization, project };
+}

@@ -1,0 +1,65 @@
+import type { PageRequest } from '../store/pagination.ts';
+import type { OrganizationRecord } from '../store/records.ts';
+import type { Store } from '../store/store.ts';
+import type { Authorizer } from './authorizer.ts';
+import type { Clock } from './clock.ts';
+import { ConflictError, PermissionDeniedError } from './errors.ts';
+import { createOrganizationWithDefaults } from './organization-setup.ts';
+import type { Principal } from './principal.ts';
+
+export function createOrganizationService(deps: { store: Store; clock: Clock; authorizer: Authorizer; defaultRegion: string }) {
+  const { store, clock, authorizer } = deps;
+
+  return {
+    async create(principal: Principal, input: { name: string }): Promise<OrganizationRecord> {
+      if (principal.type !== 'user' || principal.credential.kind !== 'session') {
+        throw new PermissionDeniedError('Organizations are created by a signed-in user, not through an API key.');
+      }
+      const { organization } = await store.transaction((tx) =>
+        createOrganizationWithDefaults(tx, {
+          name: input.name,
+          personal: false,
+          creator: { type: principal.type, id: principal.id },
+          region: deps.defaultRegion,
+          now: clock(),
+        }),
+      );
+      return organization;
+    },
+
+    async list(principal: Principal, page: PageRequest) {
+      if (principal.credential.kind === 'api_key') {
+        const { organization } = await authorizer.organization(principal, principal.credential.organizationId, 'organization.read');
+        return { items: page.after ? [] : [organization], hasMore: false };
+      }
+      return store.organizations.listForPrincipal(principal.id, page);
+    },
+
+    async get(principal: Principal, organizationId: string): Promise<OrganizationRecord> {
+      return (await authorizer.organization(principal, organizationId, 'organization.read')).organization;
+    },
+
+    async rename(principal: Principal, organizationId: string, input: { name: string }): Promise<OrganizationRecord> {
+      const { organization } = await authorizer.organization(principal, organizationId, 'organization.write');
+      await store.transaction(async (tx) => {
+        await tx.organizations.rename(organizationId, input.name);
+      });
+      authorizer.invalidateOrganization(organizationId);
+      return { ...organization, name: input.name };
+    },
+
+    async delete(principal: Principal, organizationId: string): Promise<void> {
+      const { organization } = await authorizer.organization(principal, organizationId, 'organization.write');
+      if (organization.personal) {
+        throw new ConflictError('A personal organization cannot be deleted.', 'personal_organization');
+      }
+      await store.transaction(async (tx) => {
+        await tx.organizations.markDeleted(organizationId, clock());
+      });
+      authorizer.invalidateOrganization(organizationId);
+      for (const projectId of await store.projects.idsInOrganization(organizationId)) authorizer.invalidateProject(projectId);
+    },
+  };
+}
+
+export type OrganizationService = ReturnType<typeof createOrganizationService>;

@@ -1,0 +1,19 @@
+import type { PrincipalType } from '../store/schema.ts';
+
+/** The credential a request came with; it can only narrow what its principal may do. */
+export type Credential =
+  | { kind: 'session'; sessionId: string }
+  | {
+      kind: 'api_key';
+      keyId: string;
+      organizationId: string;
+      scope: { type: 'project' | 'organization'; id: string };
+      permissions: 'all' | 'read_only';
+    };
+
+/** Who is acting: a user or a service account, through one credential. Passed whole to every use case. */
+export interface Principal {
+  type: PrincipalType;
+  id: string;
+  credential: Credential;
+}

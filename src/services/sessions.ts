@@ -1,0 +1,104 @@
+import { newId } from '../lib/ids.ts';
+import { hmacHex, newToken, safeEqual, sha256Hex } from '../lib/secrets.ts';
+import type { SessionRecord, UserRecord } from '../store/records.ts';
+import type { Repositories, Store } from '../store/store.ts';
+import type { Clock } from './clock.ts';
+import { AuthenticationError } from './errors.ts';
+import { LastUsedRecorder } from './last-used-recorder.ts';
+
+export const SESSION_PREFIX = 'tnt_sess_';
+const SESSION_LIFETIME_SECONDS = 30 * 24 * 3600;
+const SESSION_IDLE_SECONDS = 7 * 24 * 3600;
+
+interface CachedSession {
+  session: SessionRecord;
+  user: UserRecord;
+}
+
+/**
+ * Session tokens: 256 random bits with a readable prefix; the database keeps only their SHA-256.
+ * Authenticated sessions are cached by token hash so a warm request does not query; ending a session
+ * drops it from the cache at once.
+ */
+export function createSessionService(deps: { store: Store; clock: Clock; secret: string; onError?: (e: unknown) => void }) {
+  const { store, clock, secret } = deps;
+  const cache = new Map<string, CachedSession>();
+  const recorder = new LastUsedRecorder((batch) => store.sessions.touch(batch), 60, 5_000, deps.onError);
+
+  function drop(predicate: (entry: CachedSession) => boolean): void {
+    for (const [hash, entry] of cache) {
+      if (predicate(entry)) {
+        cache.delete(hash);
+        recorder.forget(entry.session.id);
+      }
+    }
+  }
+
+  /** Drops the cached sessions of a user, but `keepSessionId`, after they were deleted. */
+  function forgetEnded(userId: string, keepSessionId?: string): void {
+    drop((e) => e.user.id === userId && e.session.id !== keepSessionId);
+  }
+
+  return {
+    /** Creates a session inside the caller's transaction; answers the token, shown once. */
+    async issue(tx: Repositories, userId: string): Promise<{ token: string; session: SessionRecord }> {
+      const now = clock();
+      const token = newToken(SESSION_PREFIX);
+      const session: SessionRecord = { id: newId('sess_'), user_id: userId, created_at: now, last_used_at: now, expires_at: now + SESSION_LIFETIME_SECONDS };
+      await tx.sessions.insert({ ...session, token_hash: sha256Hex(token) });
+      return { token, session };
+    },
+
+    async authenticate(token: string): Promise<CachedSession> {
+      const hash = sha256Hex(token);
+      let entry = cache.get(hash);
+      if (!entry) {
+        const session = await store.sessions.findByTokenHash(hash);
+        const user = session && (await store.users.findById(session.user_id));
+        if (!session || !user) throw new AuthenticationError('The session is unknown or has ended.');
+        const { password_hash: _ignored, ...publicUser } = user;
+        entry = { session, user: publicUser };
+        cache.set(hash, entry);
+      }
+      const now = clock();
+      const lastUsed = Math.max(entry.session.last_used_at, recorder.latest(entry.session.id) ?? 0);
+      if (now >= entry.session.expires_at || now - lastUsed >= SESSION_IDLE_SECONDS) {
+        cache.delete(hash);
+        throw new AuthenticationError('The session has expired; sign in again.', 'session_expired');
+      }
+      recorder.note(entry.session.id, now, lastUsed);
+      return entry;
+    },
+
+    async end(sessionId: string): Promise<void> {
+      await store.sessions.delete(sessionId);
+      drop((e) => e.session.id === sessionId);
+    },
+
+    /** Ends every session of the user but `keepSessionId`; answers how many ended. */
+    async endAllForUser(userId: string, keepSessionId?: string): Promise<number> {
+      const ended = await store.sessions.deleteForUser(userId, keepSessionId);
+      forgetEnded(userId, keepSessionId);
+      return ended.length;
+    },
+
+    forgetEnded,
+
+    /** Forgets cached sessions of a user whose profile changed, so the next request reloads it. */
+    forgetUser(userId: string): void {
+      for (const [hash, entry] of cache) if (entry.user.id === userId) cache.delete(hash);
+    },
+
+    csrfToken(sessionId: string): string {
+      return hmacHex(secret, `csrf:${sessionId}`);
+    },
+
+    csrfMatches(sessionId: string, presented: string): boolean {
+      return safeEqual(hmacHex(secret, `csrf:${sessionId}`), presented);
+    },
+
+    flush: () => recorder.flush(),
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;

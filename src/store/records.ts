@@ -1,0 +1,82 @@
+import type { PrincipalType, ScopeType } from './schema.ts';
+
+/** What the store hands to services: rows with flags as booleans and regions gathered. */
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string;
+  email_verified: boolean;
+  created_at: number;
+}
+
+export interface UserWithPassword extends UserRecord {
+  password_hash: string;
+}
+
+export interface SessionRecord {
+  id: string;
+  user_id: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+}
+
+export interface OrganizationRecord {
+  id: string;
+  name: string;
+  personal: boolean;
+  created_at: number;
+}
+
+export interface ProjectRecord {
+  id: string;
+  organization_id: string;
+  name: string;
+  regions: string[];
+  is_default: boolean;
+  status: 'active' | 'archived';
+  created_at: number;
+  archived_at: number | null;
+}
+
+export interface GroupRecord {
+  id: string;
+  organization_id: string;
+  scope: { type: ScopeType; id: string };
+  name: string;
+  role: string;
+  built_in: boolean;
+  created_at: number;
+}
+
+export interface PrincipalRef {
+  type: PrincipalType;
+  id: string;
+}
+
+export interface PrincipalSummary extends PrincipalRef {
+  name: string;
+  email?: string;
+}
+
+export interface GroupMemberRecord {
+  group_id: string;
+  principal: PrincipalSummary;
+  expires_at: number | null;
+  added_at: number;
+}
+
+export interface OrganizationMemberRecord {
+  principal: PrincipalSummary;
+  added_at: number;
+}
+
+/** One group membership of a principal, with what the policy needs to know about the group. */
+export interface MembershipGrant {
+  group_id: string;
+  group_name: string;
+  scope: { type: ScopeType; id: string };
+  role: string;
+  expires_at: number | null;
+}

@@ -1,0 +1,90 @@
+/**
+ * Row shapes as the database holds them. Times are Unix seconds; flags are 0/1 integers because
+ * SQLite has no boolean type and better-sqlite3 refuses to bind JavaScript booleans.
+ */
+
+export type PrincipalType = 'user' | 'service_account';
+export type ScopeType = 'organization' | 'project';
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  email_normalized: string;
+  name: string;
+  password_hash: string;
+  email_verified: number;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_at: number;
+  last_used_at: number;
+  expires_at: number;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  personal: number;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+export interface OrganizationMembersTable {
+  organization_id: string;
+  principal_id: string;
+  principal_type: PrincipalType;
+  added_at: number;
+}
+
+export interface ProjectsTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  is_default: number;
+  status: 'active' | 'archived';
+  created_at: number;
+  archived_at: number | null;
+}
+
+export interface ProjectRegionsTable {
+  project_id: string;
+  region: string;
+  position: number;
+}
+
+export interface GroupsTable {
+  id: string;
+  organization_id: string;
+  scope_type: ScopeType;
+  /** The organization's id for an organization group, the project's id for a project group. */
+  scope_id: string;
+  name: string;
+  role: string;
+  built_in: number;
+  created_at: number;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  organization_id: string;
+  principal_id: string;
+  principal_type: PrincipalType;
+  expires_at: number | null;
+  added_at: number;
+}
+
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  organizations: OrganizationsTable;
+  organization_members: OrganizationMembersTable;
+  projects: ProjectsTable;
+  project_regions: ProjectRegionsTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+}

@@ -1,0 +1,41 @@
+import { sql } from 'kysely';
+import type { DatabaseHandle, Dialect } from './database.ts';
+import type { Executor } from './executor.ts';
+import { groupsRepository } from './groups.ts';
+import { organizationsRepository } from './organizations.ts';
+import { projectsRepository } from './projects.ts';
+import { sessionsRepository } from './sessions.ts';
+import { usersRepository } from './users.ts';
+
+function repositories(db: Executor, dialect: Dialect) {
+  return {
+    users: usersRepository(db),
+    sessions: sessionsRepository(db),
+    organizations: organizationsRepository(db, dialect),
+    projects: projectsRepository(db),
+    groups: groupsRepository(db),
+  };
+}
+
+export type Repositories = ReturnType<typeof repositories>;
+
+export interface Store extends Repositories {
+  dialect: Dialect;
+  /** Runs `work` in one transaction: everything it writes commits together, or nothing does. */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createStore(handle: DatabaseHandle): Store {
+  const { db, dialect } = handle;
+  return {
+    ...repositories(db, dialect),
+    dialect,
+    transaction: (work) => db.transaction().execute((trx) => work(repositories(trx, dialect))),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => handle.close(),
+  };
+}
