@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { buildHttpApp } from './http/app.ts';
 import { systemClock, type Clock } from './services/clock.ts';
 import { createServices, type Services } from './services/index.ts';
+import { loggingNotifier } from './services/notifier.ts';
 import { migrate, openDatabase } from './store/database.ts';
 import { createStore, type Store } from './store/store.ts';
 
@@ -42,8 +43,18 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
   const store = createStore(handle);
   const clock = options.clock ?? systemClock;
   let app: FastifyInstance | undefined;
-  const services = createServices({ store, config, clock, secret: resolveSecret(config), onError: (error) => app?.log.error({ err: error }, 'background write failed') });
+  const services = createServices({
+    store,
+    config,
+    clock,
+    secret: resolveSecret(config),
+    notifier: loggingNotifier((message, fields) => app?.log.info(fields, message)),
+    onError: (error) => app?.log.error({ err: error }, 'background write failed'),
+  });
   app = await buildHttpApp({ config, services, store, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  if (!config.file.smtp) {
+    app.log.warn('no SMTP is configured: email addresses given at signup are trusted without verification');
+  }
   let closed = false;
   return {
     app,

@@ -11,6 +11,7 @@ import { handleError, handleNotFound } from './errors.ts';
 import { PUBLIC, type RouteAccess } from './route-access.ts';
 import { authRoutes } from './routes/auth.ts';
 import { groupRoutes } from './routes/groups.ts';
+import { invitationRoutes } from './routes/invitations.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { projectRoutes } from './routes/projects.ts';
@@ -85,5 +86,6 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(organizationRoutes(services));
   await app.register(projectRoutes(services));
   await app.register(groupRoutes(services));
+  await app.register(invitationRoutes(services));
   return app;
 }

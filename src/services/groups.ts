@@ -1,5 +1,5 @@
 import type { Permission } from '../access/permissions.ts';
-import { organizationRoleGrant, ORGANIZATION_ROLES, PROJECT_ROLES, projectRoleGrant } from '../access/roles.ts';
+import { ORGANIZATION_ROLES, PROJECT_ROLES } from '../access/roles.ts';
 import { newId } from '../lib/ids.ts';
 import { isUniqueViolation } from '../store/executor.ts';
 import type { PageRequest } from '../store/pagination.ts';
@@ -8,7 +8,8 @@ import type { Store } from '../store/store.ts';
 import { assertAdminRemainsAfter } from './admin-rule.ts';
 import type { Authorizer, Standing } from './authorizer.ts';
 import type { Clock } from './clock.ts';
-import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
+import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
+import { assertMayGrant } from './grant-check.ts';
 import type { Principal } from './principal.ts';
 
 /** Where a group lives: an organization, or one project. The same use cases serve both. */
@@ -51,30 +52,6 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
     const allowed: readonly string[] = scope.type === 'organization' ? ORGANIZATION_ROLES : PROJECT_ROLES;
     if (!allowed.includes(role)) {
       throw new InvalidRequestError(`A ${scope.type} group takes one of the roles ${allowed.join(', ')}.`, 'role');
-    }
-  }
-
-  /** No escalation: granting a group requires holding, through this credential, all that its role gives. */
-  function assertMayGrant(principal: Principal, resolved: ResolvedScope, group: GroupRecord): void {
-    let required: Iterable<Permission>;
-    let held: Set<Permission>;
-    if (group.scope.type === 'organization') {
-      const roleGrant = organizationRoleGrant(group.role);
-      required = [...roleGrant.organization, ...roleGrant.project];
-      // Project permissions that hold in every project come from organization groups alone.
-      const orgWide = { ...resolved.standing, grants: resolved.standing.grants.filter((g) => g.scope.type === 'organization') };
-      held = new Set([
-        ...authorizer.heldPermissions(principal, resolved.standing, { type: 'organization' }),
-        ...authorizer.heldPermissions(principal, orgWide, { type: 'project', projectId: '\u0000every-project' }),
-      ]);
-    } else {
-      required = projectRoleGrant(group.role);
-      held = authorizer.heldPermissions(principal, resolved.standing, { type: 'project', projectId: group.scope.id });
-    }
-    for (const permission of required) {
-      if (!held.has(permission)) {
-        throw new PermissionDeniedError(`You cannot grant the role ${group.role}: you do not hold ${permission} here.`, 'escalation_refused');
-      }
     }
   }
 
@@ -152,7 +129,7 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
     ): Promise<{ member: GroupMemberRecord; created: boolean }> {
       const resolved = await resolve(principal, scope, 'write');
       const group = await findGroup(scope, groupId);
-      assertMayGrant(principal, resolved, group);
+      assertMayGrant(authorizer, principal, resolved.standing, group);
       const now = clock();
       const expiresAt = input.expires_at ?? null;
       if (expiresAt !== null && expiresAt <= now) throw new InvalidRequestError('expires_at must be in the future.', 'expires_at');

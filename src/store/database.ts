@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type 
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import * as core from './migrations/0001_core.ts';
+import * as invitations from './migrations/0002_invitations.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -46,6 +47,7 @@ function openPostgres(url: string): DatabaseHandle {
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001_core': core,
+  '0002_invitations': invitations,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

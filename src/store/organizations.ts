@@ -93,6 +93,17 @@ export function organizationsRepository(db: Executor, dialect: Dialect) {
       return row && { type: row.principal_type, id: row.principal_id };
     },
 
+    async hasMemberWithEmail(organizationId: string, emailNormalized: string): Promise<boolean> {
+      const row = await db
+        .selectFrom('organization_members as m')
+        .innerJoin('users as u', 'u.id', 'm.principal_id')
+        .select('m.principal_id')
+        .where('m.organization_id', '=', organizationId)
+        .where('u.email_normalized', '=', emailNormalized)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
     async removeMember(organizationId: string, principalId: string): Promise<void> {
       await db
         .deleteFrom('group_members')

@@ -80,3 +80,16 @@ export interface MembershipGrant {
   role: string;
   expires_at: number | null;
 }
+
+export interface InvitationRecord {
+  id: string;
+  organization_id: string;
+  email: string;
+  /** As stored; services read a pending invitation past expires_at as expired. */
+  status: 'pending' | 'accepted' | 'declined' | 'revoked';
+  group_ids: string[];
+  projects: Array<{ project_id: string; group_id: string }>;
+  inviter_id: string;
+  created_at: number;
+  expires_at: number;
+}

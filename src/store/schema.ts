@@ -78,7 +78,25 @@ export interface GroupMembersTable {
 }
 
 
+export type InvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked';
+
+export interface InvitationsTable {
+  id: string;
+  organization_id: string;
+  email: string;
+  email_normalized: string;
+  /** `expired` is not stored: a pending invitation past its expires_at reads as expired. */
+  status: InvitationStatus;
+  group_ids: string;
+  projects: string;
+  inviter_id: string;
+  created_at: number;
+  expires_at: number;
+  responded_at: number | null;
+}
+
 export interface Database {
+  invitations: InvitationsTable;
   users: UsersTable;
   sessions: SessionsTable;
   organizations: OrganizationsTable;

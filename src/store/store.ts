@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { DatabaseHandle, Dialect } from './database.ts';
 import type { Executor } from './executor.ts';
 import { groupsRepository } from './groups.ts';
+import { invitationsRepository } from './invitations.ts';
 import { organizationsRepository } from './organizations.ts';
 import { projectsRepository } from './projects.ts';
 import { sessionsRepository } from './sessions.ts';
@@ -14,6 +15,7 @@ function repositories(db: Executor, dialect: Dialect) {
     organizations: organizationsRepository(db, dialect),
     projects: projectsRepository(db),
     groups: groupsRepository(db),
+    invitations: invitationsRepository(db),
   };
 }
 

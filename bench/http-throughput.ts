@@ -1,0 +1,113 @@
+import autocannon, { type Result } from 'autocannon';
+import { cpuPercent, measureOwnCpu, sampleCpu } from './processes.ts';
+import { median } from './stats.ts';
+
+/**
+ * Requests per second against two servers, each in its own process, with autocannon in this one.
+ * The targets alternate round by round, so a drift of the machine (another tenant, thermal limits)
+ * touches both alike instead of biasing whichever ran last.
+ */
+
+export interface ThroughputTarget {
+  name: string;
+  /** The full URL autocannon requests. */
+  url: string;
+  headers?: Record<string, string>;
+  /** The server's process, whose CPU time is read around each round. */
+  pid: number;
+}
+
+export interface ThroughputOptions {
+  connections: number;
+  pipelining: number;
+  warmupSeconds: number;
+  roundSeconds: number;
+  rounds: number;
+}
+
+export interface RoundFigures {
+  target: string;
+  round: number;
+  requestsPerSecond: number;
+  requests: number;
+  /** Whole milliseconds: autocannon's latency histogram does not keep fractions. */
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  /** % of one core, over the round's wall time. */
+  serverCpuPercent: number | null;
+  loadGeneratorCpuPercent: number;
+}
+
+export interface TargetSummary {
+  target: string;
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  serverCpuPercent: number | null;
+  loadGeneratorCpuPercent: number;
+}
+
+export interface ThroughputFigures {
+  options: ThroughputOptions;
+  rounds: RoundFigures[];
+  /** Medians over the rounds, per target. */
+  summaries: TargetSummary[];
+}
+
+export async function measureThroughput(targets: ThroughputTarget[], options: ThroughputOptions): Promise<ThroughputFigures> {
+  // The warm-up lets V8 optimise the hot paths and fills Tenantry's caches; its figures are dropped.
+  for (const target of targets) await load(target, options, options.warmupSeconds);
+  const rounds: RoundFigures[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const target of targets) rounds.push(await measureRound(target, options, round));
+  }
+  return { options, rounds, summaries: targets.map((t) => summarise(t.name, rounds.filter((r) => r.target === t.name))) };
+}
+
+async function measureRound(target: ThroughputTarget, options: ThroughputOptions, round: number): Promise<RoundFigures> {
+  const before = sampleCpu(target.pid);
+  const ownCpu = measureOwnCpu();
+  const result = await load(target, options, options.roundSeconds);
+  const loadGeneratorCpuPercent = ownCpu();
+  const serverCpuPercent = cpuPercent(before, sampleCpu(target.pid));
+  return {
+    target: target.name,
+    round,
+    requestsPerSecond: result.requests.average,
+    requests: result.requests.total,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    serverCpuPercent,
+    loadGeneratorCpuPercent,
+  };
+}
+
+/** One autocannon run; any answer but a 2xx, or any socket error, fails the whole bench. */
+async function load(target: ThroughputTarget, options: ThroughputOptions, seconds: number): Promise<Result> {
+  const result = await autocannon({
+    url: target.url,
+    connections: options.connections,
+    pipelining: options.pipelining,
+    duration: seconds,
+    ...(target.headers ? { headers: target.headers } : {}),
+  });
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result.requests.total === 0) {
+    throw new Error(
+      `${target.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts ` +
+        `out of ${result.requests.total} requests; status codes: ${JSON.stringify(result.statusCodeStats)}`,
+    );
+  }
+  return result;
+}
+
+function summarise(target: string, rounds: RoundFigures[]): TargetSummary {
+  const cpu = rounds.map((r) => r.serverCpuPercent).filter((v): v is number => v !== null);
+  return {
+    target,
+    requestsPerSecond: median(rounds.map((r) => r.requestsPerSecond)),
+    latencyP50Ms: median(rounds.map((r) => r.latencyP50Ms)),
+    latencyP99Ms: median(rounds.map((r) => r.latencyP99Ms)),
+    serverCpuPercent: cpu.length === rounds.length ? median(cpu) : null,
+    loadGeneratorCpuPercent: median(rounds.map((r) => r.loadGeneratorCpuPercent)),
+  };
+}

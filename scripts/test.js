@@ -1,0 +1,14 @@
+// Runs the test suite: node's own runner with the TAP reporter and an explicit list of files (a
+// directory or a quoted glob silently finds no .ts files on Node 20).
+import { spawnSync } from 'node:child_process';
+
+export const TEST_FILES = [
+  'test/accounts.test.ts',
+];
+
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=tap', ...process.argv.slice(2), ...TEST_FILES],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);
