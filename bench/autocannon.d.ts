@@ -1,6 +1,6 @@
 // autocannon 8 ships no type declarations; this covers the part of its API the bench uses.
 declare module 'autocannon' {
-  interface Options {
+  export interface Options {
     url: string;
     connections?: number;
     pipelining?: number;
@@ -11,7 +11,7 @@ declare module 'autocannon' {
   }
 
   /** An HDR histogram summary: the average and the percentiles, as autocannon reports them. */
-  interface Histogram {
+  export interface Histogram {
     average: number;
     mean: number;
     stddev: number;
@@ -24,7 +24,7 @@ declare module 'autocannon' {
     p99: number;
   }
 
-  interface Result {
+  export interface Result {
     url: string;
     /** Seconds, rounded to hundredths. */
     duration: number;

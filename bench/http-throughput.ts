@@ -1,5 +1,5 @@
 import autocannon, { type Result } from 'autocannon';
-import { cpuPercent, measureOwnCpu, sampleCpu } from './processes.ts';
+import { cpuPercent, measureOwnCpu, sampleCpu, sampleMachineCpu } from './processes.ts';
 import { median } from './stats.ts';
 
 /**
@@ -36,6 +36,8 @@ export interface RoundFigures {
   /** % of one core, over the round's wall time. */
   serverCpuPercent: number | null;
   loadGeneratorCpuPercent: number;
+  /** Everything else on the machine meanwhile (other programs), % of one core. */
+  otherCpuPercent: number | null;
 }
 
 export interface TargetSummary {
@@ -66,10 +68,12 @@ export async function measureThroughput(targets: ThroughputTarget[], options: Th
 
 async function measureRound(target: ThroughputTarget, options: ThroughputOptions, round: number): Promise<RoundFigures> {
   const before = sampleCpu(target.pid);
+  const machineBefore = sampleMachineCpu();
   const ownCpu = measureOwnCpu();
   const result = await load(target, options, options.roundSeconds);
   const loadGeneratorCpuPercent = ownCpu();
   const serverCpuPercent = cpuPercent(before, sampleCpu(target.pid));
+  const machineCpuPercent = cpuPercent(machineBefore, sampleMachineCpu());
   return {
     target: target.name,
     round,
@@ -79,6 +83,8 @@ async function measureRound(target: ThroughputTarget, options: ThroughputOptions
     latencyP99Ms: result.latency.p99,
     serverCpuPercent,
     loadGeneratorCpuPercent,
+    otherCpuPercent:
+      machineCpuPercent === null || serverCpuPercent === null ? null : Math.max(0, machineCpuPercent - serverCpuPercent - loadGeneratorCpuPercent),
   };
 }
 

@@ -1,4 +1,4 @@
-import { availableParallelism, cpus, release, totalmem, type } from 'node:os';
+import { availableParallelism, cpus, loadavg, release, totalmem, type } from 'node:os';
 
 /** What the figures were measured on; printed with them and written into the JSON. */
 export interface MachineInfo {
@@ -8,6 +8,8 @@ export interface MachineInfo {
   memoryGiB: number;
   node: string;
   os: string;
+  /** The 1-minute load average as the bench starts: above ~0.5 something else was running. */
+  loadAverageAtStart: number;
 }
 
 export function machineInfo(): MachineInfo {
@@ -18,5 +20,6 @@ export function machineInfo(): MachineInfo {
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     os: `${type()} ${release()}`,
+    loadAverageAtStart: Math.round(loadavg()[0]! * 100) / 100,
   };
 }

@@ -46,10 +46,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node <args>` with PORT and HOST set, and waits until it answers HTTP. */
-export async function startServer(name: string, args: string[], env: Record<string, string>): Promise<ServerProcess> {
+/** Starts `node <args>` in `cwd` with PORT and HOST set, and waits until it answers HTTP. */
+export async function startServer(name: string, args: string[], env: Record<string, string>, cwd: string): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, args, {
+    cwd,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -153,6 +154,21 @@ export function cpuPercent(before: CpuSample, after: CpuSample): number | null {
   const cpuSeconds = (after.ticks - before.ticks) / CLOCK_TICKS;
   const wallSeconds = (after.atMs - before.atMs) / 1000;
   return (100 * cpuSeconds) / wallSeconds;
+}
+
+/**
+ * Busy time of the whole machine (all cores), in clock ticks, from the first line of /proc/stat: what
+ * is not idle or waiting on I/O. With the server's and the bench's own share taken off, the rest is
+ * other programs, which on a shared machine is worth knowing next to any figure.
+ */
+export function sampleMachineCpu(): CpuSample {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = fields as [number, number, number, number, number, number, number, number];
+    return { ticks: user + nice + system + irq + softirq + steal, atMs: performance.now() };
+  } catch {
+    return { ticks: null, atMs: performance.now() };
+  }
 }
 
 /** The same figure for the bench's own process (the load generator), from process.cpuUsage(). */

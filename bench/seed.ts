@@ -1,8 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import { newId } from '../src/lib/ids.ts';
 import { openDatabase } from '../src/store/database.ts';
-import type { Database } from '../src/store/schema.ts';
-import type { Insertable } from 'kysely';
+import type { Database, ProjectsTable } from '../src/store/schema.ts';
 
 /**
  * Writes projects straight into the database the server uses: creating 100,000 through the API would
@@ -56,10 +55,10 @@ export async function seedProjects(databaseUrl: string, request: SeedRequest): P
  * The newest tenth share one created_at (one second before the default project); the rest have
  * distinct created_at values spread evenly back over two years.
  */
-function projectRows(request: SeedRequest, count: number): Insertable<Database['projects']>[] {
+function projectRows(request: SeedRequest, count: number): Insertable<ProjectsTable>[] {
   const tied = Math.floor(count * TIED_SHARE);
   const step = Math.max(1, Math.floor(SPAN_SECONDS / Math.max(1, count - tied)));
-  const rows: Insertable<Database['projects']>[] = [];
+  const rows: Insertable<ProjectsTable>[] = [];
   for (let i = 0; i < count; i++) {
     const createdAt = i < tied ? request.before - 1 : request.before - 2 - (i - tied) * step;
     rows.push({
@@ -75,7 +74,7 @@ function projectRows(request: SeedRequest, count: number): Insertable<Database['
   return rows;
 }
 
-async function countProjects(db: ReturnType<typeof openDatabase>['db'], organizationId: string): Promise<number> {
+async function countProjects(db: Kysely<Database>, organizationId: string): Promise<number> {
   const row = await db
     .selectFrom('projects')
     .select(sql<number>`count(*)`.as('n'))

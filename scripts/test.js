@@ -4,6 +4,9 @@ import { spawnSync } from 'node:child_process';
 
 export const TEST_FILES = [
   'test/accounts.test.ts',
+  'test/organizations.test.ts',
+  'test/projects.test.ts',
+  'test/groups.test.ts',
 ];
 
 const result = spawnSync(

@@ -84,7 +84,8 @@ describeEachDatabase('accounts', (kind) => {
   });
 
   test('requests without valid credentials get 401', async () => {
-    for (const headers of [{}, { authorization: 'Bearer tnt_sess_nope' }, { authorization: 'Basic abc' }, { authorization: 'Bearer something' }]) {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer tnt_sess_nope' }, { authorization: 'Basic abc' }, { authorization: 'Bearer something' }];
+    for (const headers of attempts) {
       const response = await api().request('GET', '/v1/me', { headers });
       assert.equal(response.status, 401, JSON.stringify(headers));
       assert.equal(errorOf(response).type, 'authentication_error');

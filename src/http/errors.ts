@@ -22,9 +22,19 @@ export function errorBody(type: ErrorType, message: string, param: string | null
   return { error: { message, type, param, code } };
 }
 
+type ValidationIssue = { instancePath: string; keyword?: string; message?: string; params?: Record<string, unknown> };
+
+/**
+ * The issue to report: a field the route does not take (a typo, or a field that cannot change) comes
+ * before anything else, so that the client learns about it first.
+ */
+function primaryIssue(validation: ValidationIssue[]): ValidationIssue | undefined {
+  return validation.find((issue) => issue.keyword === 'unrecognized_keys') ?? validation[0];
+}
+
 /** The field a validation failure names, as a dotted path (`regions.1`), or null for the whole body. */
-function failingParam(error: { validation: Array<{ instancePath: string; params?: Record<string, unknown> }> }): string | null {
-  const first = error.validation[0];
+function failingParam(error: { validation: ValidationIssue[] }): string | null {
+  const first = primaryIssue(error.validation);
   if (!first) return null;
   const path = first.instancePath.replace(/^\//, '').split('/').filter(Boolean);
   const keys = first.params?.keys;
@@ -32,8 +42,8 @@ function failingParam(error: { validation: Array<{ instancePath: string; params?
   return path.length > 0 ? path.join('.') : null;
 }
 
-function validationMessage(error: { validation: Array<{ message?: string; params?: Record<string, unknown> }> }, param: string | null): string {
-  const first = error.validation[0];
+function validationMessage(error: { validation: ValidationIssue[] }, param: string | null): string {
+  const first = primaryIssue(error.validation);
   const keys = first?.params?.keys;
   if (Array.isArray(keys) && keys.length > 0) return `Unknown field${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}.`;
   return param ? `${param}: ${first?.message ?? 'invalid value'}` : (first?.message ?? 'Invalid request.');

@@ -71,6 +71,7 @@ export function createProjectService(deps: { store: Store; clock: Clock; authori
         }
       }
       await store.transaction(async (tx) => {
+        await tx.projects.lock(projectId);
         if (input.name !== undefined) await tx.projects.rename(projectId, input.name);
         if (input.regions) await tx.projects.replaceRegions(projectId, nextRegions);
       });

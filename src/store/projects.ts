@@ -1,3 +1,4 @@
+import type { Dialect } from './database.ts';
 import { flag, type Executor } from './executor.ts';
 import { olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
 import type { ProjectRecord } from './records.ts';
@@ -10,7 +11,7 @@ export interface ProjectListFilter {
   onlyIds?: string[] | undefined;
 }
 
-export function projectsRepository(db: Executor) {
+export function projectsRepository(db: Executor, dialect: Dialect) {
   async function regionsOf(projectIds: string[]): Promise<Map<string, string[]>> {
     const byProject = new Map<string, string[]>();
     if (projectIds.length === 0) return byProject;
@@ -101,6 +102,11 @@ export function projectsRepository(db: Executor) {
         rows.map((row) => toProject(row, regions.get(row.id) ?? [])),
         page.limit,
       );
+    },
+
+    /** Serialises changes to one project (its regions are rewritten whole) on PostgreSQL. */
+    async lock(id: string): Promise<void> {
+      if (dialect === 'postgres') await db.selectFrom('projects').select('id').where('id', '=', id).forUpdate().execute();
     },
 
     async rename(id: string, name: string): Promise<void> {

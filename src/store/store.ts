@@ -13,7 +13,7 @@ function repositories(db: Executor, dialect: Dialect) {
     users: usersRepository(db),
     sessions: sessionsRepository(db),
     organizations: organizationsRepository(db, dialect),
-    projects: projectsRepository(db),
+    projects: projectsRepository(db, dialect),
     groups: groupsRepository(db),
     invitations: invitationsRepository(db),
   };
