@@ -7,6 +7,8 @@ export const TEST_FILES = [
   'test/organizations.test.ts',
   'test/projects.test.ts',
   'test/groups.test.ts',
+  'test/access.test.ts',
+  'test/http-conventions.test.ts',
 ];
 
 const result = spawnSync(

@@ -52,7 +52,10 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   app.decorate('routeTable', [] as RouteEntry[]);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) app.routeTable.push({ method, url: route.url, access: route.config?.access });
+    // Read lazily: hooks of encapsulated plugins (the docs) complete the declaration after this one.
+    for (const method of methods) {
+      app.routeTable.push({ method, url: route.url, get access() { return route.config?.access; } });
+    }
   });
 
   app.setValidatorCompiler(validatorCompiler);

@@ -16,9 +16,11 @@ export function registerAuthentication(app: FastifyInstance, services: Services,
   app.decorateRequest('principal', undefined);
 
   app.addHook('onRequest', async (request) => {
+    // Unknown paths fall through to the 404 handler; public routes need no credentials. A route that
+    // declares nothing is treated as needing credentials: forgetting a declaration fails closed.
+    if (request.routeOptions.url === undefined) return;
     const access = request.routeOptions.config.access;
-    // Unknown paths fall through to the 404 handler; public routes need no credentials.
-    if (!access || 'public' in access) return;
+    if (access && 'public' in access) return;
     request.principal = await authenticate(request, services, options.allowedOrigins);
   });
 }
