@@ -76,6 +76,7 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
         if (!group || group.scope.type !== 'project' || group.scope.id !== project.id) {
           throw new InvalidRequestError('Not a group of that project.', `projects.${index}.group_id`, 'unknown_group');
         }
+        authorizer.assertWritable(project);
         groups.push(group);
       }
       for (const group of groups) assertMayGrant(authorizer, principal, standing, group);

@@ -1,0 +1,338 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { Api } from './client.ts';
+import type { ModelGroup, ModelOrg, ModelProject, ModelUser, TenancyModel } from './tenancy-model.ts';
+
+/**
+ * Operations for the model-based property test. Each picks its actor and its target by index among
+ * everything the model knows, the actor's own objects and other tenants' alike, runs the request
+ * against the server, and asserts that the status is the one the model predicts before applying the
+ * effect to the model.
+ */
+
+export interface Real {
+  api: Api;
+}
+
+type Command = fc.AsyncCommand<TenancyModel, Real>;
+
+const pick = <T>(list: T[], index: number): T | undefined => (list.length === 0 ? undefined : list[index % list.length]);
+
+/**
+ * Half the picks come from the actor's own organizations, half from everything, so that sequences
+ * probe both the inside of shared organizations and other tenants' objects.
+ */
+function pickOrg(model: TenancyModel, actorId: string, index: number): ModelOrg {
+  const own = model.orgs.filter((o) => o.members.has(actorId));
+  return (index % 2 === 0 && own.length > 0 ? pick(own, index >> 1) : pick(model.orgs, index >> 1))!;
+}
+
+function pickProject(model: TenancyModel, actorId: string, index: number): ModelProject {
+  const own = model.projects.filter((p) => model.org(p.orgId).members.has(actorId));
+  return (index % 2 === 0 && own.length > 0 ? pick(own, index >> 1) : pick(model.projects, index >> 1))!;
+}
+
+function pickGroup(model: TenancyModel, actorId: string, index: number): ModelGroup {
+  const own = model.groups.filter((g) => model.org(g.orgId).members.has(actorId));
+  return (index % 2 === 0 && own.length > 0 ? pick(own, index >> 1) : pick(model.groups, index >> 1))!;
+}
+let nameCounter = 0;
+const freshName = (prefix: string) => `${prefix}-${(nameCounter += 1)}`;
+
+function expectStatus(response: { status: number; body: unknown }, expected: number, what: string): void {
+  const key = `${what.split('(')[0]} ${expected}`;
+  outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+  assert.equal(response.status, expected, `${what}: expected ${expected}, got ${response.status} ${JSON.stringify(response.body)}`);
+  if (expected >= 400) {
+    const error = (response.body as { error?: { type?: string } }).error;
+    assert.ok(error && typeof error.type === 'string', `${what}: error shape`);
+  }
+}
+
+async function learnGroups(real: Real, model: TenancyModel, token: string, scopePath: string, orgId: string, scope: ModelGroup['scope'], members: string[]) {
+  const groups = await real.api.get(`${scopePath}/groups?limit=100`, token);
+  assert.equal(groups.status, 200);
+  for (const g of groups.body.data) {
+    model.groups.push({ id: g.id, orgId, scope, role: g.role, builtIn: true, name: g.name, members: new Set(g.role === 'admin' && scope.type === 'organization' ? members : []) });
+  }
+}
+
+export async function recordSignup(real: Real, model: TenancyModel, user: ModelUser, org: { id: string }, project: { id: string; name: string }) {
+  model.users.push(user);
+  model.orgs.push({ id: org.id, personal: true, deleted: false, members: new Set([user.id]) });
+  model.projects.push({ id: project.id, orgId: org.id, isDefault: true, archived: false, name: project.name });
+  await learnGroups(real, model, user.token, `/v1/organizations/${org.id}`, org.id, { type: 'organization', id: org.id }, [user.id]);
+  await learnGroups(real, model, user.token, `/v1/projects/${project.id}`, org.id, { type: 'project', id: project.id }, []);
+}
+
+class CreateOrganization implements Command {
+  constructor(readonly actor: number) {}
+  check = () => true;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const response = await real.api.post('/v1/organizations', user.token, { name: freshName('org') });
+    expectStatus(response, 201, this.toString());
+    const org: ModelOrg = { id: response.body.id, personal: false, deleted: false, members: new Set([user.id]) };
+    model.orgs.push(org);
+    await learnGroups(real, model, user.token, `/v1/organizations/${org.id}`, org.id, { type: 'organization', id: org.id }, [user.id]);
+    const projects = await real.api.get(`/v1/organizations/${org.id}/projects`, user.token);
+    const project = projects.body.data[0];
+    model.projects.push({ id: project.id, orgId: org.id, isDefault: true, archived: false, name: project.name });
+    await learnGroups(real, model, user.token, `/v1/projects/${project.id}`, org.id, { type: 'project', id: project.id }, []);
+  }
+  toString = () => `CreateOrganization(u${this.actor})`;
+}
+
+class CreateProject implements Command {
+  constructor(readonly actor: number, readonly org: number) {}
+  check = () => true;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const org = pickOrg(model, user.id, this.org);
+    const expected = !model.isMember(user.id, org) ? 404 : !model.isOrgAdmin(user.id, org) ? 403 : 201;
+    const name = freshName('proj');
+    const response = await real.api.post(`/v1/organizations/${org.id}/projects`, user.token, { name });
+    expectStatus(response, expected, this.toString());
+    if (expected === 201) {
+      model.projects.push({ id: response.body.id, orgId: org.id, isDefault: false, archived: false, name });
+      await learnGroups(real, model, user.token, `/v1/projects/${response.body.id}`, org.id, { type: 'project', id: response.body.id }, []);
+    }
+  }
+  toString = () => `CreateProject(u${this.actor}, o${this.org})`;
+}
+
+class ReadOrganization implements Command {
+  constructor(readonly actor: number, readonly org: number) {}
+  check = () => true;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const org = pickOrg(model, user.id, this.org);
+    const expected = model.isMember(user.id, org) ? 200 : 404;
+    expectStatus(await real.api.get(`/v1/organizations/${org.id}`, user.token), expected, `${this} org`);
+    expectStatus(await real.api.get(`/v1/organizations/${org.id}/groups`, user.token), expected, `${this} groups`);
+    const listed = await real.api.get(`/v1/organizations/${org.id}/projects?limit=100&include_archived=false`, user.token);
+    expectStatus(listed, expected, `${this} projects`);
+    if (expected === 200) {
+      assert.deepEqual(listed.body.data.map((p: { id: string }) => p.id).sort(), model.visibleProjects(user.id, org).sort(), `${this} sees exactly its projects`);
+    }
+  }
+  toString = () => `ReadOrganization(u${this.actor}, o${this.org})`;
+}
+
+class ReadProject implements Command {
+  constructor(readonly actor: number, readonly project: number) {}
+  check = (model: Readonly<TenancyModel>) => model.projects.length > 0;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const project = pickProject(model, user.id, this.project);
+    const expected = model.canReadProject(user.id, project) ? 200 : 404;
+    const response = await real.api.get(`/v1/projects/${project.id}`, user.token);
+    expectStatus(response, expected, this.toString());
+    if (expected === 200) assert.equal(response.body.name, project.name);
+    expectStatus(await real.api.get(`/v1/projects/${project.id}/groups`, user.token), expected, `${this} groups`);
+  }
+  toString = () => `ReadProject(u${this.actor}, p${this.project})`;
+}
+
+class RenameProject implements Command {
+  constructor(readonly actor: number, readonly project: number) {}
+  check = (model: Readonly<TenancyModel>) => model.projects.length > 0;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const project = pickProject(model, user.id, this.project);
+    const expected = !model.canReadProject(user.id, project) ? 404 : !model.canAdministerProject(user.id, project) ? 403 : project.archived ? 409 : 200;
+    const name = freshName('renamed');
+    expectStatus(await real.api.patch(`/v1/projects/${project.id}`, user.token, { name }), expected, this.toString());
+    if (expected === 200) project.name = name;
+  }
+  toString = () => `RenameProject(u${this.actor}, p${this.project})`;
+}
+
+class ArchiveProject implements Command {
+  constructor(readonly actor: number, readonly project: number) {}
+  check = (model: Readonly<TenancyModel>) => model.projects.length > 0;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const project = pickProject(model, user.id, this.project);
+    const expected = !model.canReadProject(user.id, project)
+      ? 404
+      : !model.canAdministerProject(user.id, project)
+        ? 403
+        : project.archived || project.isDefault
+          ? 409
+          : 200;
+    expectStatus(await real.api.post(`/v1/projects/${project.id}/archive`, user.token), expected, this.toString());
+    if (expected === 200) project.archived = true;
+  }
+  toString = () => `ArchiveProject(u${this.actor}, p${this.project})`;
+}
+
+class DeleteOrganization implements Command {
+  constructor(readonly actor: number, readonly org: number) {}
+  check = () => true;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const org = pickOrg(model, user.id, this.org);
+    const expected = !model.isMember(user.id, org) ? 404 : !model.isOrgAdmin(user.id, org) ? 403 : org.personal ? 409 : 200;
+    expectStatus(await real.api.delete(`/v1/organizations/${org.id}`, user.token), expected, this.toString());
+    if (expected === 200) org.deleted = true;
+  }
+  toString = () => `DeleteOrganization(u${this.actor}, o${this.org})`;
+}
+
+class InviteAndAccept implements Command {
+  constructor(readonly actor: number, readonly org: number, readonly invitee: number, readonly group: number | null) {}
+  check = () => true;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const org = pickOrg(model, user.id, this.org);
+    const invitee = pick(model.users, this.invitee)!;
+    const group = this.group === null ? undefined : pick(model.groups.filter((g) => g.orgId === org.id), this.group);
+    const project = group?.scope.type === 'project' ? model.projects.find((p) => p.id === group.scope.id) : undefined;
+    const expected = !model.isMember(user.id, org)
+      ? 404
+      : !model.isOrgAdmin(user.id, org)
+        ? 403
+        : project?.archived
+          ? 409
+          : org.members.has(invitee.id)
+            ? 409
+            : 201;
+    const grants = !group ? {} : project ? { projects: [{ project_id: project.id, group_id: group.id }] } : { group_ids: [group.id] };
+    const invited = await real.api.post(`/v1/organizations/${org.id}/invitations`, user.token, { email: invitee.email, ...grants });
+    expectStatus(invited, expected, `${this} invite`);
+    if (expected !== 201) return;
+    expectStatus(await real.api.post(`/v1/me/invitations/${invited.body.id}/accept`, invitee.token), 200, `${this} accept`);
+    org.members.add(invitee.id);
+    group?.members.add(invitee.id);
+  }
+  toString = () => `InviteAndAccept(u${this.actor}, o${this.org}, u${this.invitee}, g${this.group})`;
+}
+
+class CreateGroup implements Command {
+  constructor(readonly actor: number, readonly scopeIndex: number, readonly inProject: boolean, readonly role: string) {}
+  check = () => true;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const name = freshName('grp');
+    if (this.inProject) {
+      const project = pickProject(model, user.id, this.scopeIndex);
+      const role = this.role === 'billing_manager' ? 'viewer' : this.role;
+      const expected = !model.canReadProject(user.id, project) ? 404 : !model.canAdministerProject(user.id, project) ? 403 : project.archived ? 409 : 201;
+      const response = await real.api.post(`/v1/projects/${project.id}/groups`, user.token, { name, role });
+      expectStatus(response, expected, this.toString());
+      if (expected === 201) model.groups.push({ id: response.body.id, orgId: project.orgId, scope: { type: 'project', id: project.id }, role, builtIn: false, name, members: new Set() });
+    } else {
+      const org = pickOrg(model, user.id, this.scopeIndex);
+      const expected = !model.isMember(user.id, org) ? 404 : !model.isOrgAdmin(user.id, org) ? 403 : 201;
+      const response = await real.api.post(`/v1/organizations/${org.id}/groups`, user.token, { name, role: this.role });
+      expectStatus(response, expected, this.toString());
+      if (expected === 201) model.groups.push({ id: response.body.id, orgId: org.id, scope: { type: 'organization', id: org.id }, role: this.role, builtIn: false, name, members: new Set() });
+    }
+  }
+  toString = () => `CreateGroup(u${this.actor}, ${this.inProject ? 'p' : 'o'}${this.scopeIndex}, ${this.role})`;
+}
+
+/** Where a group lives, and what the actor may do there, by the model. */
+function groupAccess(model: TenancyModel, userId: string, group: ModelGroup): { path: string; visible: boolean; admin: boolean; archived: boolean } {
+  if (group.scope.type === 'organization') {
+    const org = model.org(group.orgId);
+    return { path: `/v1/organizations/${org.id}`, visible: model.isMember(userId, org), admin: model.isOrgAdmin(userId, org), archived: false };
+  }
+  const project = model.projects.find((p) => p.id === group.scope.id) as ModelProject;
+  return { path: `/v1/projects/${project.id}`, visible: model.canReadProject(userId, project), admin: model.canAdministerProject(userId, project), archived: project.archived };
+}
+
+class AddGroupMember implements Command {
+  constructor(readonly actor: number, readonly group: number, readonly subject: number) {}
+  check = (model: Readonly<TenancyModel>) => model.groups.length > 0;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const group = pickGroup(model, user.id, this.group);
+    const subject = pick(model.users, this.subject)!;
+    const access = groupAccess(model, user.id, group);
+    const expected = !access.visible
+      ? 404
+      : !access.admin
+        ? 403
+        : access.archived
+          ? 409
+          : !model.isMember(subject.id, model.org(group.orgId))
+            ? 400
+            : group.members.has(subject.id)
+              ? 200
+              : 201;
+    const response = await real.api.post(`${access.path}/groups/${group.id}/members`, user.token, { principal_id: subject.id });
+    expectStatus(response, expected, this.toString());
+    if (expected === 201) group.members.add(subject.id);
+  }
+  toString = () => `AddGroupMember(u${this.actor}, g${this.group}, u${this.subject})`;
+}
+
+class RemoveGroupMember implements Command {
+  constructor(readonly actor: number, readonly group: number, readonly subject: number) {}
+  check = (model: Readonly<TenancyModel>) => model.groups.length > 0;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const group = pickGroup(model, user.id, this.group);
+    const subject = pick(model.users, this.subject)!;
+    const access = groupAccess(model, user.id, group);
+    const lastAdmin = group.builtIn && group.scope.type === 'organization' && group.role === 'admin' && group.members.size === 1;
+    const expected = !access.visible ? 404 : !access.admin ? 403 : access.archived ? 409 : !group.members.has(subject.id) ? 404 : lastAdmin ? 409 : 200;
+    const response = await real.api.delete(`${access.path}/groups/${group.id}/members/${subject.id}`, user.token);
+    expectStatus(response, expected, this.toString());
+    if (expected === 200) group.members.delete(subject.id);
+  }
+  toString = () => `RemoveGroupMember(u${this.actor}, g${this.group}, u${this.subject})`;
+}
+
+class RemoveOrganizationMember implements Command {
+  constructor(readonly actor: number, readonly org: number, readonly subject: number) {}
+  check = () => true;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const org = pickOrg(model, user.id, this.org);
+    const subject = pick(model.users, this.subject)!;
+    const admins = model.builtInAdmins(org);
+    const leavesNoAdmin = admins.members.has(subject.id) && admins.members.size === 1;
+    const expected = !model.isMember(user.id, org)
+      ? 404
+      : user.id !== subject.id && !model.isOrgAdmin(user.id, org)
+        ? 403
+        : !org.members.has(subject.id)
+          ? 404
+          : leavesNoAdmin
+            ? 409
+            : 200;
+    const response = await real.api.delete(`/v1/organizations/${org.id}/members/${subject.id}`, user.token);
+    expectStatus(response, expected, this.toString());
+    if (expected === 200) {
+      org.members.delete(subject.id);
+      for (const g of model.groups) if (g.orgId === org.id) g.members.delete(subject.id);
+    }
+  }
+  toString = () => `RemoveOrganizationMember(u${this.actor}, o${this.org}, u${this.subject})`;
+}
+
+const index = fc.nat({ max: 50 });
+
+/** Weighted so that sequences often build shared organizations before probing them. */
+const weighted = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => Array.from({ length: weight }, () => arbitrary);
+
+export const tenancyCommands = [
+  ...weighted(2, fc.nat({ max: 5 }).map((a) => new CreateOrganization(a))),
+  ...weighted(2, fc.tuple(index, index).map(([a, o]) => new CreateProject(a, o))),
+  ...weighted(4, fc.tuple(index, index, index, fc.option(index, { freq: 4 })).map(([a, o, u, g]) => new InviteAndAccept(a, o, u, g))),
+  ...weighted(2, fc.tuple(index, index, fc.boolean(), fc.constantFrom('admin', 'member', 'viewer', 'billing_manager')).map(([a, s, p, r]) => new CreateGroup(a, s, p, r))),
+  ...weighted(3, fc.tuple(index, index, index).map(([a, g, u]) => new AddGroupMember(a, g, u))),
+  ...weighted(2, fc.tuple(index, index).map(([a, o]) => new ReadOrganization(a, o))),
+  ...weighted(3, fc.tuple(index, index).map(([a, p]) => new ReadProject(a, p))),
+  ...weighted(3, fc.tuple(index, index).map(([a, p]) => new RenameProject(a, p))),
+  ...weighted(1, fc.tuple(index, index).map(([a, p]) => new ArchiveProject(a, p))),
+  ...weighted(1, fc.tuple(index, index).map(([a, o]) => new DeleteOrganization(a, o))),
+  ...weighted(1, fc.tuple(index, index, index).map(([a, g, u]) => new RemoveGroupMember(a, g, u))),
+  ...weighted(1, fc.tuple(index, index, index).map(([a, o, u]) => new RemoveOrganizationMember(a, o, u))),
+];
+
+/** Counts of each operation's outcomes across a run, so a test can show it exercised both sides. */
+export const outcomes = new Map<string, number>();

@@ -1,0 +1,92 @@
+/**
+ * A small reference model of who may see and change what, written independently of the server's
+ * policy code: the property test runs the same operations against both and compares every answer.
+ */
+
+export type OrgRole = 'admin' | 'billing_manager' | 'member' | 'viewer';
+export type ProjectRole = 'admin' | 'member' | 'viewer';
+
+export interface ModelUser {
+  id: string;
+  token: string;
+  email: string;
+}
+
+export interface ModelOrg {
+  id: string;
+  personal: boolean;
+  deleted: boolean;
+  members: Set<string>;
+}
+
+export interface ModelProject {
+  id: string;
+  orgId: string;
+  isDefault: boolean;
+  archived: boolean;
+  name: string;
+}
+
+export interface ModelGroup {
+  id: string;
+  orgId: string;
+  scope: { type: 'organization' | 'project'; id: string };
+  role: string;
+  builtIn: boolean;
+  name: string;
+  members: Set<string>;
+}
+
+export class TenancyModel {
+  users: ModelUser[] = [];
+  orgs: ModelOrg[] = [];
+  projects: ModelProject[] = [];
+  groups: ModelGroup[] = [];
+
+  org(id: string): ModelOrg {
+    return this.orgs.find((o) => o.id === id)!;
+  }
+
+  isMember(userId: string, org: ModelOrg): boolean {
+    return !org.deleted && org.members.has(userId);
+  }
+
+  private orgRoles(userId: string, org: ModelOrg): string[] {
+    if (!this.isMember(userId, org)) return [];
+    return this.groups.filter((g) => g.orgId === org.id && g.scope.type === 'organization' && g.members.has(userId)).map((g) => g.role);
+  }
+
+  isOrgAdmin(userId: string, org: ModelOrg): boolean {
+    return this.orgRoles(userId, org).includes('admin');
+  }
+
+  projectRoles(userId: string, project: ModelProject): ProjectRole[] {
+    const org = this.org(project.orgId);
+    if (!this.isMember(userId, org)) return [];
+    const roles = new Set<ProjectRole>();
+    for (const role of this.orgRoles(userId, org)) {
+      if (role === 'admin' || role === 'member' || role === 'viewer') roles.add(role);
+    }
+    for (const g of this.groups) {
+      if (g.scope.type === 'project' && g.scope.id === project.id && g.members.has(userId)) roles.add(g.role as ProjectRole);
+    }
+    return [...roles];
+  }
+
+  canReadProject(userId: string, project: ModelProject): boolean {
+    return this.projectRoles(userId, project).length > 0;
+  }
+
+  canAdministerProject(userId: string, project: ModelProject): boolean {
+    return this.projectRoles(userId, project).includes('admin');
+  }
+
+  builtInAdmins(org: ModelOrg): ModelGroup {
+    return this.groups.find((g) => g.orgId === org.id && g.scope.type === 'organization' && g.builtIn && g.role === 'admin')!;
+  }
+
+  /** The projects `userId` sees when listing the organization's active projects. */
+  visibleProjects(userId: string, org: ModelOrg): string[] {
+    return this.projects.filter((p) => p.orgId === org.id && !p.archived && this.canReadProject(userId, p)).map((p) => p.id);
+  }
+}
