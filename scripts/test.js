@@ -10,6 +10,7 @@ export const TEST_FILES = [
   'test/access.test.ts',
   'test/http-conventions.test.ts',
   'test/tenancy.property.test.ts',
+  'test/cli.test.ts',
 ];
 
 const result = spawnSync(
