@@ -50,6 +50,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     secret: resolveSecret(config),
     notifier: loggingNotifier((message, fields) => app?.log.info(fields, message)),
     onError: (error) => app?.log.error({ err: error }, 'background write failed'),
+    log: (message, fields) => app?.log.warn(fields, message),
   });
   app = await buildHttpApp({ config, services, store, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
   if (!config.file.smtp) {

@@ -9,6 +9,7 @@ import type { Store } from '../store/store.ts';
 import { registerAuthentication } from './authenticate.ts';
 import { handleError, handleNotFound } from './errors.ts';
 import { PUBLIC, type RouteAccess } from './route-access.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { invitationRoutes } from './routes/invitations.ts';
@@ -90,5 +91,6 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(projectRoutes(services));
   await app.register(groupRoutes(services));
   await app.register(invitationRoutes(services));
+  await app.register(auditRoutes(services));
   return app;
 }

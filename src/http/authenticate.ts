@@ -30,11 +30,11 @@ async function authenticate(request: FastifyRequest, services: Services, allowed
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw new AuthenticationError('The Authorization header must be "Bearer <token>".');
-    return fromToken(match[1]!, services);
+    return fromToken(match[1]!, services, request.ip);
   }
   const cookie = request.cookies[SESSION_COOKIE];
   if (!cookie) throw new AuthenticationError('Sign in, or send an API key as "Authorization: Bearer <key>".', 'missing_credentials');
-  const principal = await fromToken(cookie, services);
+  const principal = await fromToken(cookie, services, request.ip);
   if (!SAFE_METHODS.has(request.method) && principal.credential.kind === 'session') {
     assertSameOrigin(request, allowedOrigins);
     const csrf = request.headers['x-csrf-token'];
@@ -45,10 +45,10 @@ async function authenticate(request: FastifyRequest, services: Services, allowed
   return principal;
 }
 
-async function fromToken(token: string, services: Services): Promise<Principal> {
+async function fromToken(token: string, services: Services, ip: string): Promise<Principal> {
   if (token.startsWith(SESSION_PREFIX)) {
     const { session, user } = await services.sessions.authenticate(token);
-    return { type: 'user', id: user.id, credential: { kind: 'session', sessionId: session.id } };
+    return { type: 'user', id: user.id, credential: { kind: 'session', sessionId: session.id }, ip };
   }
   throw new AuthenticationError('The token is not a valid session token or API key.');
 }

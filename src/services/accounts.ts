@@ -3,8 +3,9 @@ import { newId } from '../lib/ids.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from '../lib/passwords.ts';
 import { isUniqueViolation } from '../store/executor.ts';
 import type { OrganizationRecord, ProjectRecord, UserRecord } from '../store/records.ts';
-import type { Store } from '../store/store.ts';
+import type { Repositories, Store } from '../store/store.ts';
 import { normalizeEmail } from '../store/users.ts';
+import type { AuditActor, AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { AuthenticationError, ConflictError, InvalidRequestError, PermissionDeniedError, RateLimitedError } from './errors.ts';
@@ -32,10 +33,24 @@ export function createAccountService(deps: {
   clock: Clock;
   sessions: SessionService;
   authorizer: Authorizer;
+  audit: AuditLog;
   limits: AuthLimits;
   defaultRegion: string;
+  /** Where a failed login for an unknown email goes: the server log, never the audit log. */
+  logUnknownLogin: (ip: string) => void;
 }) {
-  const { store, clock, sessions, limits } = deps;
+  const { store, clock, sessions, limits, audit } = deps;
+  // Repeated failures for one account write at most this many audit events a minute.
+  const failedLoginEvents = new SlidingWindowCounter(60, clock);
+  const MAX_FAILED_LOGIN_EVENTS_PER_MINUTE = 5;
+  const userActor = (userId: string, ip: string | null): AuditActor => ({ type: 'user', id: userId, api_key_id: null, ip });
+
+  /** Records an account event in the user's personal organization, inside the caller's transaction. */
+  async function recordAccountEvent(tx: Repositories, userId: string, ip: string | null, type: 'login.succeeded' | 'login.failed' | 'password.changed') {
+    const personal = await tx.organizations.findPersonalOf(userId);
+    if (!personal) return;
+    await audit.record(tx, userActor(userId, ip), { type, organizationId: personal.id, resource: { type: 'user', id: userId } });
+  }
   const failedByEmail = new SlidingWindowCounter(FAILED_LOGIN_WINDOW_SECONDS, clock);
   const failedByIp = new SlidingWindowCounter(FAILED_LOGIN_WINDOW_SECONDS, clock);
   const signupsByIp = new SlidingWindowCounter(SIGNUP_WINDOW_SECONDS, clock);
@@ -64,7 +79,7 @@ export function createAccountService(deps: {
       try {
         return await store.transaction(async (tx) => {
           await tx.users.insert({ ...user, password_hash: passwordHash });
-          const { organization, project } = await createOrganizationWithDefaults(tx, {
+          const { organization, project } = await createOrganizationWithDefaults(tx, audit, userActor(user.id, ip), {
             name: `${input.name}'s organization`,
             personal: true,
             creator: { type: 'user', id: user.id },
@@ -93,10 +108,19 @@ export function createAccountService(deps: {
       if (!user || !valid) {
         failedByEmail.record(emailKey);
         failedByIp.record(ip);
+        if (!user) deps.logUnknownLogin(ip);
+        else if (failedLoginEvents.count(user.id) < MAX_FAILED_LOGIN_EVENTS_PER_MINUTE) {
+          failedLoginEvents.record(user.id);
+          await store.transaction((tx) => recordAccountEvent(tx, user.id, ip, 'login.failed'));
+        }
         throw new AuthenticationError('Incorrect email or password.', 'invalid_login');
       }
       failedByEmail.reset(emailKey);
-      const { token, session } = await store.transaction((tx) => sessions.issue(tx, user.id));
+      const { token, session } = await store.transaction(async (tx) => {
+        const issued = await sessions.issue(tx, user.id);
+        await recordAccountEvent(tx, user.id, ip, 'login.succeeded');
+        return issued;
+      });
       return { user: publicUser(user), session_token: token, csrf_token: sessions.csrfToken(session.id) };
     },
 
@@ -137,6 +161,7 @@ export function createAccountService(deps: {
       await store.transaction(async (tx) => {
         await tx.users.setPasswordHash(user.id, passwordHash);
         await tx.sessions.deleteForUser(user.id, keep);
+        await recordAccountEvent(tx, user.id, principal.ip, 'password.changed');
       });
       sessions.forgetEnded(user.id, keep);
       return publicUser(user);

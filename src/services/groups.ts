@@ -6,6 +6,7 @@ import type { PageRequest } from '../store/pagination.ts';
 import type { GroupMemberRecord, GroupRecord, ProjectRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { assertAdminRemainsAfter } from './admin-rule.ts';
+import { actorOf, type AuditLog } from './audit.ts';
 import type { Authorizer, Standing } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
@@ -28,8 +29,15 @@ interface ResolvedScope {
   project: ProjectRecord | undefined;
 }
 
-export function createGroupService(deps: { store: Store; clock: Clock; authorizer: Authorizer }) {
-  const { store, clock, authorizer } = deps;
+export function createGroupService(deps: { store: Store; clock: Clock; authorizer: Authorizer; audit: AuditLog }) {
+  const { store, clock, authorizer, audit } = deps;
+
+  /** The audit entry fields every group change shares. */
+  const about = (group: GroupRecord) => ({
+    organizationId: group.organization_id,
+    projectId: group.scope.type === 'project' ? group.scope.id : null,
+    resource: { type: 'group', id: group.id },
+  });
 
   async function resolve(principal: Principal, scope: GroupScope, need: Need): Promise<ResolvedScope> {
     const permission = PERMISSION_FOR[scope.type][need];
@@ -82,6 +90,7 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
         await store.transaction(async (tx) => {
           if (await tx.groups.nameTaken(scope.id, input.name)) throw nameTaken();
           await tx.groups.insert(group);
+          await audit.record(tx, actorOf(principal), { type: 'group.created', ...about(group), data: { name: group.name, role: group.role } });
         });
       } catch (error) {
         throw isUniqueViolation(error) ? nameTaken() : error;
@@ -98,6 +107,7 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
         await store.transaction(async (tx) => {
           if (await tx.groups.nameTaken(scope.id, input.name)) throw nameTaken();
           await tx.groups.rename(groupId, input.name);
+          await audit.record(tx, actorOf(principal), { type: 'group.updated', ...about(group), data: { name: input.name, previous_name: group.name } });
         });
       } catch (error) {
         throw isUniqueViolation(error) ? nameTaken() : error;
@@ -110,7 +120,10 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
       await resolve(principal, scope, 'write');
       const group = await findGroup(scope, groupId);
       if (group.built_in) throw new ConflictError('A built-in group cannot be deleted.', 'built_in_group');
-      await store.transaction((tx) => tx.groups.delete(groupId));
+      await store.transaction(async (tx) => {
+        await tx.groups.delete(groupId);
+        await audit.record(tx, actorOf(principal), { type: 'group.deleted', ...about(group), data: { name: group.name } });
+      });
       authorizer.invalidateOrganization(group.organization_id);
     },
 
@@ -144,11 +157,14 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
             members.map((m) => (m.principal.id === input.principal_id ? { ...m, expires_at: expiresAt } : m)),
           );
         }
+        const change = { principal_id: input.principal_id, principal_type: subject.type, expires_at: expiresAt };
         if (existing) {
           await tx.groups.setMemberExpiry(groupId, input.principal_id, expiresAt);
+          await audit.record(tx, actorOf(principal), { type: 'group.member.added', ...about(group), data: { ...change, updated: true } });
           return false;
         }
         await tx.groups.addMember(group, subject, expiresAt, now);
+        await audit.record(tx, actorOf(principal), { type: 'group.member.added', ...about(group), data: change });
         return true;
       }).catch((error: unknown) => {
         // Two concurrent additions of the same principal: the second finds the first's row.
@@ -170,6 +186,7 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
           await assertAdminRemainsAfter(tx, resolved.organizationId, (members) => members.filter((m) => m.principal.id !== principalId));
         }
         await tx.groups.removeMember(groupId, principalId);
+        await audit.record(tx, actorOf(principal), { type: 'group.member.removed', ...about(group), data: { principal_id: principalId } });
       });
       authorizer.invalidateOrganization(resolved.organizationId);
     },

@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { Store } from '../store/store.ts';
 import { createAccessService } from './access.ts';
 import { createAccountService } from './accounts.ts';
+import { createAuditLog } from './audit.ts';
 import { createAuthorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { createGroupService } from './groups.ts';
@@ -21,22 +22,35 @@ export function createServices(deps: {
   secret: string;
   notifier: Notifier;
   onError?: (error: unknown) => void;
+  /** The server log, for what belongs there and not in an audit log. */
+  log?: (message: string, fields: Record<string, unknown>) => void;
 }) {
   const { store, config, clock, secret } = deps;
   const authorizer = createAuthorizer(store, clock);
   const regions = createRegionCatalogue(config.regions, config.defaultRegion);
+  const audit = createAuditLog({ store, clock, secret, authorizer });
   const sessions = createSessionService({ store, clock, secret, ...(deps.onError ? { onError: deps.onError } : {}) });
   return {
     authorizer,
     regions,
     sessions,
-    accounts: createAccountService({ store, clock, sessions, authorizer, limits: config.auth, defaultRegion: config.defaultRegion }),
-    organizations: createOrganizationService({ store, clock, authorizer, defaultRegion: config.defaultRegion }),
-    projects: createProjectService({ store, clock, authorizer, regions }),
-    groups: createGroupService({ store, clock, authorizer }),
-    members: createMemberService({ store, authorizer }),
+    audit,
+    accounts: createAccountService({
+      store,
+      clock,
+      sessions,
+      authorizer,
+      audit,
+      limits: config.auth,
+      defaultRegion: config.defaultRegion,
+      logUnknownLogin: (ip) => deps.log?.('failed login for an unknown email', { ip }),
+    }),
+    organizations: createOrganizationService({ store, clock, authorizer, audit, defaultRegion: config.defaultRegion }),
+    projects: createProjectService({ store, clock, authorizer, audit, regions }),
+    groups: createGroupService({ store, clock, authorizer, audit }),
+    members: createMemberService({ store, authorizer, audit }),
     access: createAccessService({ store, clock, authorizer }),
-    invitations: createInvitationService({ store, clock, authorizer, notifier: deps.notifier, consoleUrl: config.consoleUrl }),
+    invitations: createInvitationService({ store, clock, authorizer, audit, notifier: deps.notifier, consoleUrl: config.consoleUrl }),
     /** Writes what is buffered in memory; called on shutdown. */
     async flush(): Promise<void> {
       await sessions.flush();

@@ -4,6 +4,7 @@ import type { PageRequest } from '../store/pagination.ts';
 import type { GroupRecord, InvitationRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { normalizeEmail } from '../store/users.ts';
+import { actorOf, type AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
@@ -19,8 +20,14 @@ export interface InvitationView extends Omit<InvitationRecord, 'status'> {
   status: InvitationStatus;
 }
 
-export function createInvitationService(deps: { store: Store; clock: Clock; authorizer: Authorizer; notifier: Notifier; consoleUrl: string }) {
-  const { store, clock, authorizer } = deps;
+export function createInvitationService(deps: { store: Store; clock: Clock; authorizer: Authorizer; audit: AuditLog; notifier: Notifier; consoleUrl: string }) {
+  const { store, clock, authorizer, audit } = deps;
+
+  const about = (invitation: InvitationRecord) => ({
+    organizationId: invitation.organization_id,
+    resource: { type: 'invitation', id: invitation.id },
+    data: { email: invitation.email },
+  });
 
   const view = (invitation: InvitationRecord, now = clock()): InvitationView => ({
     ...invitation,
@@ -102,6 +109,11 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
           throw new ConflictError('This email already has a pending invitation; resend it instead.', 'invitation_pending', 'email');
         }
         await tx.invitations.insert(invitation);
+        await audit.record(tx, actorOf(principal), {
+          type: 'invitation.created',
+          ...about(invitation),
+          data: { email: invitation.email, group_ids: invitation.group_ids, projects: invitation.projects },
+        });
       });
       const inviter = principal.type === 'user' ? await store.users.findById(principal.id) : undefined;
       await deps.notifier.invitationSent({ invitation, organizationName: organization.name, inviterName: inviter?.name ?? 'An administrator', consoleUrl: deps.consoleUrl });
@@ -120,7 +132,10 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
       const invitation = await findInOrganization(organizationId, invitationId);
       if (invitation.status !== 'pending') throw new ConflictError(`The invitation is ${invitation.status}, not pending.`, 'invitation_not_pending');
       const now = clock();
-      await store.transaction((tx) => tx.invitations.setStatus(invitationId, 'revoked', now));
+      await store.transaction(async (tx) => {
+        await tx.invitations.setStatus(invitationId, 'revoked', now);
+        await audit.record(tx, actorOf(principal), { type: 'invitation.revoked', ...about(invitation) });
+      });
       return view({ ...invitation, status: 'revoked' }, now);
     },
 
@@ -130,7 +145,10 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
       if (invitation.status !== 'pending') throw new ConflictError(`The invitation is ${invitation.status}, not pending.`, 'invitation_not_pending');
       const now = clock();
       const resent = { ...invitation, expires_at: now + INVITATION_LIFETIME_SECONDS };
-      await store.transaction((tx) => tx.invitations.setExpiry(invitationId, resent.expires_at));
+      await store.transaction(async (tx) => {
+        await tx.invitations.setExpiry(invitationId, resent.expires_at);
+        await audit.record(tx, actorOf(principal), { type: 'invitation.resent', ...about(invitation) });
+      });
       const inviter = principal.type === 'user' ? await store.users.findById(principal.id) : undefined;
       await deps.notifier.invitationSent({ invitation: resent, organizationName: organization.name, inviterName: inviter?.name ?? 'An administrator', consoleUrl: deps.consoleUrl });
       return view(resent, now);
@@ -165,6 +183,7 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
           if (!(await tx.groups.findMember(groupId, principal.id))) await tx.groups.addMember(group, me, null, now);
         }
         await tx.invitations.setStatus(invitationId, 'accepted', now);
+        await audit.record(tx, actorOf(principal), { type: 'invitation.accepted', ...about(invitation) });
       });
       authorizer.invalidateOrganization(invitation.organization_id);
       return view({ ...invitation, status: 'accepted' }, now);
@@ -177,6 +196,7 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
         const current = await tx.invitations.find(invitationId);
         assertPending(current!, now);
         await tx.invitations.setStatus(invitationId, 'declined', now);
+        await audit.record(tx, actorOf(principal), { type: 'invitation.declined', ...about(invitation) });
       });
       return view({ ...invitation, status: 'declined' }, now);
     },

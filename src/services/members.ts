@@ -2,6 +2,7 @@ import type { PageRequest } from '../store/pagination.ts';
 import type { MembershipGrant, OrganizationMemberRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { assertAdminRemainsAfter } from './admin-rule.ts';
+import { actorOf, type AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
 import { NotFoundError } from './errors.ts';
 import type { Principal } from './principal.ts';
@@ -11,8 +12,8 @@ export interface OrganizationMemberView extends OrganizationMemberRecord {
 }
 
 /** Membership of an organization: who is in it, and leaving or being removed. */
-export function createMemberService(deps: { store: Store; authorizer: Authorizer }) {
-  const { store, authorizer } = deps;
+export function createMemberService(deps: { store: Store; authorizer: Authorizer; audit: AuditLog }) {
+  const { store, authorizer, audit } = deps;
 
   return {
     async list(principal: Principal, organizationId: string, page: PageRequest) {
@@ -33,6 +34,11 @@ export function createMemberService(deps: { store: Store; authorizer: Authorizer
         if (!(await tx.organizations.findMember(organizationId, principalId))) throw new NotFoundError('member', 'principal_id');
         await assertAdminRemainsAfter(tx, organizationId, (members) => members.filter((m) => m.principal.id !== principalId));
         await tx.organizations.removeMember(organizationId, principalId);
+        await audit.record(tx, actorOf(principal), {
+          type: leaving ? 'member.left' : 'member.removed',
+          organizationId,
+          resource: { type: 'member', id: principalId },
+        });
       });
       authorizer.invalidateOrganization(organizationId);
       return leaving ? 'left' : 'removed';

@@ -1,6 +1,7 @@
 import { newId } from '../lib/ids.ts';
 import type { OrganizationRecord, PrincipalRef, ProjectRecord } from '../store/records.ts';
 import type { Repositories } from '../store/store.ts';
+import type { AuditActor, AuditLog } from './audit.ts';
 
 /**
  * The shape every organization starts with: built-in groups, its creator in `admins`, and a default
@@ -20,8 +21,15 @@ export const PROJECT_BUILT_IN_GROUPS = [
 
 export const DEFAULT_PROJECT_NAME = 'Default project';
 
-export async function createProjectWithGroups(tx: Repositories, project: ProjectRecord): Promise<void> {
+export async function createProjectWithGroups(tx: Repositories, audit: AuditLog, actor: AuditActor, project: ProjectRecord): Promise<void> {
   await tx.projects.insert(project);
+  await audit.record(tx, actor, {
+    type: 'project.created',
+    organizationId: project.organization_id,
+    projectId: project.id,
+    resource: { type: 'project', id: project.id },
+    data: { name: project.name, regions: project.regions, is_default: project.is_default },
+  });
   for (const group of PROJECT_BUILT_IN_GROUPS) {
     await tx.groups.insert({
       id: newId('grp_'),
@@ -37,10 +45,18 @@ export async function createProjectWithGroups(tx: Repositories, project: Project
 
 export async function createOrganizationWithDefaults(
   tx: Repositories,
+  audit: AuditLog,
+  actor: AuditActor,
   input: { name: string; personal: boolean; creator: PrincipalRef; region: string; now: number },
 ): Promise<{ organization: OrganizationRecord; project: ProjectRecord }> {
   const organization: OrganizationRecord = { id: newId('org_'), name: input.name, personal: input.personal, created_at: input.now };
-  await tx.organizations.insert(organization);
+  await tx.organizations.insert(organization, input.personal ? input.creator.id : null);
+  await audit.record(tx, actor, {
+    type: 'organization.created',
+    organizationId: organization.id,
+    resource: { type: 'organization', id: organization.id },
+    data: { name: organization.name, personal: organization.personal },
+  });
   await tx.organizations.addMember(organization.id, input.creator, input.now);
   for (const group of ORGANIZATION_BUILT_IN_GROUPS) {
     const record = {
@@ -65,6 +81,6 @@ export async function createOrganizationWithDefaults(
     created_at: input.now,
     archived_at: null,
   };
-  await createProjectWithGroups(tx, project);
+  await createProjectWithGroups(tx, audit, actor, project);
   return { organization, project };
 }

@@ -1,14 +1,15 @@
 import type { PageRequest } from '../store/pagination.ts';
 import type { OrganizationRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
+import { actorOf, type AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, PermissionDeniedError } from './errors.ts';
 import { createOrganizationWithDefaults } from './organization-setup.ts';
 import type { Principal } from './principal.ts';
 
-export function createOrganizationService(deps: { store: Store; clock: Clock; authorizer: Authorizer; defaultRegion: string }) {
-  const { store, clock, authorizer } = deps;
+export function createOrganizationService(deps: { store: Store; clock: Clock; authorizer: Authorizer; audit: AuditLog; defaultRegion: string }) {
+  const { store, clock, authorizer, audit } = deps;
 
   return {
     async create(principal: Principal, input: { name: string }): Promise<OrganizationRecord> {
@@ -16,7 +17,7 @@ export function createOrganizationService(deps: { store: Store; clock: Clock; au
         throw new PermissionDeniedError('Organizations are created by a signed-in user, not through an API key.');
       }
       const { organization } = await store.transaction((tx) =>
-        createOrganizationWithDefaults(tx, {
+        createOrganizationWithDefaults(tx, audit, actorOf(principal), {
           name: input.name,
           personal: false,
           creator: { type: principal.type, id: principal.id },
@@ -43,6 +44,12 @@ export function createOrganizationService(deps: { store: Store; clock: Clock; au
       const { organization } = await authorizer.organization(principal, organizationId, 'organization.write');
       await store.transaction(async (tx) => {
         await tx.organizations.rename(organizationId, input.name);
+        await audit.record(tx, actorOf(principal), {
+          type: 'organization.updated',
+          organizationId,
+          resource: { type: 'organization', id: organizationId },
+          data: { name: input.name, previous_name: organization.name },
+        });
       });
       authorizer.invalidateOrganization(organizationId);
       return { ...organization, name: input.name };
@@ -55,6 +62,7 @@ export function createOrganizationService(deps: { store: Store; clock: Clock; au
       }
       await store.transaction(async (tx) => {
         await tx.organizations.markDeleted(organizationId, clock());
+        await audit.record(tx, actorOf(principal), { type: 'organization.deleted', organizationId, resource: { type: 'organization', id: organizationId } });
       });
       authorizer.invalidateOrganization(organizationId);
       for (const projectId of await store.projects.idsInOrganization(organizationId)) authorizer.invalidateProject(projectId);

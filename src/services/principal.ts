@@ -16,4 +16,6 @@ export interface Principal {
   type: PrincipalType;
   id: string;
   credential: Credential;
+  /** The address the request came from (forwarded only by trusted proxies), for the audit log. */
+  ip: string | null;
 }

@@ -3,6 +3,7 @@ import { newId } from '../lib/ids.ts';
 import type { PageRequest } from '../store/pagination.ts';
 import type { ProjectRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
+import { actorOf, type AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError } from './errors.ts';
@@ -16,8 +17,8 @@ import type { RegionCatalogue } from './regions.ts';
  */
 export type RegionUsageCheck = (projectId: string, region: string) => Promise<boolean>;
 
-export function createProjectService(deps: { store: Store; clock: Clock; authorizer: Authorizer; regions: RegionCatalogue }) {
-  const { store, clock, authorizer, regions } = deps;
+export function createProjectService(deps: { store: Store; clock: Clock; authorizer: Authorizer; audit: AuditLog; regions: RegionCatalogue }) {
+  const { store, clock, authorizer, audit, regions } = deps;
   const regionUsageChecks: RegionUsageCheck[] = [];
 
   async function regionInUse(projectId: string, region: string): Promise<boolean> {
@@ -42,7 +43,7 @@ export function createProjectService(deps: { store: Store; clock: Clock; authori
         created_at: clock(),
         archived_at: null,
       };
-      await store.transaction((tx) => createProjectWithGroups(tx, project));
+      await store.transaction((tx) => createProjectWithGroups(tx, audit, actorOf(principal), project));
       return project;
     },
 
@@ -74,6 +75,13 @@ export function createProjectService(deps: { store: Store; clock: Clock; authori
         await tx.projects.lock(projectId);
         if (input.name !== undefined) await tx.projects.rename(projectId, input.name);
         if (input.regions) await tx.projects.replaceRegions(projectId, nextRegions);
+        await audit.record(tx, actorOf(principal), {
+          type: 'project.updated',
+          organizationId: project.organization_id,
+          projectId,
+          resource: { type: 'project', id: projectId },
+          data: { ...(input.name !== undefined ? { name: input.name } : {}), ...(input.regions ? { regions: nextRegions } : {}) },
+        });
       });
       authorizer.invalidateProject(projectId);
       return { ...project, name: input.name ?? project.name, regions: nextRegions };
@@ -84,7 +92,10 @@ export function createProjectService(deps: { store: Store; clock: Clock; authori
       authorizer.assertWritable(project);
       if (project.is_default) throw new ConflictError('The default project cannot be archived.', 'default_project');
       const now = clock();
-      await store.transaction((tx) => tx.projects.archive(projectId, now));
+      await store.transaction(async (tx) => {
+        await tx.projects.archive(projectId, now);
+        await audit.record(tx, actorOf(principal), { type: 'project.archived', organizationId: project.organization_id, projectId, resource: { type: 'project', id: projectId } });
+      });
       authorizer.invalidateProject(projectId);
       return { ...project, status: 'archived', archived_at: now };
     },

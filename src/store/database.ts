@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Database } from './schema.ts';
 import * as core from './migrations/0001_core.ts';
 import * as invitations from './migrations/0002_invitations.ts';
+import * as keysAudit from './migrations/0003_keys_audit.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -48,6 +49,7 @@ function openPostgres(url: string): DatabaseHandle {
 const MIGRATIONS: Record<string, Migration> = {
   '0001_core': core,
   '0002_invitations': invitations,
+  '0003_keys_audit': keysAudit,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

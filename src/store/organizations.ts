@@ -11,11 +11,22 @@ function toOrganization(row: Pick<OrganizationsTable, 'id' | 'name' | 'personal'
 
 export function organizationsRepository(db: Executor, dialect: Dialect) {
   return {
-    async insert(org: OrganizationRecord): Promise<void> {
+    /** `ownerId` names the user whose personal organization this is. */
+    async insert(org: OrganizationRecord, ownerId: string | null = null): Promise<void> {
       await db
         .insertInto('organizations')
-        .values({ id: org.id, name: org.name, personal: flag(org.personal), created_at: org.created_at, deleted_at: null })
+        .values({ id: org.id, name: org.name, personal: flag(org.personal), created_at: org.created_at, deleted_at: null, owner_id: ownerId })
         .execute();
+    },
+
+    async findPersonalOf(userId: string): Promise<OrganizationRecord | undefined> {
+      const row = await db
+        .selectFrom('organizations')
+        .select(['id', 'name', 'personal', 'created_at'])
+        .where('owner_id', '=', userId)
+        .where('personal', '=', 1)
+        .executeTakeFirst();
+      return row && toOrganization(row);
     },
 
     async find(id: string): Promise<OrganizationRecord | undefined> {

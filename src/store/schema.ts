@@ -31,6 +31,8 @@ export interface OrganizationsTable {
   personal: number;
   created_at: number;
   deleted_at: number | null;
+  /** The user whose personal organization this is; null for other organizations. */
+  owner_id: string | null;
 }
 
 export interface OrganizationMembersTable {
@@ -95,7 +97,77 @@ export interface InvitationsTable {
   responded_at: number | null;
 }
 
+export interface ServiceAccountsTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  organization_id: string;
+  scope_type: ScopeType;
+  scope_id: string;
+  owner_type: PrincipalType;
+  owner_id: string;
+  created_by: string;
+  name: string;
+  redacted_value: string;
+  permissions: 'all' | 'read_only';
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface ApiKeySecretsTable {
+  secret_hash: string;
+  key_id: string;
+  /** Null while the secret is the key's current one; set when a rotation gives it a grace period. */
+  valid_until: number | null;
+}
+
+export interface AuditChainsTable {
+  organization_id: string;
+  last_seq: number;
+  last_hash: string;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  organization_id: string;
+  seq: number;
+  type: string;
+  actor_type: 'user' | 'service_account' | 'system';
+  actor_id: string | null;
+  actor_api_key_id: string | null;
+  project_id: string | null;
+  resource_type: string;
+  resource_id: string;
+  /** JSON text. */
+  data: string;
+  ip_address: string | null;
+  created_at: number;
+  hash: string;
+}
+
+export interface EmailVerificationsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
+  service_accounts: ServiceAccountsTable;
+  api_keys: ApiKeysTable;
+  api_key_secrets: ApiKeySecretsTable;
+  audit_chains: AuditChainsTable;
+  audit_events: AuditEventsTable;
+  email_verifications: EmailVerificationsTable;
   invitations: InvitationsTable;
   users: UsersTable;
   sessions: SessionsTable;

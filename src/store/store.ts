@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DatabaseHandle, Dialect } from './database.ts';
 import type { Executor } from './executor.ts';
+import { auditRepository } from './audit.ts';
 import { groupsRepository } from './groups.ts';
 import { invitationsRepository } from './invitations.ts';
 import { organizationsRepository } from './organizations.ts';
@@ -16,6 +17,7 @@ function repositories(db: Executor, dialect: Dialect) {
     projects: projectsRepository(db, dialect),
     groups: groupsRepository(db),
     invitations: invitationsRepository(db),
+    audit: auditRepository(db, dialect),
   };
 }
 

@@ -1,0 +1,179 @@
+import { canonicalJson } from '../lib/canonical-json.ts';
+import { newId } from '../lib/ids.ts';
+import { hmacHex, safeEqual } from '../lib/secrets.ts';
+import type { AuditEventRow } from '../store/audit.ts';
+import type { Repositories, Store } from '../store/store.ts';
+import type { Authorizer } from './authorizer.ts';
+import type { Clock } from './clock.ts';
+import { InvalidRequestError } from './errors.ts';
+import type { Principal } from './principal.ts';
+
+export const AUDIT_TYPES = [
+  'organization.created', 'organization.updated', 'organization.deleted',
+  'member.removed', 'member.left',
+  'group.created', 'group.updated', 'group.deleted', 'group.member.added', 'group.member.removed',
+  'project.created', 'project.updated', 'project.archived',
+  'invitation.created', 'invitation.resent', 'invitation.revoked', 'invitation.accepted', 'invitation.declined',
+  'service_account.created', 'service_account.deleted',
+  'api_key.created', 'api_key.rotated', 'api_key.revoked',
+  'file.created', 'file.deleted', 'dataset.created', 'dataset.deleted',
+  'fine_tuning.job.created', 'fine_tuning.job.cancelled',
+  'dedicated_endpoint.created', 'dedicated_endpoint.updated', 'dedicated_endpoint.deleted',
+  'rate_limit.updated', 'model_permissions.updated',
+  'login.succeeded', 'login.failed', 'password.changed', 'email.verified',
+] as const;
+
+export type AuditType = (typeof AUDIT_TYPES)[number];
+
+/** Who did it: a principal through a credential, or the system itself, and from which address. */
+export interface AuditActor {
+  type: 'user' | 'service_account' | 'system';
+  id: string | null;
+  api_key_id: string | null;
+  ip: string | null;
+}
+
+export interface AuditEntry {
+  type: AuditType;
+  organizationId: string;
+  projectId?: string | null;
+  resource: { type: string; id: string };
+  /** Never a password, token or key: only ids, names and the fields that changed. */
+  data?: Record<string, unknown>;
+}
+
+export interface AuditEvent {
+  id: string;
+  object: 'audit_log';
+  seq: number;
+  type: string;
+  actor: { type: AuditActor['type']; id: string | null; api_key_id: string | null };
+  organization_id: string;
+  project_id: string | null;
+  resource: { type: string; id: string };
+  data: Record<string, unknown>;
+  ip_address: string | null;
+  created_at: number;
+  hash: string;
+}
+
+export function actorOf(principal: Principal): AuditActor {
+  return {
+    type: principal.type,
+    id: principal.id,
+    api_key_id: principal.credential.kind === 'api_key' ? principal.credential.keyId : null,
+    ip: principal.ip,
+  };
+}
+
+export const systemActor = (ip: string | null = null): AuditActor => ({ type: 'system', id: null, api_key_id: null, ip });
+
+function toEvent(row: AuditEventRow): AuditEvent {
+  return {
+    id: row.id,
+    object: 'audit_log',
+    seq: Number(row.seq),
+    type: row.type,
+    actor: { type: row.actor_type, id: row.actor_id, api_key_id: row.actor_api_key_id },
+    organization_id: row.organization_id,
+    project_id: row.project_id,
+    resource: { type: row.resource_type, id: row.resource_id },
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    ip_address: row.ip_address,
+    created_at: Number(row.created_at),
+    hash: row.hash,
+  };
+}
+
+/**
+ * The audit log: one event per change, written by the caller inside the transaction of the change.
+ * Each organization's events form a chain: a gapless `seq` taken under the chain head's lock, and
+ * `hash = HMAC-SHA256(secret, previous hash + RFC 8785 canonical JSON of the event without its hash)`.
+ */
+export function createAuditLog(deps: { store: Store; clock: Clock; secret: string; authorizer: Authorizer }) {
+  const { store, clock, secret, authorizer } = deps;
+
+  function hashOf(previousHash: string, event: Omit<AuditEvent, 'hash'>): string {
+    return hmacHex(secret, previousHash + canonicalJson(event));
+  }
+
+  return {
+    async record(tx: Repositories, actor: AuditActor, entry: AuditEntry): Promise<void> {
+      const head = await tx.audit.lockChain(entry.organizationId);
+      const event: Omit<AuditEvent, 'hash'> = {
+        id: newId('evt_'),
+        object: 'audit_log',
+        seq: head.last_seq + 1,
+        type: entry.type,
+        actor: { type: actor.type, id: actor.id, api_key_id: actor.api_key_id },
+        organization_id: entry.organizationId,
+        project_id: entry.projectId ?? null,
+        resource: entry.resource,
+        data: entry.data ?? {},
+        ip_address: actor.ip,
+        created_at: clock(),
+      };
+      const hash = hashOf(head.last_hash, event);
+      await tx.audit.append({
+        id: event.id,
+        organization_id: event.organization_id,
+        seq: event.seq,
+        type: event.type,
+        actor_type: event.actor.type,
+        actor_id: event.actor.id,
+        actor_api_key_id: event.actor.api_key_id,
+        project_id: event.project_id,
+        resource_type: event.resource.type,
+        resource_id: event.resource.id,
+        data: JSON.stringify(event.data),
+        ip_address: event.ip_address,
+        created_at: event.created_at,
+        hash,
+      });
+    },
+
+    async list(
+      principal: Principal,
+      organizationId: string,
+      filter: { type?: string | undefined; actor_id?: string | undefined; project_id?: string | undefined; resource_id?: string | undefined; since?: number | undefined; until?: number | undefined },
+      page: { limit: number; after?: string | undefined },
+    ) {
+      await authorizer.organization(principal, organizationId, 'audit_logs.read');
+      let afterSeq: number | undefined;
+      if (page.after) {
+        afterSeq = await store.audit.findSeq(organizationId, page.after);
+        if (afterSeq === undefined) throw new InvalidRequestError('after does not name an event of this log.', 'after');
+      }
+      const rows = await store.audit.list(
+        { organizationId, type: filter.type, actorId: filter.actor_id, projectId: filter.project_id, resourceId: filter.resource_id, since: filter.since, until: filter.until },
+        afterSeq,
+        page.limit + 1,
+      );
+      return { items: rows.slice(0, page.limit).map(toEvent), hasMore: rows.length > page.limit };
+    },
+
+    /** Recomputes the chain from the first event; names the first event whose seq or hash is wrong. */
+    async verify(principal: Principal, organizationId: string): Promise<{ ok: boolean; count: number; first_broken_id: string | null }> {
+      await authorizer.organization(principal, organizationId, 'audit_logs.read');
+      let previousHash = '';
+      let expectedSeq = 1;
+      let count = 0;
+      for (;;) {
+        const rows = await store.audit.chainPage(organizationId, expectedSeq, 1000);
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          const { hash, ...event } = toEvent(row);
+          if (event.seq !== expectedSeq || !safeEqual(hash, hashOf(previousHash, event))) {
+            return { ok: false, count, first_broken_id: row.id };
+          }
+          previousHash = hash;
+          expectedSeq += 1;
+          count += 1;
+        }
+      }
+      return { ok: true, count, first_broken_id: null };
+    },
+  };
+}
+
+export type AuditLog = ReturnType<typeof createAuditLog>;
