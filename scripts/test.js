@@ -9,6 +9,7 @@ export const TEST_FILES = [
   'test/groups.test.ts',
   'test/access.test.ts',
   'test/http-conventions.test.ts',
+  'test/audit.test.ts',
   'test/tenancy.property.test.ts',
   'test/cli.test.ts',
 ];
