@@ -6,7 +6,9 @@ import type { Config } from './config.ts';
 import { buildHttpApp } from './http/app.ts';
 import { systemClock, type Clock } from './services/clock.ts';
 import { createServices, type Services } from './services/index.ts';
+import { createInvalidationBus } from './services/invalidation.ts';
 import { loggingNotifier } from './services/notifier.ts';
+import { createPostgresRelay } from './store/notifications.ts';
 import { migrate, openDatabase } from './store/database.ts';
 import { createStore, type Store } from './store/store.ts';
 
@@ -43,13 +45,26 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
   const store = createStore(handle);
   const clock = options.clock ?? systemClock;
   let app: FastifyInstance | undefined;
+  const logError = (message: string) => (error: unknown) => app?.log.error({ err: error }, message);
+  // On PostgreSQL, cache invalidations travel to the other server instances with LISTEN/NOTIFY.
+  const relay = handle.pool
+    ? createPostgresRelay({
+        connectionString: config.databaseUrl,
+        pool: handle.pool,
+        onMessage: (message) => bus.deliver(message),
+        onError: logError('invalidation channel failed'),
+      })
+    : undefined;
+  const bus = createInvalidationBus(relay);
+  await relay?.start();
   const services = createServices({
     store,
     config,
     clock,
     secret: resolveSecret(config),
     notifier: loggingNotifier((message, fields) => app?.log.info(fields, message)),
-    onError: (error) => app?.log.error({ err: error }, 'background write failed'),
+    bus,
+    onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),
   });
   app = await buildHttpApp({ config, services, store, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
@@ -66,6 +81,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
       closed = true;
       await app.close();
       await services.flush();
+      await bus.close();
       await store.close();
     },
   };

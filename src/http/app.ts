@@ -9,6 +9,7 @@ import type { Store } from '../store/store.ts';
 import { registerAuthentication } from './authenticate.ts';
 import { handleError, handleNotFound } from './errors.ts';
 import { PUBLIC, type RouteAccess } from './route-access.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -16,6 +17,7 @@ import { invitationRoutes } from './routes/invitations.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { projectRoutes } from './routes/projects.ts';
+import { serviceAccountRoutes } from './routes/service-accounts.ts';
 
 export interface RouteEntry {
   method: string;
@@ -92,5 +94,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(groupRoutes(services));
   await app.register(invitationRoutes(services));
   await app.register(auditRoutes(services));
+  await app.register(serviceAccountRoutes(services));
+  await app.register(apiKeyRoutes(services));
   return app;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthenticationError, PermissionDeniedError } from '../services/errors.ts';
 import type { Principal } from '../services/principal.ts';
 import type { Services } from '../services/index.ts';
+import { API_KEY_PREFIX } from '../services/api-keys.ts';
 import { SESSION_PREFIX } from '../services/sessions.ts';
 
 export const SESSION_COOKIE = 'tenantry_session';
@@ -50,6 +51,7 @@ async function fromToken(token: string, services: Services, ip: string): Promise
     const { session, user } = await services.sessions.authenticate(token);
     return { type: 'user', id: user.id, credential: { kind: 'session', sessionId: session.id }, ip };
   }
+  if (token.startsWith(API_KEY_PREFIX)) return services.apiKeyAuthenticator.authenticate(token, ip);
   throw new AuthenticationError('The token is not a valid session token or API key.');
 }
 

@@ -6,6 +6,7 @@ import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, NotFoundError, PermissionDeniedError } from './errors.ts';
 import { GenerationalCache } from './generational-cache.ts';
+import type { InvalidationBus } from './invalidation.ts';
 import type { Principal } from './principal.ts';
 
 /** A principal's standing in one organization, with the organization itself (absent once deleted). */
@@ -18,9 +19,17 @@ export interface Standing extends AccessSnapshot {
  * exist), and does the principal hold the permission (else 403)? Standings and projects are cached in
  * memory so a warm request costs no query; services invalidate them after each committed change.
  */
-export function createAuthorizer(store: Store, clock: Clock) {
+export function createAuthorizer(store: Store, clock: Clock, bus: InvalidationBus) {
   const standings = new GenerationalCache<Standing>();
   const projects = new GenerationalCache<ProjectRecord | null>();
+  bus.subscribe((message) => {
+    if (message.kind === 'organization') standings.invalidate(message.id);
+    else if (message.kind === 'project') projects.invalidate(message.id);
+    else if (message.kind === 'everything') {
+      standings.clear();
+      projects.clear();
+    }
+  });
 
   function standing(organizationId: string, principalId: string): Promise<Standing> {
     return standings.get(organizationId, principalId, async () => {
@@ -75,17 +84,29 @@ export function createAuthorizer(store: Store, clock: Clock) {
       return all;
     },
 
+    /**
+     * What the principal holds through this credential in one project, or, without a project, on the
+     * organization together with what organization groups give it in every project.
+     */
+    reach(principal: Principal, held: AccessSnapshot, projectId?: string): Set<Permission> {
+      if (projectId !== undefined) return this.heldPermissions(principal, held, { type: 'project', projectId });
+      const organizationWide = { ...held, grants: held.grants.filter((g) => g.scope.type === 'organization') };
+      // Any project id would do: organization-wide grants hold the same in every project.
+      return new Set([
+        ...this.heldPermissions(principal, held, { type: 'organization' }),
+        ...this.heldPermissions(principal, organizationWide, { type: 'project', projectId: '*' }),
+      ]);
+    },
+
     assertWritable(project: ProjectRecord): void {
       if (project.status === 'archived') throw new ConflictError('The project is archived and refuses changes.', 'project_archived');
     },
 
     findProject,
-    invalidateOrganization: (organizationId: string) => standings.invalidate(organizationId),
-    invalidateProject: (projectId: string) => projects.invalidate(projectId),
-    invalidateEverything: () => {
-      standings.clear();
-      projects.clear();
-    },
+    /** Call after a change to the organization's memberships or groups has committed. */
+    invalidateOrganization: (organizationId: string) => bus.publish({ kind: 'organization', id: organizationId }),
+    /** Call after a change to the project has committed. */
+    invalidateProject: (projectId: string) => bus.publish({ kind: 'project', id: projectId }),
   };
 }
 

@@ -18,15 +18,10 @@ export function assertMayGrant(authorizer: Authorizer, principal: Principal, sta
   if (group.scope.type === 'organization') {
     const roleGrant = organizationRoleGrant(group.role);
     required = [...roleGrant.organization, ...roleGrant.project];
-    const organizationWide = { ...standing, grants: standing.grants.filter((g) => g.scope.type === 'organization') };
-    held = new Set([
-      ...authorizer.heldPermissions(principal, standing, { type: 'organization' }),
-      // Any project id would do: organization-wide grants hold the same in every project.
-      ...authorizer.heldPermissions(principal, organizationWide, { type: 'project', projectId: '*' }),
-    ]);
+    held = authorizer.reach(principal, standing);
   } else {
     required = projectRoleGrant(group.role);
-    held = authorizer.heldPermissions(principal, standing, { type: 'project', projectId: group.scope.id });
+    held = authorizer.reach(principal, standing, group.scope.id);
   }
   for (const permission of required) {
     if (!held.has(permission)) {

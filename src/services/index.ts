@@ -2,6 +2,8 @@ import type { Config } from '../config.ts';
 import type { Store } from '../store/store.ts';
 import { createAccessService } from './access.ts';
 import { createAccountService } from './accounts.ts';
+import { createApiKeyAuthenticator } from './api-key-authenticator.ts';
+import { createApiKeyService } from './api-keys.ts';
 import { createAuditLog } from './audit.ts';
 import { createAuthorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
@@ -12,7 +14,9 @@ import type { Notifier } from './notifier.ts';
 import { createOrganizationService } from './organizations.ts';
 import { createProjectService } from './projects.ts';
 import { createRegionCatalogue } from './regions.ts';
+import { createServiceAccountService } from './service-accounts.ts';
 import { createSessionService } from './sessions.ts';
+import type { InvalidationBus } from './invalidation.ts';
 
 /** Wires every use case to exactly the dependencies it needs. */
 export function createServices(deps: {
@@ -21,20 +25,25 @@ export function createServices(deps: {
   clock: Clock;
   secret: string;
   notifier: Notifier;
+  bus: InvalidationBus;
   onError?: (error: unknown) => void;
   /** The server log, for what belongs there and not in an audit log. */
   log?: (message: string, fields: Record<string, unknown>) => void;
 }) {
-  const { store, config, clock, secret } = deps;
-  const authorizer = createAuthorizer(store, clock);
+  const { store, config, clock, secret, bus } = deps;
+  const authorizer = createAuthorizer(store, clock, bus);
   const regions = createRegionCatalogue(config.regions, config.defaultRegion);
   const audit = createAuditLog({ store, clock, secret, authorizer });
-  const sessions = createSessionService({ store, clock, secret, ...(deps.onError ? { onError: deps.onError } : {}) });
+  const sessions = createSessionService({ store, clock, secret, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
+  const apiKeyAuthenticator = createApiKeyAuthenticator({ store, clock, authorizer, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   return {
     authorizer,
     regions,
     sessions,
     audit,
+    apiKeyAuthenticator,
+    apiKeys: createApiKeyService({ store, clock, authorizer, audit, bus }),
+    serviceAccounts: createServiceAccountService({ store, clock, authorizer, audit, bus }),
     accounts: createAccountService({
       store,
       clock,
@@ -53,7 +62,7 @@ export function createServices(deps: {
     invitations: createInvitationService({ store, clock, authorizer, audit, notifier: deps.notifier, consoleUrl: config.consoleUrl }),
     /** Writes what is buffered in memory; called on shutdown. */
     async flush(): Promise<void> {
-      await sessions.flush();
+      await Promise.all([sessions.flush(), apiKeyAuthenticator.flush()]);
     },
   };
 }

@@ -9,6 +9,7 @@ export type Credential =
       organizationId: string;
       scope: { type: 'project' | 'organization'; id: string };
       permissions: 'all' | 'read_only';
+      expiresAt: number | null;
     };
 
 /** Who is acting: a user or a service account, through one credential. Passed whole to every use case. */

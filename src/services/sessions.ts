@@ -4,6 +4,7 @@ import type { SessionRecord, UserRecord } from '../store/records.ts';
 import type { Repositories, Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import { AuthenticationError } from './errors.ts';
+import type { InvalidationBus } from './invalidation.ts';
 import { LastUsedRecorder } from './last-used-recorder.ts';
 
 export const SESSION_PREFIX = 'tnt_sess_';
@@ -20,8 +21,8 @@ interface CachedSession {
  * Authenticated sessions are cached by token hash so a warm request does not query; ending a session
  * drops it from the cache at once.
  */
-export function createSessionService(deps: { store: Store; clock: Clock; secret: string; onError?: (e: unknown) => void }) {
-  const { store, clock, secret } = deps;
+export function createSessionService(deps: { store: Store; clock: Clock; secret: string; bus: InvalidationBus; onError?: (e: unknown) => void }) {
+  const { store, clock, secret, bus } = deps;
   const cache = new Map<string, CachedSession>();
   const recorder = new LastUsedRecorder((batch) => store.sessions.touch(batch), 60, 5_000, deps.onError);
 
@@ -34,9 +35,18 @@ export function createSessionService(deps: { store: Store; clock: Clock; secret:
     }
   }
 
-  /** Drops the cached sessions of a user, but `keepSessionId`, after they were deleted. */
-  function forgetEnded(userId: string, keepSessionId?: string): void {
-    drop((e) => e.user.id === userId && e.session.id !== keepSessionId);
+  bus.subscribe((message) => {
+    if (message.kind === 'session') drop((e) => e.session.id === message.id);
+    else if (message.kind === 'user_sessions') drop((e) => e.user.id === message.id);
+    else if (message.kind === 'everything') drop(() => true);
+  });
+
+  /**
+   * Drops the cached sessions of a user after some were deleted. Every instance drops them all; the
+   * ones that still exist (`_keepSessionId`) are simply read again on their next request.
+   */
+  function forgetEnded(userId: string, _keepSessionId?: string): void {
+    bus.publish({ kind: 'user_sessions', id: userId });
   }
 
   return {
@@ -72,7 +82,7 @@ export function createSessionService(deps: { store: Store; clock: Clock; secret:
 
     async end(sessionId: string): Promise<void> {
       await store.sessions.delete(sessionId);
-      drop((e) => e.session.id === sessionId);
+      bus.publish({ kind: 'session', id: sessionId });
     },
 
     /** Ends every session of the user but `keepSessionId`; answers how many ended. */
@@ -84,10 +94,6 @@ export function createSessionService(deps: { store: Store; clock: Clock; secret:
 
     forgetEnded,
 
-    /** Forgets cached sessions of a user whose profile changed, so the next request reloads it. */
-    forgetUser(userId: string): void {
-      for (const [hash, entry] of cache) if (entry.user.id === userId) cache.delete(hash);
-    },
 
     csrfToken(sessionId: string): string {
       return hmacHex(secret, `csrf:${sessionId}`);

@@ -85,14 +85,15 @@ export function groupsRepository(db: Executor) {
       const row = await db
         .selectFrom('group_members as gm')
         .leftJoin('users as u', 'u.id', 'gm.principal_id')
-        .select(['gm.group_id', 'gm.principal_id', 'gm.principal_type', 'gm.expires_at', 'gm.added_at', 'u.email', 'u.name'])
+        .leftJoin('service_accounts as sa', 'sa.id', 'gm.principal_id')
+        .select(['gm.group_id', 'gm.principal_id', 'gm.principal_type', 'gm.expires_at', 'gm.added_at', 'u.email', 'u.name', 'sa.name as sa_name'])
         .where('gm.group_id', '=', groupId)
         .where('gm.principal_id', '=', principalId)
         .executeTakeFirst();
       if (!row) return undefined;
       return {
         group_id: row.group_id,
-        principal: { type: row.principal_type, id: row.principal_id, name: row.name ?? '', ...(row.email ? { email: row.email } : {}) },
+        principal: { type: row.principal_type, id: row.principal_id, name: row.name ?? row.sa_name ?? '', ...(row.email ? { email: row.email } : {}) },
         expires_at: row.expires_at === null ? null : Number(row.expires_at),
         added_at: Number(row.added_at),
       };
@@ -129,7 +130,8 @@ export function groupsRepository(db: Executor) {
       let query = db
         .selectFrom('group_members as gm')
         .leftJoin('users as u', 'u.id', 'gm.principal_id')
-        .select(['gm.group_id', 'gm.principal_id', 'gm.principal_type', 'gm.expires_at', 'gm.added_at', 'u.email', 'u.name'])
+        .leftJoin('service_accounts as sa', 'sa.id', 'gm.principal_id')
+        .select(['gm.group_id', 'gm.principal_id', 'gm.principal_type', 'gm.expires_at', 'gm.added_at', 'u.email', 'u.name', 'sa.name as sa_name'])
         .where('gm.group_id', '=', groupId);
       if (page.after) {
         const cursor = await db
@@ -145,7 +147,7 @@ export function groupsRepository(db: Executor) {
       return toPage(
         rows.map((row) => ({
           group_id: row.group_id,
-          principal: { type: row.principal_type, id: row.principal_id, name: row.name ?? '', ...(row.email ? { email: row.email } : {}) },
+          principal: { type: row.principal_type, id: row.principal_id, name: row.name ?? row.sa_name ?? '', ...(row.email ? { email: row.email } : {}) },
           expires_at: row.expires_at === null ? null : Number(row.expires_at),
           added_at: Number(row.added_at),
         })),
@@ -180,7 +182,8 @@ export function groupsRepository(db: Executor) {
         .selectFrom('group_members as gm')
         .innerJoin('groups as g', 'g.id', 'gm.group_id')
         .leftJoin('users as u', 'u.id', 'gm.principal_id')
-        .select(['g.id', 'g.name', 'g.scope_type', 'g.scope_id', 'g.role', 'gm.expires_at', 'gm.principal_id', 'gm.principal_type', 'u.email', 'u.name as principal_name'])
+        .leftJoin('service_accounts as sa', 'sa.id', 'gm.principal_id')
+        .select(['g.id', 'g.name', 'g.scope_type', 'g.scope_id', 'g.role', 'gm.expires_at', 'gm.principal_id', 'gm.principal_type', 'u.email', 'u.name as principal_name', 'sa.name as sa_name'])
         .where('gm.organization_id', '=', organizationId)
         .where((eb) => eb.or([eb('g.scope_type', '=', 'organization'), eb('g.scope_id', '=', projectId)]))
         .execute();
@@ -193,7 +196,7 @@ export function groupsRepository(db: Executor) {
         principal: {
           type: row.principal_type,
           id: row.principal_id,
-          name: row.principal_name ?? '',
+          name: row.principal_name ?? row.sa_name ?? '',
           ...(row.email ? { email: row.email } : {}),
         },
       }));

@@ -132,7 +132,8 @@ export function organizationsRepository(db: Executor, dialect: Dialect) {
       let query = db
         .selectFrom('organization_members as m')
         .leftJoin('users as u', 'u.id', 'm.principal_id')
-        .select(['m.principal_id', 'm.principal_type', 'm.added_at', 'u.email', 'u.name'])
+        .leftJoin('service_accounts as sa', 'sa.id', 'm.principal_id')
+        .select(['m.principal_id', 'm.principal_type', 'm.added_at', 'u.email', 'u.name', 'sa.name as sa_name'])
         .where('m.organization_id', '=', organizationId);
       if (page.after) {
         const cursor = await db
@@ -150,7 +151,7 @@ export function organizationsRepository(db: Executor, dialect: Dialect) {
           principal: {
             type: row.principal_type,
             id: row.principal_id,
-            name: row.name ?? '',
+            name: row.name ?? row.sa_name ?? '',
             ...(row.email ? { email: row.email } : {}),
           },
           added_at: Number(row.added_at),

@@ -93,3 +93,25 @@ export interface InvitationRecord {
   created_at: number;
   expires_at: number;
 }
+
+export interface ServiceAccountRecord {
+  id: string;
+  organization_id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  organization_id: string;
+  scope: { type: ScopeType; id: string };
+  owner: PrincipalRef;
+  created_by: string;
+  name: string;
+  redacted_value: string;
+  permissions: 'all' | 'read_only';
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}

@@ -1,11 +1,13 @@
 import { sql } from 'kysely';
 import type { DatabaseHandle, Dialect } from './database.ts';
 import type { Executor } from './executor.ts';
+import { apiKeysRepository } from './api-keys.ts';
 import { auditRepository } from './audit.ts';
 import { groupsRepository } from './groups.ts';
 import { invitationsRepository } from './invitations.ts';
 import { organizationsRepository } from './organizations.ts';
 import { projectsRepository } from './projects.ts';
+import { serviceAccountsRepository } from './service-accounts.ts';
 import { sessionsRepository } from './sessions.ts';
 import { usersRepository } from './users.ts';
 
@@ -18,6 +20,8 @@ function repositories(db: Executor, dialect: Dialect) {
     groups: groupsRepository(db),
     invitations: invitationsRepository(db),
     audit: auditRepository(db, dialect),
+    serviceAccounts: serviceAccountsRepository(db),
+    apiKeys: apiKeysRepository(db),
   };
 }
 

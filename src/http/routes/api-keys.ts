@@ -1,0 +1,120 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { MAX_ROTATION_GRACE_SECONDS, type IssuedKey } from '../../services/api-keys.ts';
+import type { Services } from '../../services/index.ts';
+import type { ApiKeyRecord } from '../../store/records.ts';
+import { presentList } from '../presenters.ts';
+import { needs, principalOf } from '../route-access.ts';
+import { listOf, listQuery, name, orgParams, projectParams, refusals, unixSeconds } from '../schemas/common.ts';
+
+const apiKeyObject = z.object({
+  id: z.string(),
+  object: z.literal('api_key'),
+  name: z.string(),
+  redacted_value: z.string(),
+  owner: z.object({ type: z.enum(['user', 'service_account']), id: z.string() }),
+  created_by: z.string(),
+  scope: z.object({ type: z.enum(['project', 'organization']), id: z.string() }),
+  permissions: z.enum(['all', 'read_only']),
+  created_at: z.number(),
+  expires_at: z.number().nullable(),
+  last_used_at: z.number().nullable(),
+  revoked_at: z.number().nullable(),
+});
+const issuedKeyObject = apiKeyObject.extend({ key: z.string().describe('The secret, shown in this answer only.') });
+
+const keyBody = {
+  name,
+  expires_at: unixSeconds.nullable().optional(),
+  permissions: z.enum(['all', 'read_only']).optional(),
+};
+
+export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
+  const present = (key: ApiKeyRecord) => ({
+    id: key.id,
+    object: 'api_key' as const,
+    name: key.name,
+    redacted_value: key.redacted_value,
+    owner: key.owner,
+    created_by: key.created_by,
+    scope: key.scope,
+    permissions: key.permissions,
+    created_at: key.created_at,
+    expires_at: key.expires_at,
+    last_used_at: services.apiKeyAuthenticator.lastUsed(key),
+    revoked_at: key.revoked_at,
+  });
+  const presentIssued = (issued: IssuedKey) => ({ ...present(issued.key), key: issued.secret });
+
+  return async (app) => {
+    const tags = ['api keys'];
+    const projectKeyParams = z.strictObject({ proj: z.string(), key: z.string() });
+    const orgKeyParams = z.strictObject({ org: z.string(), key: z.string() });
+
+    app.post(
+      '/v1/projects/:proj/api_keys',
+      {
+        config: { access: needs('api_keys.write') },
+        schema: { tags, params: projectParams, body: z.strictObject({ ...keyBody, owner_id: z.string().min(1).optional() }), response: { 201: issuedKeyObject, ...refusals } },
+      },
+      async (request, reply) => reply.status(201).send(presentIssued(await services.apiKeys.createForProject(principalOf(request), request.params.proj, request.body))),
+    );
+
+    app.get(
+      '/v1/projects/:proj/api_keys',
+      {
+        config: { access: needs('api_keys.read') },
+        schema: { tags, description: 'Project admins see every key; others their own.', params: projectParams, querystring: listQuery, response: { 200: listOf(apiKeyObject), ...refusals } },
+      },
+      async (request) => presentList(await services.apiKeys.listForProject(principalOf(request), request.params.proj, request.query), present, (k) => k.id),
+    );
+
+    app.get(
+      '/v1/projects/:proj/api_keys/:key',
+      { config: { access: needs('api_keys.read') }, schema: { tags, params: projectKeyParams, response: { 200: apiKeyObject, ...refusals } } },
+      async (request) => present(await services.apiKeys.getForProject(principalOf(request), request.params.proj, request.params.key)),
+    );
+
+    app.delete(
+      '/v1/projects/:proj/api_keys/:key',
+      { config: { access: needs('api_keys.write') }, schema: { tags, description: 'Revokes the key; answers it as it now is.', params: projectKeyParams, response: { 200: apiKeyObject, ...refusals } } },
+      async (request) => present(await services.apiKeys.revokeForProject(principalOf(request), request.params.proj, request.params.key)),
+    );
+
+    app.post(
+      '/v1/projects/:proj/api_keys/:key/rotate',
+      {
+        config: { access: needs('api_keys.write') },
+        schema: {
+          tags,
+          description: 'A new secret; the old one keeps working for grace_seconds.',
+          params: projectKeyParams,
+          body: z.strictObject({ grace_seconds: z.number().int().min(0).max(MAX_ROTATION_GRACE_SECONDS).optional() }).optional(),
+          response: { 200: issuedKeyObject, ...refusals },
+        },
+      },
+      async (request) => presentIssued(await services.apiKeys.rotateForProject(principalOf(request), request.params.proj, request.params.key, request.body?.grace_seconds ?? 0)),
+    );
+
+    app.post(
+      '/v1/organizations/:org/api_keys',
+      {
+        config: { access: needs('service_accounts.write') },
+        schema: { tags, params: orgParams, body: z.strictObject({ ...keyBody, owner_id: z.string().min(1) }), response: { 201: issuedKeyObject, ...refusals } },
+      },
+      async (request, reply) => reply.status(201).send(presentIssued(await services.apiKeys.createForOrganization(principalOf(request), request.params.org, request.body))),
+    );
+
+    app.get(
+      '/v1/organizations/:org/api_keys',
+      { config: { access: needs('service_accounts.read') }, schema: { tags, params: orgParams, querystring: listQuery, response: { 200: listOf(apiKeyObject), ...refusals } } },
+      async (request) => presentList(await services.apiKeys.listForOrganization(principalOf(request), request.params.org, request.query), present, (k) => k.id),
+    );
+
+    app.delete(
+      '/v1/organizations/:org/api_keys/:key',
+      { config: { access: needs('service_accounts.write') }, schema: { tags, params: orgKeyParams, response: { 200: apiKeyObject, ...refusals } } },
+      async (request) => present(await services.apiKeys.revokeForOrganization(principalOf(request), request.params.org, request.params.key)),
+    );
+  };
+}

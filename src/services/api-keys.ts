@@ -1,0 +1,195 @@
+import { newId } from '../lib/ids.ts';
+import { newToken, sha256Hex } from '../lib/secrets.ts';
+import type { PageRequest } from '../store/pagination.ts';
+import type { ApiKeyRecord, PrincipalRef, ProjectRecord } from '../store/records.ts';
+import type { Store } from '../store/store.ts';
+import { actorOf, type AuditLog } from './audit.ts';
+import type { Authorizer, Standing } from './authorizer.ts';
+import type { Clock } from './clock.ts';
+import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
+import type { InvalidationBus } from './invalidation.ts';
+import type { Principal } from './principal.ts';
+
+export const API_KEY_PREFIX = 'tnt_key_';
+export const MAX_ROTATION_GRACE_SECONDS = 86_400;
+
+export interface NewKeyInput {
+  name: string;
+  owner_id?: string | undefined;
+  expires_at?: number | null | undefined;
+  permissions?: 'all' | 'read_only' | undefined;
+}
+
+/** A key as created or rotated: the record and, this once, its secret. */
+export interface IssuedKey {
+  key: ApiKeyRecord;
+  secret: string;
+}
+
+function redact(secret: string): string {
+  return `${API_KEY_PREFIX}...${secret.slice(-4)}`;
+}
+
+/**
+ * API keys: project keys for users and service accounts, organization keys for service accounts.
+ * A key acts as its owner narrowed to its scope and permissions; see api-key-authenticator.ts for how
+ * a presented key becomes a principal.
+ */
+export function createApiKeyService(deps: { store: Store; clock: Clock; authorizer: Authorizer; audit: AuditLog; bus: InvalidationBus }) {
+  const { store, clock, authorizer, audit, bus } = deps;
+
+  /** Who may own the new key, and whether the caller may make one for it. */
+  async function resolveOwner(principal: Principal, standing: Standing, organizationId: string, project: ProjectRecord | undefined, ownerId: string | undefined): Promise<PrincipalRef> {
+    const wanted = ownerId ?? principal.id;
+    if (principal.credential.kind === 'api_key' && wanted !== principal.id) {
+      throw new PermissionDeniedError('An API key can create keys only for its own owner.', 'escalation_refused');
+    }
+    if (wanted === principal.id) return { type: principal.type, id: principal.id };
+    const member = await store.organizations.findMember(organizationId, wanted);
+    if (!member || member.type !== 'service_account') {
+      throw new InvalidRequestError('owner_id must name yourself or a service account of this organization.', 'owner_id');
+    }
+    // No escalation: the caller must hold every permission the service account holds there.
+    const accountStanding = await authorizer.standing(organizationId, wanted);
+    const account: Principal = { type: 'service_account', id: wanted, credential: { kind: 'session', sessionId: '' }, ip: null };
+    const held = authorizer.reach(principal, standing, project?.id);
+    for (const permission of authorizer.reach(account, accountStanding, project?.id)) {
+      if (!held.has(permission)) {
+        throw new PermissionDeniedError(`You cannot make a key for this service account: it holds ${permission}, which you do not.`, 'escalation_refused');
+      }
+    }
+    return member;
+  }
+
+  /** A key-authenticated caller makes keys no wider and no longer-lived than its own. */
+  function narrowToCaller(principal: Principal, input: NewKeyInput): { permissions: 'all' | 'read_only'; expiresAt: number | null } {
+    const now = clock();
+    const expiresAt = input.expires_at ?? null;
+    if (expiresAt !== null && expiresAt <= now) throw new InvalidRequestError('expires_at must be in the future.', 'expires_at');
+    const permissions = input.permissions ?? 'all';
+    const credential = principal.credential;
+    if (credential.kind === 'api_key') {
+      if (credential.permissions === 'read_only' && permissions !== 'read_only') {
+        throw new PermissionDeniedError('A read-only key can create only read-only keys.', 'escalation_refused');
+      }
+      if (credential.expiresAt !== null && (expiresAt === null || expiresAt > credential.expiresAt)) {
+        throw new PermissionDeniedError('A key can create only keys that expire no later than itself.', 'escalation_refused');
+      }
+    }
+    return { permissions, expiresAt };
+  }
+
+  async function issue(principal: Principal, key: Omit<ApiKeyRecord, 'redacted_value' | 'id' | 'created_at' | 'last_used_at' | 'revoked_at'>, projectId: string | null): Promise<IssuedKey> {
+    const secret = newToken(API_KEY_PREFIX);
+    const record: ApiKeyRecord = { ...key, id: newId('key_'), redacted_value: redact(secret), created_at: clock(), last_used_at: null, revoked_at: null };
+    await store.transaction(async (tx) => {
+      await tx.apiKeys.insert(record, sha256Hex(secret));
+      await audit.record(tx, actorOf(principal), {
+        type: 'api_key.created',
+        organizationId: record.organization_id,
+        projectId,
+        resource: { type: 'api_key', id: record.id },
+        data: { name: record.name, owner: record.owner, scope: record.scope, permissions: record.permissions, expires_at: record.expires_at },
+      });
+    });
+    return { key: record, secret };
+  }
+
+  /** Keys a caller may see in a project: all of them with api_keys.manage, else its own. */
+  async function visibleProjectKey(principal: Principal, projectId: string, keyId: string, permission: 'api_keys.read' | 'api_keys.write') {
+    const { project, standing } = await authorizer.project(principal, projectId, permission);
+    const manages = authorizer.heldPermissions(principal, standing, { type: 'project', projectId }).has('api_keys.manage');
+    const key = await store.apiKeys.find(keyId);
+    if (!key || key.scope.type !== 'project' || key.scope.id !== projectId) throw new NotFoundError('API key');
+    if (!manages && key.owner.id !== principal.id && key.created_by !== principal.id) throw new NotFoundError('API key');
+    return { project, key };
+  }
+
+  async function visibleOrganizationKey(principal: Principal, organizationId: string, keyId: string) {
+    await authorizer.organization(principal, organizationId, 'service_accounts.write');
+    const key = await store.apiKeys.find(keyId);
+    if (!key || key.scope.type !== 'organization' || key.scope.id !== organizationId) throw new NotFoundError('API key');
+    return key;
+  }
+
+  async function revoke(principal: Principal, key: ApiKeyRecord, projectId: string | null): Promise<ApiKeyRecord> {
+    if (key.revoked_at !== null) return key;
+    const now = clock();
+    await store.transaction(async (tx) => {
+      await tx.apiKeys.revoke(key.id, now);
+      await audit.record(tx, actorOf(principal), { type: 'api_key.revoked', organizationId: key.organization_id, projectId, resource: { type: 'api_key', id: key.id }, data: { name: key.name } });
+    });
+    bus.publish({ kind: 'api_key', id: key.id });
+    return { ...key, revoked_at: now };
+  }
+
+  return {
+    async createForProject(principal: Principal, projectId: string, input: NewKeyInput): Promise<IssuedKey> {
+      const { project, standing } = await authorizer.project(principal, projectId, 'api_keys.write');
+      authorizer.assertWritable(project);
+      const { permissions, expiresAt } = narrowToCaller(principal, input);
+      const owner = await resolveOwner(principal, standing, project.organization_id, project, input.owner_id);
+      return issue(principal, { organization_id: project.organization_id, scope: { type: 'project', id: projectId }, owner, created_by: principal.id, name: input.name, permissions, expires_at: expiresAt }, projectId);
+    },
+
+    async listForProject(principal: Principal, projectId: string, page: PageRequest) {
+      const { standing } = await authorizer.project(principal, projectId, 'api_keys.read');
+      const manages = authorizer.heldPermissions(principal, standing, { type: 'project', projectId }).has('api_keys.manage');
+      return store.apiKeys.list({ scopeId: projectId, ownedOrCreatedBy: manages ? undefined : principal.id }, page);
+    },
+
+    async getForProject(principal: Principal, projectId: string, keyId: string): Promise<ApiKeyRecord> {
+      return (await visibleProjectKey(principal, projectId, keyId, 'api_keys.read')).key;
+    },
+
+    async revokeForProject(principal: Principal, projectId: string, keyId: string): Promise<ApiKeyRecord> {
+      const { key } = await visibleProjectKey(principal, projectId, keyId, 'api_keys.write');
+      return revoke(principal, key, projectId);
+    },
+
+    /** A new secret; the old one keeps working for `graceSeconds`. Revoking later ends both. */
+    async rotateForProject(principal: Principal, projectId: string, keyId: string, graceSeconds: number): Promise<IssuedKey> {
+      const { project, key } = await visibleProjectKey(principal, projectId, keyId, 'api_keys.write');
+      authorizer.assertWritable(project);
+      if (key.revoked_at !== null) throw new ConflictError('The key is revoked.', 'key_revoked');
+      const now = clock();
+      if (key.expires_at !== null && key.expires_at <= now) throw new ConflictError('The key has expired.', 'key_expired');
+      const secret = newToken(API_KEY_PREFIX);
+      const rotated = { ...key, redacted_value: redact(secret) };
+      await store.transaction(async (tx) => {
+        await tx.apiKeys.rotate(key.id, sha256Hex(secret), now + graceSeconds);
+        await tx.apiKeys.setRedactedValue(key.id, rotated.redacted_value);
+        await audit.record(tx, actorOf(principal), {
+          type: 'api_key.rotated',
+          organizationId: key.organization_id,
+          projectId,
+          resource: { type: 'api_key', id: key.id },
+          data: { name: key.name, grace_seconds: graceSeconds },
+        });
+      });
+      bus.publish({ kind: 'api_key', id: key.id });
+      return { key: rotated, secret };
+    },
+
+    async createForOrganization(principal: Principal, organizationId: string, input: NewKeyInput & { owner_id: string }): Promise<IssuedKey> {
+      const { standing } = await authorizer.organization(principal, organizationId, 'service_accounts.write');
+      const { permissions, expiresAt } = narrowToCaller(principal, input);
+      const owner = await resolveOwner(principal, standing, organizationId, undefined, input.owner_id);
+      if (owner.type !== 'service_account') {
+        throw new InvalidRequestError('An organization key must be owned by a service account.', 'owner_id');
+      }
+      return issue(principal, { organization_id: organizationId, scope: { type: 'organization', id: organizationId }, owner, created_by: principal.id, name: input.name, permissions, expires_at: expiresAt }, null);
+    },
+
+    async listForOrganization(principal: Principal, organizationId: string, page: PageRequest) {
+      await authorizer.organization(principal, organizationId, 'service_accounts.read');
+      return store.apiKeys.list({ scopeId: organizationId }, page);
+    },
+
+    async revokeForOrganization(principal: Principal, organizationId: string, keyId: string): Promise<ApiKeyRecord> {
+      return revoke(principal, await visibleOrganizationKey(principal, organizationId, keyId), null);
+    },
+  };
+}
+
+export type ApiKeyService = ReturnType<typeof createApiKeyService>;

@@ -1,0 +1,55 @@
+/**
+ * Cache invalidations. Every cache in the server (standings, projects, sessions, API keys) drops
+ * entries when it hears of a change. On one instance the message is applied at once; on PostgreSQL it
+ * is also carried to every other instance with NOTIFY (see store/notifications.ts).
+ */
+export type Invalidation =
+  | { kind: 'organization'; id: string }
+  | { kind: 'project'; id: string }
+  | { kind: 'api_key'; id: string }
+  | { kind: 'session'; id: string }
+  | { kind: 'user_sessions'; id: string }
+  /** Sent when invalidations may have been missed (a lost connection): drop every cache. */
+  | { kind: 'everything' };
+
+export type InvalidationHandler = (message: Invalidation) => void;
+
+export interface InvalidationBus {
+  /** Applies the invalidation here, now, and tells the other instances. */
+  publish(message: Invalidation): void;
+  subscribe(handler: InvalidationHandler): void;
+  close(): Promise<void>;
+}
+
+/** Applies invalidations inside this process; `relay` carries them to other instances when set. */
+export function createInvalidationBus(relay?: { send(message: Invalidation): void; close(): Promise<void> }): InvalidationBus & { deliver(message: Invalidation): void } {
+  const handlers: InvalidationHandler[] = [];
+  const deliver = (message: Invalidation) => {
+    for (const handler of handlers) handler(message);
+  };
+  return {
+    publish(message) {
+      deliver(message);
+      relay?.send(message);
+    },
+    subscribe(handler) {
+      handlers.push(handler);
+    },
+    deliver,
+    close: async () => relay?.close(),
+  };
+}
+
+const KINDS = new Set(['organization', 'project', 'api_key', 'session', 'user_sessions', 'everything']);
+
+export function parseInvalidation(text: string): Invalidation | undefined {
+  try {
+    const value = JSON.parse(text) as { kind?: unknown; id?: unknown };
+    if (typeof value.kind !== 'string' || !KINDS.has(value.kind)) return undefined;
+    if (value.kind === 'everything') return { kind: 'everything' };
+    if (typeof value.id !== 'string') return undefined;
+    return { kind: value.kind, id: value.id } as Invalidation;
+  } catch {
+    return undefined;
+  }
+}
