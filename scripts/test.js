@@ -10,6 +10,8 @@ export const TEST_FILES = [
   'test/access.test.ts',
   'test/http-conventions.test.ts',
   'test/audit.test.ts',
+  'test/api-keys.test.ts',
+  'test/multi-instance.test.ts',
   'test/tenancy.property.test.ts',
   'test/cli.test.ts',
 ];

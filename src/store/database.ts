@@ -15,6 +15,8 @@ export interface DatabaseHandle {
   dialect: Dialect;
   /** The PostgreSQL pool, for LISTEN/NOTIFY; absent on SQLite. */
   pool?: pg.Pool;
+  /** Queries run so far: lets tests and benchmarks show that a warm request runs none. */
+  queryCount(): number;
   close(): Promise<void>;
 }
 
@@ -34,16 +36,18 @@ function openSqlite(path: string): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const counter = { queries: 0 };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: () => void (counter.queries += 1) });
+  return { db, dialect: 'sqlite', queryCount: () => counter.queries, close: () => db.destroy() };
 }
 
 function openPostgres(url: string): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', pool, close: () => db.destroy() };
+  const counter = { queries: 0 };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: () => void (counter.queries += 1) });
+  return { db, dialect: 'postgres', pool, queryCount: () => counter.queries, close: () => db.destroy() };
 }
 
 const MIGRATIONS: Record<string, Migration> = {

@@ -32,6 +32,8 @@ export interface Store extends Repositories {
   /** Runs `work` in one transaction: everything it writes commits together, or nothing does. */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
+  /** Queries run through this store so far. */
+  queryCount(): number;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export function createStore(handle: DatabaseHandle): Store {
     ping: async () => {
       await sql`select 1`.execute(db);
     },
+    queryCount: () => handle.queryCount(),
     close: () => handle.close(),
   };
 }

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Tenantry } from '../src/server.ts';
+import { Api, signUp } from './helpers/client.ts';
+import { createPostgresDatabase, type TestDatabase } from './helpers/databases.ts';
+import { addMember, groupNamed } from './helpers/organizations.ts';
+import { startTenantry } from './helpers/server.ts';
+
+/**
+ * Two server instances on one PostgreSQL: a change made through one must reach the other's caches
+ * within a second (LISTEN/NOTIFY). SQLite is one process by nature, so this suite is PostgreSQL's.
+ */
+const PG = process.env.TENANTRY_TEST_DATABASE_URL;
+const skip = PG ? false : process.env.CI === 'true' ? false : 'PostgreSQL tests skipped: set TENANTRY_TEST_DATABASE_URL to run them';
+
+async function refusedWithin(check: () => Promise<number>, expected: number, limitMs: number): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const status = await check();
+    const elapsed = performance.now() - started;
+    if (status === expected) return elapsed;
+    if (elapsed > limitMs) assert.fail(`still ${status} after ${Math.round(elapsed)} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('two server instances on one PostgreSQL [postgres]', { skip }, () => {
+  let database: TestDatabase;
+  let first: Tenantry;
+  let second: Tenantry;
+  before(async () => {
+    if (!PG) throw new Error('CI=true but TENANTRY_TEST_DATABASE_URL is not set');
+    database = await createPostgresDatabase();
+    first = await startTenantry(database);
+    second = await startTenantry(database);
+  });
+  after(async () => {
+    await first?.close();
+    await second?.close();
+    await database?.drop();
+  });
+
+  test('a key revoked on one instance is refused by the other within a second', async () => {
+    const a = new Api(first.app);
+    const b = new Api(second.app);
+    const ann = await signUp(a, 'ann');
+    const key = (await a.post(`/v1/projects/${ann.project.id}/api_keys`, ann.token, { name: 'k' })).body;
+    const path = `/v1/projects/${ann.project.id}`;
+    assert.equal((await b.get(path, key.key)).status, 200, 'warm on the second instance');
+    assert.equal((await b.get(path, key.key)).status, 200);
+    await a.delete(`${path}/api_keys/${key.id}`, ann.token);
+    const elapsed = await refusedWithin(async () => (await b.get(path, key.key)).status, 401, 1000);
+    assert.ok(elapsed < 1000);
+  });
+
+  test('a membership removed on one instance ends access on the other; so does a logout', async () => {
+    const a = new Api(first.app);
+    const b = new Api(second.app);
+    const ann = await signUp(a, 'ann');
+    const bob = await signUp(a, 'bob');
+    const members = await groupNamed(a, ann.token, `/v1/projects/${ann.project.id}`, 'members');
+    await addMember(a, ann, ann.org.id, bob, { projects: [{ project_id: ann.project.id, group_id: members.id }] });
+    const path = `/v1/projects/${ann.project.id}`;
+    assert.equal((await b.get(path, bob.token)).status, 200);
+    await a.delete(`${path}/groups/${members.id}/members/${bob.user.id}`, ann.token);
+    await refusedWithin(async () => (await b.get(path, bob.token)).status, 404, 1000);
+
+    assert.equal((await b.get('/v1/me', bob.token)).status, 200);
+    await a.post('/v1/auth/logout', bob.token);
+    await refusedWithin(async () => (await b.get('/v1/me', bob.token)).status, 401, 1000);
+  });
+
+  test('an archive on one instance stops the project\'s keys on the other', async () => {
+    const a = new Api(first.app);
+    const b = new Api(second.app);
+    const ann = await signUp(a, 'ann');
+    const project = (await a.post(`/v1/organizations/${ann.org.id}/projects`, ann.token, { name: 'P' })).body;
+    const key = (await a.post(`/v1/projects/${project.id}/api_keys`, ann.token, { name: 'k' })).body;
+    assert.equal((await b.get(`/v1/projects/${project.id}`, key.key)).status, 200);
+    await a.post(`/v1/projects/${project.id}/archive`, ann.token);
+    await refusedWithin(async () => (await b.get(`/v1/projects/${project.id}`, key.key)).status, 401, 1000);
+  });
+});
