@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './services/clock.ts';
 import { createServices, type Services } from './services/index.ts';
 import { createInvalidationBus } from './services/invalidation.ts';
 import { loggingNotifier } from './services/notifier.ts';
+import { smtpNotifier } from './services/smtp-notifier.ts';
 import { createPostgresRelay } from './store/notifications.ts';
 import { migrate, openDatabase } from './store/database.ts';
 import { createStore, type Store } from './store/store.ts';
@@ -62,7 +63,9 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     config,
     clock,
     secret: resolveSecret(config),
-    notifier: loggingNotifier((message, fields) => app?.log.info(fields, message)),
+    notifier: config.file.smtp
+      ? smtpNotifier(config.file.smtp, (error, what) => app?.log.error({ err: error }, `${what} could not be sent`))
+      : loggingNotifier((message, fields) => app?.log.info(fields, message)),
     bus,
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),

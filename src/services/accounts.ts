@@ -1,6 +1,7 @@
 import type { AuthLimits } from '../config.ts';
 import { newId } from '../lib/ids.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from '../lib/passwords.ts';
+import { newToken, sha256Hex } from '../lib/secrets.ts';
 import { isUniqueViolation } from '../store/executor.ts';
 import type { OrganizationRecord, ProjectRecord, UserRecord } from '../store/records.ts';
 import type { Repositories, Store } from '../store/store.ts';
@@ -10,6 +11,7 @@ import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { AuthenticationError, ConflictError, InvalidRequestError, PermissionDeniedError, RateLimitedError } from './errors.ts';
 import { createOrganizationWithDefaults } from './organization-setup.ts';
+import type { Notifier } from './notifier.ts';
 import type { Principal } from './principal.ts';
 import type { SessionService } from './sessions.ts';
 import { SlidingWindowCounter } from './throttle.ts';
@@ -26,6 +28,7 @@ export interface MembershipSummary {
 }
 
 const FAILED_LOGIN_WINDOW_SECONDS = 15 * 60;
+const VERIFICATION_LIFETIME_SECONDS = 3 * 24 * 3600;
 const SIGNUP_WINDOW_SECONDS = 3600;
 
 export function createAccountService(deps: {
@@ -34,6 +37,8 @@ export function createAccountService(deps: {
   sessions: SessionService;
   authorizer: Authorizer;
   audit: AuditLog;
+  notifier: Notifier;
+  consoleUrl: string;
   limits: AuthLimits;
   defaultRegion: string;
   /** Where a failed login for an unknown email goes: the server log, never the audit log. */
@@ -46,7 +51,7 @@ export function createAccountService(deps: {
   const userActor = (userId: string, ip: string | null): AuditActor => ({ type: 'user', id: userId, api_key_id: null, ip });
 
   /** Records an account event in the user's personal organization, inside the caller's transaction. */
-  async function recordAccountEvent(tx: Repositories, userId: string, ip: string | null, type: 'login.succeeded' | 'login.failed' | 'password.changed') {
+  async function recordAccountEvent(tx: Repositories, userId: string, ip: string | null, type: 'login.succeeded' | 'login.failed' | 'password.changed' | 'email.verified') {
     const personal = await tx.organizations.findPersonalOf(userId);
     if (!personal) return;
     await audit.record(tx, userActor(userId, ip), { type, organizationId: personal.id, resource: { type: 'user', id: userId } });
@@ -76,8 +81,10 @@ export function createAccountService(deps: {
       const now = clock();
       const user: UserRecord = { id: newId('user_'), email: input.email.trim(), name: input.name, email_verified: false, created_at: now };
       signupsByIp.record(ip);
+      // With email delivery, the address must be proven before it can accept invitations.
+      const verificationToken = deps.notifier.deliversEmail ? newToken('tnt_verify_') : undefined;
       try {
-        return await store.transaction(async (tx) => {
+        const result = await store.transaction(async (tx) => {
           await tx.users.insert({ ...user, password_hash: passwordHash });
           const { organization, project } = await createOrganizationWithDefaults(tx, audit, userActor(user.id, ip), {
             name: `${input.name}'s organization`,
@@ -87,11 +94,18 @@ export function createAccountService(deps: {
             now,
           });
           const { token, session } = await sessions.issue(tx, user.id);
+          if (verificationToken) {
+            await tx.emailVerifications.insert({ token_hash: sha256Hex(verificationToken), user_id: user.id, created_at: now, expires_at: now + VERIFICATION_LIFETIME_SECONDS });
+          }
           return { user, session_token: token, csrf_token: sessions.csrfToken(session.id), organization, project } satisfies SignedIn & {
             organization: OrganizationRecord;
             project: ProjectRecord;
           };
         });
+        if (verificationToken) {
+          await deps.notifier.verificationRequested({ email: user.email, name: user.name, token: verificationToken, consoleUrl: deps.consoleUrl });
+        }
+        return result;
       } catch (error) {
         if (isUniqueViolation(error)) throw new ConflictError('An account with this email already exists.', 'email_taken', 'email');
         throw error;
@@ -164,6 +178,24 @@ export function createAccountService(deps: {
         await recordAccountEvent(tx, user.id, principal.ip, 'password.changed');
       });
       sessions.forgetEnded(user.id, keep);
+      return publicUser(user);
+    },
+
+    /** Marks the caller's email verified with the single-use token sent at signup. */
+    async verifyEmail(principal: Principal, token: string): Promise<UserRecord> {
+      if (principal.type !== 'user') throw new PermissionDeniedError('Only a user has an email to verify.');
+      const invalid = () => new InvalidRequestError('The token is not valid, has expired or was already used.', 'token', 'invalid_token');
+      const hash = sha256Hex(token);
+      const row = await store.emailVerifications.find(hash);
+      const now = clock();
+      if (!row || row.user_id !== principal.id || Number(row.expires_at) <= now || row.used_at !== null) throw invalid();
+      await store.transaction(async (tx) => {
+        if (!(await tx.emailVerifications.markUsed(hash, now))) throw invalid();
+        await tx.users.markEmailVerified(principal.id);
+        await recordAccountEvent(tx, principal.id, principal.ip, 'email.verified');
+      });
+      const user = await store.users.findById(principal.id);
+      if (!user) throw new AuthenticationError();
       return publicUser(user);
     },
 

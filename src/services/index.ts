@@ -50,6 +50,8 @@ export function createServices(deps: {
       sessions,
       authorizer,
       audit,
+      notifier: deps.notifier,
+      consoleUrl: config.consoleUrl,
       limits: config.auth,
       defaultRegion: config.defaultRegion,
       logUnknownLogin: (ip) => deps.log?.('failed login for an unknown email', { ip }),

@@ -41,13 +41,13 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
   }
 
   /** An invitation addressed to the calling user; anyone else is told it does not exist. */
-  async function findAddressedTo(principal: Principal, invitationId: string): Promise<{ invitation: InvitationRecord; email: string }> {
+  async function findAddressedTo(principal: Principal, invitationId: string): Promise<{ invitation: InvitationRecord; verified: boolean }> {
     if (principal.type !== 'user') throw new NotFoundError('invitation');
     const user = await store.users.findById(principal.id);
     const invitation = await store.invitations.find(invitationId);
     if (!user || !invitation || normalizeEmail(invitation.email) !== normalizeEmail(user.email)) throw new NotFoundError('invitation');
     if (!(await store.organizations.find(invitation.organization_id))) throw new NotFoundError('invitation');
-    return { invitation, email: user.email };
+    return { invitation, verified: user.email_verified };
   }
 
   function assertPending(invitation: InvitationRecord, now: number): void {
@@ -165,7 +165,10 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
     /** Joins the organization with every membership the invitation names, in one transaction. */
     async accept(principal: Principal, invitationId: string): Promise<InvitationView> {
       if (principal.credential.kind !== 'session') throw new PermissionDeniedError('Invitations are accepted from a signed-in session.');
-      const { invitation } = await findAddressedTo(principal, invitationId);
+      const { invitation, verified } = await findAddressedTo(principal, invitationId);
+      if (deps.notifier.deliversEmail && !verified) {
+        throw new PermissionDeniedError('Verify your email address before accepting invitations.', 'email_not_verified');
+      }
       const now = clock();
       await store.transaction(async (tx) => {
         await tx.organizations.lock(invitation.organization_id);

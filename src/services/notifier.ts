@@ -2,15 +2,20 @@ import type { InvitationRecord } from '../store/records.ts';
 
 /**
  * How the server tells people things (invitations, email verification). Delivery is not part of the
- * transaction: a change commits first, then the notice goes out, and a failed delivery is logged.
+ * transaction: the change commits first, then the notice goes out; a failed delivery is logged and
+ * does not undo the change.
  */
 export interface Notifier {
+  /** True when the server can prove who owns an email (it can send mail). */
+  readonly deliversEmail: boolean;
   invitationSent(notice: { invitation: InvitationRecord; organizationName: string; inviterName: string; consoleUrl: string }): Promise<void>;
+  verificationRequested(notice: { email: string; name: string; token: string; consoleUrl: string }): Promise<void>;
 }
 
 /** Without SMTP: the operator reads in the log that an invitation was created (never a secret). */
 export function loggingNotifier(log: (message: string, fields: Record<string, unknown>) => void): Notifier {
   return {
+    deliversEmail: false,
     async invitationSent({ invitation, organizationName }) {
       log('invitation created (no SMTP configured, nothing was emailed)', {
         invitation_id: invitation.id,
@@ -18,6 +23,9 @@ export function loggingNotifier(log: (message: string, fields: Record<string, un
         organization_name: organizationName,
         email: invitation.email,
       });
+    },
+    async verificationRequested() {
+      // Without SMTP no verification is asked for: signup emails are trusted (the server warns at start).
     },
   };
 }

@@ -3,6 +3,7 @@ import type { DatabaseHandle, Dialect } from './database.ts';
 import type { Executor } from './executor.ts';
 import { apiKeysRepository } from './api-keys.ts';
 import { auditRepository } from './audit.ts';
+import { emailVerificationsRepository } from './email-verifications.ts';
 import { groupsRepository } from './groups.ts';
 import { invitationsRepository } from './invitations.ts';
 import { organizationsRepository } from './organizations.ts';
@@ -22,6 +23,7 @@ function repositories(db: Executor, dialect: Dialect) {
     audit: auditRepository(db, dialect),
     serviceAccounts: serviceAccountsRepository(db),
     apiKeys: apiKeysRepository(db),
+    emailVerifications: emailVerificationsRepository(db),
   };
 }
 

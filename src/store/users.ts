@@ -49,6 +49,10 @@ export function usersRepository(db: Executor) {
       return row !== undefined;
     },
 
+    async markEmailVerified(id: string): Promise<void> {
+      await db.updateTable('users').set({ email_verified: 1 }).where('id', '=', id).execute();
+    },
+
     async setPasswordHash(id: string, passwordHash: string): Promise<void> {
       await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
     },

@@ -117,6 +117,20 @@ export function authRoutes(services: Services): FastifyPluginAsyncZod {
       async (request) => presentUser(await services.accounts.changePassword(principalOf(request), request.body)),
     );
 
+    app.post(
+      '/v1/auth/verify_email',
+      {
+        config: { access: AUTHENTICATED },
+        schema: {
+          tags: ['accounts'],
+          description: 'Marks the caller\'s email verified with the single-use token emailed at signup (when SMTP is configured).',
+          body: z.strictObject({ token: z.string().min(1).max(200) }),
+          response: { 200: userObject, ...refusals },
+        },
+      },
+      async (request) => presentUser(await services.accounts.verifyEmail(principalOf(request), request.body.token)),
+    );
+
     app.delete(
       '/v1/me/sessions',
       { config: { access: AUTHENTICATED }, schema: { tags: ['accounts'], response: { 200: z.object({ object: z.literal('session.revocation'), revoked: z.number() }), ...refusals } } },

@@ -1,0 +1,62 @@
+import nodemailer from 'nodemailer';
+import type { Notifier } from './notifier.ts';
+
+export interface SmtpSettings {
+  host: string;
+  port?: number | undefined;
+  secure?: boolean | undefined;
+  user?: string | undefined;
+  password?: string | undefined;
+  from?: string | undefined;
+}
+
+/** Sends invitations and verification links by email through the configured SMTP server. */
+export function smtpNotifier(settings: SmtpSettings, onError: (error: unknown, what: string) => void): Notifier {
+  const transport = nodemailer.createTransport({
+    host: settings.host,
+    port: settings.port ?? 587,
+    secure: settings.secure ?? false,
+    ...(settings.user ? { auth: { user: settings.user, pass: settings.password ?? '' } } : {}),
+  });
+  const from = settings.from ?? 'Tenantry <no-reply@localhost>';
+
+  async function send(what: string, message: { to: string; subject: string; text: string }): Promise<void> {
+    try {
+      await transport.sendMail({ from, ...message });
+    } catch (error) {
+      onError(error, what);
+    }
+  }
+
+  return {
+    deliversEmail: true,
+    async invitationSent({ invitation, organizationName, inviterName, consoleUrl }) {
+      await send('invitation email', {
+        to: invitation.email,
+        subject: `${inviterName} invited you to ${organizationName} on Tenantry`,
+        text: [
+          `${inviterName} invited you to join the organization "${organizationName}" on Tenantry.`,
+          '',
+          `Sign in or create an account with this email address, then accept the invitation:`,
+          `${consoleUrl}/invitations`,
+          '',
+          `The invitation (${invitation.id}) expires on ${new Date(invitation.expires_at * 1000).toUTCString()}.`,
+        ].join('\n'),
+      });
+    },
+    async verificationRequested({ email, name, token, consoleUrl }) {
+      await send('verification email', {
+        to: email,
+        subject: 'Confirm your email address for Tenantry',
+        text: [
+          `Hello ${name},`,
+          '',
+          'Confirm that this email address is yours:',
+          `${consoleUrl}/verify-email?token=${encodeURIComponent(token)}`,
+          '',
+          `Or send this token to POST /v1/auth/verify_email: ${token}`,
+        ].join('\n'),
+      });
+    },
+  };
+}
