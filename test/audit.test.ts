@@ -140,3 +140,21 @@ describeEachDatabase('audit log', (kind) => {
     assert.equal((await api().get(`/v1/organizations/${ann.org.id}/audit_logs/verify`, ann.token)).body.ok, true);
   });
 });
+
+describeEachDatabase('audit ip_address behind proxies', (kind) => {
+  const trusting = useTenantry(kind, { config: { trusted_proxies: ['127.0.0.1'] } });
+  const plain = useTenantry(kind);
+
+  async function ipOfLastEvent(app: import('fastify').FastifyInstance): Promise<string> {
+    const api = new Api(app);
+    const ann = await signUp(api, 'ann');
+    await api.request('PATCH', `/v1/projects/${ann.project.id}`, { token: ann.token, body: { name: 'x' }, headers: { 'x-forwarded-for': '203.0.113.9' } });
+    const events = (await api.get(`/v1/organizations/${ann.org.id}/audit_logs?type=project.updated`, ann.token)).body.data;
+    return events[0].ip_address;
+  }
+
+  test('a forwarded address is trusted only from a proxy listed in trusted_proxies', async () => {
+    assert.equal(await ipOfLastEvent(trusting.tenantry.app), '203.0.113.9');
+    assert.equal(await ipOfLastEvent(plain.tenantry.app), '127.0.0.1');
+  });
+});

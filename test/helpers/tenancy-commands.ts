@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Api } from './client.ts';
-import type { ModelGroup, ModelOrg, ModelProject, ModelUser, TenancyModel } from './tenancy-model.ts';
+import type { ModelGroup, ModelKey, ModelOrg, ModelProject, ModelUser, TenancyModel } from './tenancy-model.ts';
 
 /**
  * Operations for the model-based property test. Each picks its actor and its target by index among
@@ -314,6 +314,65 @@ class RemoveOrganizationMember implements Command {
   toString = () => `RemoveOrganizationMember(u${this.actor}, o${this.org}, u${this.subject})`;
 }
 
+class CreateKey implements Command {
+  constructor(readonly actor: number, readonly project: number, readonly readOnly: boolean) {}
+  check = () => true;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const project = pickProject(model, user.id, this.project);
+    const expected = !model.canReadProject(user.id, project) ? 404 : !model.canWriteKeys(user.id, project) ? 403 : project.archived ? 409 : 201;
+    const response = await real.api.post(`/v1/projects/${project.id}/api_keys`, user.token, { name: 'k', permissions: this.readOnly ? 'read_only' : 'all' });
+    expectStatus(response, expected, this.toString());
+    if (expected === 201) {
+      model.keys.push({ id: response.body.id, secret: response.body.key, projectId: project.id, ownerId: user.id, readOnly: this.readOnly, revoked: false });
+    }
+  }
+  toString = () => `CreateKey(u${this.actor}, p${this.project}, ${this.readOnly ? 'read_only' : 'all'})`;
+}
+
+/** A key must never reach what its owner cannot, nor anything outside its project, nor write when read-only. */
+class UseKey implements Command {
+  constructor(readonly key: number, readonly project: number, readonly write: boolean) {}
+  check = (model: Readonly<TenancyModel>) => model.keys.length > 0;
+  async run(model: TenancyModel, real: Real) {
+    const key = pick(model.keys, this.key) as ModelKey;
+    const target = this.project % 3 === 0 ? model.project(key.projectId) : pick(model.projects, this.project)!;
+    const visible = target.id === key.projectId && model.canReadProject(key.ownerId, target);
+    let expected: number;
+    if (!model.keyAuthenticates(key)) expected = 401;
+    else if (!visible) expected = 404;
+    else if (!this.write) expected = 200;
+    else expected = key.readOnly || !model.canAdministerProject(key.ownerId, target) ? 403 : 200;
+    const name = freshName('by-key');
+    const response = this.write
+      ? await real.api.patch(`/v1/projects/${target.id}`, key.secret, { name })
+      : await real.api.get(`/v1/projects/${target.id}`, key.secret);
+    expectStatus(response, expected, this.toString());
+    if (this.write && expected === 200) target.name = name;
+  }
+  toString = () => `UseKey(k${this.key}, p${this.project}, ${this.write ? 'write' : 'read'})`;
+}
+
+class RevokeKey implements Command {
+  constructor(readonly actor: number, readonly key: number) {}
+  check = (model: Readonly<TenancyModel>) => model.keys.length > 0;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const key = pick(model.keys, this.key) as ModelKey;
+    const project = model.project(key.projectId);
+    const expected = !model.canReadProject(user.id, project)
+      ? 404
+      : !model.canWriteKeys(user.id, project)
+        ? 403
+        : key.ownerId !== user.id && !model.canAdministerProject(user.id, project)
+          ? 404
+          : 200;
+    expectStatus(await real.api.delete(`/v1/projects/${project.id}/api_keys/${key.id}`, user.token), expected, this.toString());
+    if (expected === 200) key.revoked = true;
+  }
+  toString = () => `RevokeKey(u${this.actor}, k${this.key})`;
+}
+
 const index = fc.nat({ max: 50 });
 
 /** Weighted so that sequences often build shared organizations before probing them. */
@@ -332,6 +391,9 @@ export const tenancyCommands = [
   ...weighted(1, fc.tuple(index, index).map(([a, o]) => new DeleteOrganization(a, o))),
   ...weighted(1, fc.tuple(index, index, index).map(([a, g, u]) => new RemoveGroupMember(a, g, u))),
   ...weighted(1, fc.tuple(index, index, index).map(([a, o, u]) => new RemoveOrganizationMember(a, o, u))),
+  ...weighted(2, fc.tuple(index, index, fc.boolean()).map(([a, p, r]) => new CreateKey(a, p, r))),
+  ...weighted(3, fc.tuple(index, index, fc.boolean()).map(([k, p, w]) => new UseKey(k, p, w))),
+  ...weighted(1, fc.tuple(index, index).map(([a, k]) => new RevokeKey(a, k))),
 ];
 
 /** Counts of each operation's outcomes across a run, so a test can show it exercised both sides. */

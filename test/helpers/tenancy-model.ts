@@ -37,7 +37,17 @@ export interface ModelGroup {
   members: Set<string>;
 }
 
+export interface ModelKey {
+  id: string;
+  secret: string;
+  projectId: string;
+  ownerId: string;
+  readOnly: boolean;
+  revoked: boolean;
+}
+
 export class TenancyModel {
+  keys: ModelKey[] = [];
   users: ModelUser[] = [];
   orgs: ModelOrg[] = [];
   projects: ModelProject[] = [];
@@ -83,6 +93,22 @@ export class TenancyModel {
 
   builtInAdmins(org: ModelOrg): ModelGroup {
     return this.groups.find((g) => g.orgId === org.id && g.scope.type === 'organization' && g.builtIn && g.role === 'admin')!;
+  }
+
+  /** Members and admins hold their own keys; viewers hold none. */
+  canWriteKeys(userId: string, project: ModelProject): boolean {
+    const roles = this.projectRoles(userId, project);
+    return roles.includes('admin') || roles.includes('member');
+  }
+
+  project(id: string): ModelProject {
+    return this.projects.find((p) => p.id === id)!;
+  }
+
+  /** Whether a key authenticates at all: not revoked, its owner still a member, its project active. */
+  keyAuthenticates(key: ModelKey): boolean {
+    const project = this.project(key.projectId);
+    return !key.revoked && this.isMember(key.ownerId, this.org(project.orgId)) && !project.archived;
   }
 
   /** The projects `userId` sees when listing the organization's active projects. */
