@@ -336,7 +336,7 @@ class UseKey implements Command {
   check = (model: Readonly<TenancyModel>) => model.keys.length > 0;
   async run(model: TenancyModel, real: Real) {
     const key = pick(model.keys, this.key) as ModelKey;
-    const target = this.project % 3 === 0 ? model.project(key.projectId) : pick(model.projects, this.project)!;
+    const target = this.project % 2 === 0 ? model.project(key.projectId) : pick(model.projects, this.project)!;
     const visible = target.id === key.projectId && model.canReadProject(key.ownerId, target);
     let expected: number;
     if (!model.keyAuthenticates(key)) expected = 401;
@@ -391,7 +391,7 @@ export const tenancyCommands = [
   ...weighted(1, fc.tuple(index, index).map(([a, o]) => new DeleteOrganization(a, o))),
   ...weighted(1, fc.tuple(index, index, index).map(([a, g, u]) => new RemoveGroupMember(a, g, u))),
   ...weighted(1, fc.tuple(index, index, index).map(([a, o, u]) => new RemoveOrganizationMember(a, o, u))),
-  ...weighted(2, fc.tuple(index, index, fc.boolean()).map(([a, p, r]) => new CreateKey(a, p, r))),
+  ...weighted(3, fc.tuple(index, index, fc.boolean()).map(([a, p, r]) => new CreateKey(a, p, r))),
   ...weighted(3, fc.tuple(index, index, fc.boolean()).map(([k, p, w]) => new UseKey(k, p, w))),
   ...weighted(1, fc.tuple(index, index).map(([a, k]) => new RevokeKey(a, k))),
 ];
