@@ -13,6 +13,8 @@ export const TEST_FILES = [
   'test/audit.test.ts',
   'test/api-keys.test.ts',
   'test/multi-instance.test.ts',
+  'test/files.test.ts',
+  'test/upload-crash.test.ts',
   'test/tenancy.property.test.ts',
   'test/cli.test.ts',
 ];

@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { buildHttpApp } from './http/app.ts';
 import { systemClock, type Clock } from './services/clock.ts';
 import { createServices, type Services } from './services/index.ts';
+import { localFileStorage } from './services/files/storage.ts';
 import { createInvalidationBus } from './services/invalidation.ts';
 import { loggingNotifier } from './services/notifier.ts';
 import { smtpNotifier } from './services/smtp-notifier.ts';
@@ -15,6 +16,7 @@ import { createStore, type Store } from './store/store.ts';
 
 export interface Tenantry {
   app: FastifyInstance;
+  config: Config;
   services: Services;
   store: Store;
   /** Flushes buffered writes, closes the server and the database. */
@@ -67,16 +69,20 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
       ? smtpNotifier(config.file.smtp, (error, what) => app?.log.error({ err: error }, `${what} could not be sent`))
       : loggingNotifier((message, fields) => app?.log.info(fields, message)),
     bus,
+    fileStorage: localFileStorage(join(config.dataDir, 'files')),
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),
   });
   app = await buildHttpApp({ config, services, store, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  const swept = await services.files.sweep();
+  if (swept > 0) app.log.info({ removed: swept }, 'removed what interrupted uploads left on disk');
   if (!config.file.smtp) {
     app.log.warn('no SMTP is configured: email addresses given at signup are trusted without verification');
   }
   let closed = false;
   return {
     app,
+    config,
     services,
     store,
     async close() {

@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
@@ -12,6 +13,7 @@ import { PUBLIC, type RouteAccess } from './route-access.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
+import { fileRoutes } from './routes/files.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { invitationRoutes } from './routes/invitations.ts';
 import { metaRoutes } from './routes/meta.ts';
@@ -68,6 +70,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   app.setNotFoundHandler(handleNotFound);
 
   await app.register(cookie);
+  await app.register(multipart);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -96,5 +99,6 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(auditRoutes(services));
   await app.register(serviceAccountRoutes(services));
   await app.register(apiKeyRoutes(services));
+  await app.register(fileRoutes(services));
   return app;
 }

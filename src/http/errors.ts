@@ -60,7 +60,9 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: st
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof ServiceError) {
     if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
-    return reply.status(STATUS_OF[error.type]).send(errorBody(error.type, error.message, error.param, error.code));
+    // API.md: a body over a size limit is 413 with type invalid_request_error.
+    const status = error.code === 'payload_too_large' ? 413 : STATUS_OF[error.type];
+    return reply.status(status).send(errorBody(error.type, error.message, error.param, error.code));
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const param = failingParam(error);

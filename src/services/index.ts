@@ -5,6 +5,8 @@ import { createAccountService } from './accounts.ts';
 import { createApiKeyAuthenticator } from './api-key-authenticator.ts';
 import { createApiKeyService } from './api-keys.ts';
 import { createAuditLog } from './audit.ts';
+import { createFileService } from './files/files-service.ts';
+import type { FileStorage } from './files/storage.ts';
 import { createAuthorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { createGroupService } from './groups.ts';
@@ -26,6 +28,7 @@ export function createServices(deps: {
   secret: string;
   notifier: Notifier;
   bus: InvalidationBus;
+  fileStorage: FileStorage;
   onError?: (error: unknown) => void;
   /** The server log, for what belongs there and not in an audit log. */
   log?: (message: string, fields: Record<string, unknown>) => void;
@@ -44,6 +47,7 @@ export function createServices(deps: {
     apiKeyAuthenticator,
     apiKeys: createApiKeyService({ store, clock, authorizer, audit, bus }),
     serviceAccounts: createServiceAccountService({ store, clock, authorizer, audit, bus }),
+    files: createFileService({ store, clock, authorizer, audit, storage: deps.fileStorage, maxBytes: config.file.files?.max_bytes ?? 512 * 1024 * 1024 }),
     accounts: createAccountService({
       store,
       clock,

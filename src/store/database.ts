@@ -7,6 +7,7 @@ import type { Database } from './schema.ts';
 import * as core from './migrations/0001_core.ts';
 import * as invitations from './migrations/0002_invitations.ts';
 import * as keysAudit from './migrations/0003_keys_audit.ts';
+import * as projectResources from './migrations/0004_project_resources.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -54,6 +55,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001_core': core,
   '0002_invitations': invitations,
   '0003_keys_audit': keysAudit,
+  '0004_project_resources': projectResources,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -161,7 +161,87 @@ export interface EmailVerificationsTable {
   used_at: number | null;
 }
 
+export interface FilesTable {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  filename: string;
+  purpose: string;
+  bytes: number;
+  format: string | null;
+  rows: number | null;
+  created_at: number;
+}
+
+export interface DatasetsTable {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  name: string;
+  /** JSON array of file ids. */
+  file_ids: string;
+  format: string;
+  rows: number;
+  region: string;
+  created_at: number;
+}
+
+export interface FineTuningJobsTable {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  model: string;
+  training_file: string;
+  validation_file: string | null;
+  /** JSON. */
+  hyperparameters: string;
+  /** JSON. */
+  method: string;
+  suffix: string | null;
+  seed: number;
+  /** JSON or null. */
+  metadata: string | null;
+  status: 'validating_files' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  /** JSON {code, message, param} or null. */
+  error: string | null;
+  fine_tuned_model: string | null;
+  /** JSON array of file ids. */
+  result_files: string;
+  trained_tokens: number | null;
+  created_at: number;
+  finished_at: number | null;
+  worker_id: string | null;
+  lease_expires_at: number | null;
+  attempts: number;
+  cancel_requested: number;
+}
+
+export interface FineTuningEventsTable {
+  id: string;
+  job_id: string;
+  seq: number;
+  created_at: number;
+  level: string;
+  message: string;
+  type: string;
+  data: string | null;
+}
+
+export interface FineTuningCheckpointsTable {
+  id: string;
+  job_id: string;
+  step_number: number;
+  metrics: string;
+  path: string;
+  created_at: number;
+}
+
 export interface Database {
+  files: FilesTable;
+  datasets: DatasetsTable;
+  fine_tuning_jobs: FineTuningJobsTable;
+  fine_tuning_events: FineTuningEventsTable;
+  fine_tuning_checkpoints: FineTuningCheckpointsTable;
   service_accounts: ServiceAccountsTable;
   api_keys: ApiKeysTable;
   api_key_secrets: ApiKeySecretsTable;

@@ -4,6 +4,7 @@ import type { Executor } from './executor.ts';
 import { apiKeysRepository } from './api-keys.ts';
 import { auditRepository } from './audit.ts';
 import { emailVerificationsRepository } from './email-verifications.ts';
+import { filesRepository } from './files.ts';
 import { groupsRepository } from './groups.ts';
 import { invitationsRepository } from './invitations.ts';
 import { organizationsRepository } from './organizations.ts';
@@ -24,6 +25,7 @@ function repositories(db: Executor, dialect: Dialect) {
     serviceAccounts: serviceAccountsRepository(db),
     apiKeys: apiKeysRepository(db),
     emailVerifications: emailVerificationsRepository(db),
+    files: filesRepository(db),
   };
 }
 

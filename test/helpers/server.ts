@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before } from 'node:test';
 import type { ConfigFile } from '../../src/config.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -23,7 +26,13 @@ const TEST_AUTH = { max_failed_logins_per_email: 1000, max_failed_logins_per_ip:
 
 export async function startTenantry(database: TestDatabase, options: TestServerOptions & { clock?: TestClock } = {}): Promise<Tenantry> {
   const config = loadConfig(
-    { TENANTRY_SECRET: 'test-secret-not-for-production', DATABASE_URL: database.url, TENANTRY_DATA_DIR: '/tmp/tenantry-test-data', ...options.env },
+    {
+      TENANTRY_SECRET: 'test-secret-not-for-production',
+      DATABASE_URL: database.url,
+      // Each server its own data folder: its file storage sweeps what its database does not know.
+      TENANTRY_DATA_DIR: mkdtempSync(join(tmpdir(), 'tenantry-data-')),
+      ...options.env,
+    },
     { auth: TEST_AUTH, ...options.config },
   );
   return createTenantry(config, { logLevel: process.env.TEST_LOG_LEVEL ?? 'silent', ...(options.clock ? { clock: options.clock.now } : {}) });

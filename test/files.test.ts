@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import OpenAI, { toFile } from 'openai';
+import { Api, signUp } from './helpers/client.ts';
+import { describeEachDatabase } from './helpers/databases.ts';
+import { listen } from './helpers/listen.ts';
+import { useTenantry } from './helpers/server.ts';
+
+const conversation = (i: number) => JSON.stringify({ messages: [{ role: 'user', content: `q${i}` }, { role: 'assistant', content: `a${i}` }] });
+const trainingJsonl = Array.from({ length: 50 }, (_, i) => conversation(i)).join('\n') + '\n';
+
+async function keyFor(api: Api, token: string, projectId: string): Promise<string> {
+  return (await api.post(`/v1/projects/${projectId}/api_keys`, token, { name: 'sdk' })).body.key;
+}
+
+describeEachDatabase('files (through the openai SDK)', (kind) => {
+  const server = useTenantry(kind, { config: { files: { max_bytes: 64 * 1024 } } });
+  const api = () => new Api(server.tenantry.app);
+  const client = async (apiKey: string, project?: string) => new OpenAI({ apiKey, baseURL: `${await listen(server.tenantry)}/v1`, maxRetries: 0, ...(project ? { project } : {}) });
+  const storedFiles = () => readdirSync(join(server.tenantry.config.dataDir, 'files'));
+
+  test('upload, retrieve, list, download byte for byte, delete', async () => {
+    const ann = await signUp(api(), 'ann');
+    const openai = await client(await keyFor(api(), ann.token, ann.project.id));
+    const uploaded = await openai.files.create({ file: await toFile(Buffer.from(trainingJsonl), 'train.jsonl'), purpose: 'fine-tune' });
+    assert.match(uploaded.id, /^file-/);
+    assert.equal(uploaded.object, 'file');
+    assert.equal(uploaded.bytes, Buffer.byteLength(trainingJsonl));
+    assert.equal(uploaded.filename, 'train.jsonl');
+    assert.equal(uploaded.purpose, 'fine-tune');
+    assert.equal(uploaded.status, 'processed');
+
+    const retrieved = await openai.files.retrieve(uploaded.id);
+    assert.deepEqual(retrieved, uploaded);
+    const content = await openai.files.content(uploaded.id);
+    assert.equal(content.headers.get('content-type'), 'application/octet-stream');
+    assert.match(content.headers.get('content-disposition') ?? '', /^attachment; filename="train.jsonl"/);
+    assert.equal(content.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(Buffer.from(await content.arrayBuffer()).toString(), trainingJsonl);
+
+    const batch = await openai.files.create({
+      file: await toFile(Buffer.from(JSON.stringify({ custom_id: 'r1', method: 'POST', url: '/v1/chat/completions', body: { model: 'm', messages: [] } }) + '\n'), 'batch.jsonl'),
+      purpose: 'batch',
+    });
+    const ids: string[] = [];
+    for await (const file of openai.files.list()) ids.push(file.id);
+    assert.deepEqual(ids.sort(), [batch.id, uploaded.id].sort());
+    const fineTuneOnly: string[] = [];
+    for await (const file of openai.files.list({ purpose: 'fine-tune' })) fineTuneOnly.push(file.id);
+    assert.deepEqual(fineTuneOnly, [uploaded.id]);
+
+    const deleted = await openai.files.delete(uploaded.id);
+    assert.deepEqual(deleted, { id: uploaded.id, object: 'file', deleted: true });
+    await assert.rejects(openai.files.retrieve(uploaded.id), (error: InstanceType<typeof OpenAI.NotFoundError>) => error.status === 404);
+    assert.ok(!storedFiles().includes(uploaded.id), 'the content is gone from storage');
+  });
+
+  test('a bad fine-tune file is refused with the number of its first bad line', async () => {
+    const ann = await signUp(api(), 'ann');
+    const openai = await client(await keyFor(api(), ann.token, ann.project.id));
+    const storedBefore = storedFiles().sort();
+    const cases: Array<[string, RegExp]> = [
+      [`${conversation(1)}\n${conversation(2)}\n{"messages": [{"role": "user", "content": "no answer"}]}\n`, /^line 3: the last message must be from the assistant/],
+      [`${conversation(1)}\nnot json\n`, /^line 2: not valid JSON/],
+      [`${conversation(1)}\n{"prompt": "p", "completion": "c"}\n`, /^line 2: the example is instruction but the file's first example is conversational/],
+      [`{"foo": 1}\n`, /^line 1: expected "messages", "prompt" and "completion", or "text"/],
+      [`${conversation(1)}\n\n${conversation(2)}\n`, /^line 2: empty line/],
+      ['', /^line 1: the file holds no lines/],
+    ];
+    for (const [text, pattern] of cases) {
+      await assert.rejects(
+        openai.files.create({ file: await toFile(Buffer.from(text), 'bad.jsonl'), purpose: 'fine-tune' }),
+        (error: InstanceType<typeof OpenAI.BadRequestError>) => {
+          assert.equal(error.status, 400);
+          assert.match((error.error as { message: string }).message, pattern);
+          return true;
+        },
+      );
+    }
+    const badBatch = openai.files.create({ file: await toFile(Buffer.from('{"custom_id": "a", "method": "GET", "url": "/v1/x", "body": {}}\n'), 'b.jsonl'), purpose: 'batch' });
+    await assert.rejects(badBatch, (error: InstanceType<typeof OpenAI.BadRequestError>) => /^line 1: "method" must be "POST"/.test((error.error as { message: string }).message));
+    const list = await api().get('/v1/files', undefined, { authorization: `Bearer ${await keyFor(api(), ann.token, ann.project.id)}` });
+    assert.deepEqual(list.body.data, [], 'nothing refused is listed');
+    assert.deepEqual(storedFiles().sort(), storedBefore, 'nothing refused is stored');
+  });
+
+  test('files belong to their project: another project gets 404, and the project must be named for a session', async () => {
+    const ann = await signUp(api(), 'ann');
+    const bob = await signUp(api(), 'bob');
+    const other = (await api().post(`/v1/organizations/${ann.org.id}/projects`, ann.token, { name: 'Other' })).body;
+    const annClient = await client(await keyFor(api(), ann.token, ann.project.id));
+    const file = await annClient.files.create({ file: await toFile(Buffer.from(trainingJsonl), 't.jsonl'), purpose: 'fine-tune' });
+    for (const openai of [await client(await keyFor(api(), ann.token, other.id)), await client(await keyFor(api(), bob.token, bob.project.id))]) {
+      await assert.rejects(openai.files.retrieve(file.id), (e: { status: number }) => e.status === 404);
+      await assert.rejects(openai.files.content(file.id), (e: { status: number }) => e.status === 404);
+      await assert.rejects(openai.files.delete(file.id), (e: { status: number }) => e.status === 404);
+    }
+    const bySession = await client(ann.token, ann.project.id);
+    assert.equal((await bySession.files.retrieve(file.id)).id, file.id, 'a session names its project with OpenAI-Project');
+    const bobSession = await client(bob.token, ann.project.id);
+    await assert.rejects(bobSession.files.retrieve(file.id), (e: { status: number }) => e.status === 404);
+    const noProject = await api().get(`/v1/files/${file.id}`, ann.token);
+    assert.equal(noProject.status, 400);
+    assert.equal(noProject.body.error.param, 'project_id');
+    const keyNamingOther = await api().get(`/v1/files/${file.id}`, undefined, { authorization: `Bearer ${await keyFor(api(), ann.token, ann.project.id)}`, 'openai-project': other.id });
+    assert.equal(keyNamingOther.status, 404);
+  });
+
+  test('a file over the size limit is refused with 413 and leaves nothing behind', async () => {
+    const ann = await signUp(api(), 'ann');
+    const openai = await client(await keyFor(api(), ann.token, ann.project.id));
+    const big = Array.from({ length: 2000 }, (_, i) => conversation(i)).join('\n');
+    assert.ok(big.length > 64 * 1024);
+    await assert.rejects(openai.files.create({ file: await toFile(Buffer.from(big), 'big.jsonl'), purpose: 'fine-tune' }), (e: { status: number; error: { code: string } }) => {
+      assert.equal(e.status, 413);
+      assert.equal(e.error.code, 'payload_too_large');
+      return true;
+    });
+    assert.deepEqual(storedFiles().filter((f) => f.endsWith('.partial')), []);
+  });
+
+  test('an upload cut off half-way leaves no file behind and nothing listed', async () => {
+    const ann = await signUp(api(), 'ann');
+    const key = await keyFor(api(), ann.token, ann.project.id);
+    const base = new URL(await listen(server.tenantry));
+    const before = storedFiles().length;
+    await new Promise<void>((resolve) => {
+      const boundary = 'cutoffboundary';
+      const req = httpRequest({
+        host: base.hostname,
+        port: base.port,
+        method: 'POST',
+        path: '/v1/files',
+        headers: { authorization: `Bearer ${key}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': '100000' },
+      });
+      req.on('error', () => resolve());
+      req.on('response', () => resolve());
+      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nfine-tune\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.jsonl"\r\nContent-Type: application/jsonl\r\n\r\n${conversation(1)}\n${conversation(2)}\n`);
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 200);
+    });
+    // Give the server a moment to notice the closed socket and clean up.
+    for (let i = 0; i < 50 && storedFiles().length !== before; i += 1) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(storedFiles().length, before, 'no partial file left');
+    const listed = await api().get('/v1/files', key);
+    assert.deepEqual(listed.body.data, []);
+  });
+});
