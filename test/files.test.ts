@@ -151,3 +151,48 @@ describeEachDatabase('files (through the openai SDK)', (kind) => {
     assert.deepEqual(listed.body.data, []);
   });
 });
+
+describeEachDatabase('datasets', (kind) => {
+  const server = useTenantry(kind);
+  const api = () => new Api(server.tenantry.app);
+
+  test('a dataset is made from fine-tune files with its detected format, rows and region; it holds its region', async () => {
+    const ann = await signUp(api(), 'ann');
+    const key = await keyFor(api(), ann.token, ann.project.id);
+    const openai = new OpenAI({ apiKey: key, baseURL: `${await listen(server.tenantry)}/v1`, maxRetries: 0 });
+    const first = await openai.files.create({ file: await toFile(Buffer.from(trainingJsonl), 'a.jsonl'), purpose: 'fine-tune' });
+    const second = await openai.files.create({ file: await toFile(Buffer.from(`${conversation(1)}\n${conversation(2)}\n`), 'b.jsonl'), purpose: 'fine-tune' });
+    const instruction = await openai.files.create({ file: await toFile(Buffer.from('{"prompt": "p", "completion": "c"}\n'), 'c.jsonl'), purpose: 'fine-tune' });
+    await api().patch(`/v1/projects/${ann.project.id}`, ann.token, { regions: ['eu-north1', 'eu-west1'] });
+
+    const made = await api().post('/v1/datasets', key, { name: 'support chats', file_ids: [first.id, second.id], region: 'eu-west1' });
+    assert.equal(made.status, 201);
+    assert.match(made.body.id, /^ds_/);
+    assert.equal(made.body.object, 'dataset');
+    assert.equal(made.body.format, 'conversational');
+    assert.equal(made.body.rows, 52);
+    assert.equal(made.body.region, 'eu-west1');
+    assert.deepEqual(made.body.file_ids, [first.id, second.id]);
+
+    const mixed = await api().post('/v1/datasets', key, { name: 'mixed', file_ids: [first.id, instruction.id] });
+    assert.equal(mixed.status, 400);
+    assert.equal(mixed.body.error.param, 'file_ids.1');
+    const otherRegion = await api().post('/v1/datasets', key, { name: 'x', file_ids: [first.id], region: 'us-central1' });
+    assert.equal(otherRegion.status, 400);
+    assert.equal(otherRegion.body.error.param, 'region');
+    const unknownFile = await api().post('/v1/datasets', key, { name: 'x', file_ids: ['file-nope'] });
+    assert.equal(unknownFile.body.error.param, 'file_ids.0');
+
+    const drop = await api().patch(`/v1/projects/${ann.project.id}`, ann.token, { regions: ['eu-north1'] });
+    assert.equal(drop.status, 409);
+    assert.equal(drop.body.error.code, 'region_in_use');
+
+    assert.deepEqual((await api().get('/v1/datasets', key)).body.data.map((d: { id: string }) => d.id), [made.body.id]);
+    assert.equal((await api().get(`/v1/datasets/${made.body.id}`, key)).body.rows, 52);
+    const bob = await signUp(api(), 'bob');
+    const bobKey = await keyFor(api(), bob.token, bob.project.id);
+    assert.equal((await api().get(`/v1/datasets/${made.body.id}`, bobKey)).status, 404);
+    assert.deepEqual((await api().delete(`/v1/datasets/${made.body.id}`, key)).body, { id: made.body.id, object: 'dataset', deleted: true });
+    assert.equal((await api().patch(`/v1/projects/${ann.project.id}`, ann.token, { regions: ['eu-north1'] })).status, 200, 'the region is free again');
+  });
+});

@@ -13,6 +13,7 @@ import { PUBLIC, type RouteAccess } from './route-access.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
+import { datasetRoutes } from './routes/datasets.ts';
 import { fileRoutes } from './routes/files.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { invitationRoutes } from './routes/invitations.ts';
@@ -100,5 +101,6 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(serviceAccountRoutes(services));
   await app.register(apiKeyRoutes(services));
   await app.register(fileRoutes(services));
+  await app.register(datasetRoutes(services));
   return app;
 }

@@ -5,6 +5,7 @@ import { createAccountService } from './accounts.ts';
 import { createApiKeyAuthenticator } from './api-key-authenticator.ts';
 import { createApiKeyService } from './api-keys.ts';
 import { createAuditLog } from './audit.ts';
+import { createDatasetService } from './datasets.ts';
 import { createFileService } from './files/files-service.ts';
 import type { FileStorage } from './files/storage.ts';
 import { createAuthorizer } from './authorizer.ts';
@@ -37,6 +38,9 @@ export function createServices(deps: {
   const authorizer = createAuthorizer(store, clock, bus);
   const regions = createRegionCatalogue(config.regions, config.defaultRegion);
   const audit = createAuditLog({ store, clock, secret, authorizer });
+  const projects = createProjectService({ store, clock, authorizer, audit, regions });
+  const datasets = createDatasetService({ store, clock, authorizer, audit });
+  projects.registerRegionUsageCheck(datasets.regionInUse);
   const sessions = createSessionService({ store, clock, secret, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   const apiKeyAuthenticator = createApiKeyAuthenticator({ store, clock, authorizer, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   return {
@@ -61,7 +65,8 @@ export function createServices(deps: {
       logUnknownLogin: (ip) => deps.log?.('failed login for an unknown email', { ip }),
     }),
     organizations: createOrganizationService({ store, clock, authorizer, audit, defaultRegion: config.defaultRegion }),
-    projects: createProjectService({ store, clock, authorizer, audit, regions }),
+    projects,
+    datasets,
     groups: createGroupService({ store, clock, authorizer, audit }),
     members: createMemberService({ store, authorizer, audit }),
     access: createAccessService({ store, clock, authorizer }),

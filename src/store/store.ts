@@ -3,6 +3,7 @@ import type { DatabaseHandle, Dialect } from './database.ts';
 import type { Executor } from './executor.ts';
 import { apiKeysRepository } from './api-keys.ts';
 import { auditRepository } from './audit.ts';
+import { datasetsRepository } from './datasets.ts';
 import { emailVerificationsRepository } from './email-verifications.ts';
 import { filesRepository } from './files.ts';
 import { groupsRepository } from './groups.ts';
@@ -26,6 +27,7 @@ function repositories(db: Executor, dialect: Dialect) {
     apiKeys: apiKeysRepository(db),
     emailVerifications: emailVerificationsRepository(db),
     files: filesRepository(db),
+    datasets: datasetsRepository(db),
   };
 }
 

@@ -1,0 +1,78 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../../services/index.ts';
+import type { DatasetRecord } from '../../store/datasets.ts';
+import { presentList } from '../presenters.ts';
+import { projectOf, projectQuery } from '../project-context.ts';
+import { needs, principalOf } from '../route-access.ts';
+import { listOf, listQuery, name, refusals } from '../schemas/common.ts';
+
+const datasetObject = z.object({
+  id: z.string(),
+  object: z.literal('dataset'),
+  project_id: z.string(),
+  name: z.string(),
+  file_ids: z.array(z.string()),
+  format: z.string().describe('conversational, instruction or text'),
+  rows: z.number(),
+  region: z.string(),
+  created_at: z.number(),
+});
+
+const present = (dataset: DatasetRecord) => ({
+  id: dataset.id,
+  object: 'dataset' as const,
+  project_id: dataset.project_id,
+  name: dataset.name,
+  file_ids: dataset.file_ids,
+  format: dataset.format,
+  rows: dataset.rows,
+  region: dataset.region,
+  created_at: dataset.created_at,
+});
+
+export function datasetRoutes(services: Services): FastifyPluginAsyncZod {
+  return async (app) => {
+    const tags = ['datasets'];
+    const params = z.strictObject({ dataset_id: z.string() });
+    const query = z.strictObject(projectQuery);
+
+    app.post(
+      '/v1/datasets',
+      {
+        config: { access: needs('datasets.write') },
+        schema: {
+          tags,
+          querystring: query,
+          body: z.strictObject({ name, file_ids: z.array(z.string().min(1)).min(1).max(100), region: z.string().min(1).optional() }),
+          response: { 201: datasetObject, ...refusals },
+        },
+      },
+      async (request, reply) => reply.status(201).send(present(await services.datasets.create(principalOf(request), projectOf(request), request.body))),
+    );
+
+    app.get(
+      '/v1/datasets',
+      { config: { access: needs('datasets.read') }, schema: { tags, querystring: listQuery.extend(projectQuery), response: { 200: listOf(datasetObject), ...refusals } } },
+      async (request) => presentList(await services.datasets.list(principalOf(request), projectOf(request), request.query), present, (d) => d.id),
+    );
+
+    app.get(
+      '/v1/datasets/:dataset_id',
+      { config: { access: needs('datasets.read') }, schema: { tags, params, querystring: query, response: { 200: datasetObject, ...refusals } } },
+      async (request) => present(await services.datasets.get(principalOf(request), projectOf(request), request.params.dataset_id)),
+    );
+
+    app.delete(
+      '/v1/datasets/:dataset_id',
+      {
+        config: { access: needs('datasets.write') },
+        schema: { tags, params, querystring: query, response: { 200: z.object({ id: z.string(), object: z.literal('dataset'), deleted: z.literal(true) }), ...refusals } },
+      },
+      async (request) => {
+        await services.datasets.delete(principalOf(request), projectOf(request), request.params.dataset_id);
+        return { id: request.params.dataset_id, object: 'dataset' as const, deleted: true as const };
+      },
+    );
+  };
+}
