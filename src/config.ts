@@ -89,6 +89,8 @@ export interface Config {
   databaseUrl: string;
   dataDir: string;
   secret: string | undefined;
+  /** Shared with the fine-tuning workers; without it the server refuses workers. */
+  workerToken: string | undefined;
   consoleUrl: string;
   regions: Region[];
   defaultRegion: string;
@@ -128,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     databaseUrl,
     dataDir,
     secret: env.TENANTRY_SECRET || undefined,
+    workerToken: env.TENANTRY_WORKER_TOKEN || undefined,
     consoleUrl,
     regions,
     defaultRegion,

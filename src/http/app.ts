@@ -15,6 +15,9 @@ import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { fileRoutes } from './routes/files.ts';
+import { fineTuningRoutes } from './routes/fine-tuning.ts';
+import { modelRoutes } from './routes/models.ts';
+import { workerRoutes } from './routes/workers.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { invitationRoutes } from './routes/invitations.ts';
 import { metaRoutes } from './routes/meta.ts';
@@ -89,7 +92,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     await docs.register(swaggerUi, { routePrefix: '/docs' });
   });
 
-  registerAuthentication(app, services, { allowedOrigins: [new URL(config.consoleUrl).origin] });
+  registerAuthentication(app, services, { allowedOrigins: [new URL(config.consoleUrl).origin], workerToken: config.workerToken });
 
   await app.register(metaRoutes(services, store));
   await app.register(authRoutes(services));
@@ -102,5 +105,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(apiKeyRoutes(services));
   await app.register(fileRoutes(services));
   await app.register(datasetRoutes(services));
+  await app.register(fineTuningRoutes(services));
+  await app.register(modelRoutes(services));
+  await app.register(workerRoutes(services));
   return app;
 }

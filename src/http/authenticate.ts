@@ -4,6 +4,7 @@ import type { Principal } from '../services/principal.ts';
 import type { Services } from '../services/index.ts';
 import { API_KEY_PREFIX } from '../services/api-keys.ts';
 import { SESSION_PREFIX } from '../services/sessions.ts';
+import { safeEqual } from '../lib/secrets.ts';
 
 export const SESSION_COOKIE = 'tenantry_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -13,7 +14,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * A bearer token is taken as is; a session cookie additionally needs the CSRF header on any change,
  * and an Origin, when the browser sends one, of this server itself.
  */
-export function registerAuthentication(app: FastifyInstance, services: Services, options: { allowedOrigins: string[] }): void {
+export function registerAuthentication(app: FastifyInstance, services: Services, options: { allowedOrigins: string[]; workerToken: string | undefined }): void {
   app.decorateRequest('principal', undefined);
 
   app.addHook('onRequest', async (request) => {
@@ -22,6 +23,7 @@ export function registerAuthentication(app: FastifyInstance, services: Services,
     if (request.routeOptions.url === undefined) return;
     const access = request.routeOptions.config.access;
     if (access && 'public' in access) return;
+    if (access && 'worker' in access) return authenticateWorker(request, options.workerToken);
     request.principal = await authenticate(request, services, options.allowedOrigins);
   });
 }
@@ -53,6 +55,12 @@ async function fromToken(token: string, services: Services, ip: string): Promise
   }
   if (token.startsWith(API_KEY_PREFIX)) return services.apiKeyAuthenticator.authenticate(token, ip);
   throw new AuthenticationError('The token is not a valid session token or API key.');
+}
+
+function authenticateWorker(request: FastifyRequest, workerToken: string | undefined): void {
+  if (!workerToken) throw new AuthenticationError('This server accepts no workers: it was started without TENANTRY_WORKER_TOKEN.', 'workers_disabled');
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  if (!match || !safeEqual(match[1]!, workerToken)) throw new AuthenticationError('The worker token is not valid.', 'invalid_worker_token');
 }
 
 function assertSameOrigin(request: FastifyRequest, allowedOrigins: string[]): void {

@@ -7,6 +7,9 @@ import { createApiKeyService } from './api-keys.ts';
 import { createAuditLog } from './audit.ts';
 import { createDatasetService } from './datasets.ts';
 import { createFileService } from './files/files-service.ts';
+import { createFineTuningService } from './fine-tuning/jobs.ts';
+import { createWorkerQueue } from './fine-tuning/worker-queue.ts';
+import { createModelCatalogue } from './models.ts';
 import type { FileStorage } from './files/storage.ts';
 import { createAuthorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
@@ -41,6 +44,7 @@ export function createServices(deps: {
   const projects = createProjectService({ store, clock, authorizer, audit, regions });
   const datasets = createDatasetService({ store, clock, authorizer, audit });
   projects.registerRegionUsageCheck(datasets.regionInUse);
+  const models = createModelCatalogue({ store, authorizer, models: config.file.models ?? [] });
   const sessions = createSessionService({ store, clock, secret, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   const apiKeyAuthenticator = createApiKeyAuthenticator({ store, clock, authorizer, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   return {
@@ -67,6 +71,9 @@ export function createServices(deps: {
     organizations: createOrganizationService({ store, clock, authorizer, audit, defaultRegion: config.defaultRegion }),
     projects,
     datasets,
+    models,
+    fineTuning: createFineTuningService({ store, clock, authorizer, audit, models }),
+    workerQueue: createWorkerQueue({ store, clock, audit, storage: deps.fileStorage }),
     groups: createGroupService({ store, clock, authorizer, audit }),
     members: createMemberService({ store, authorizer, audit }),
     access: createAccessService({ store, clock, authorizer }),

@@ -1,0 +1,30 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ModelEntry } from '../../services/models.ts';
+import type { Services } from '../../services/index.ts';
+import { projectOf, projectQuery } from '../project-context.ts';
+import { needs, principalOf } from '../route-access.ts';
+import { refusals } from '../schemas/common.ts';
+
+const modelObject = z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() });
+const present = (model: ModelEntry) => ({ id: model.id, object: 'model' as const, created: model.created, owned_by: model.owned_by });
+
+export function modelRoutes(services: Services): FastifyPluginAsyncZod {
+  return async (app) => {
+    const tags = ['models'];
+    const query = z.strictObject(projectQuery);
+
+    app.get(
+      '/v1/models',
+      { config: { access: needs('models.read') }, schema: { tags, querystring: query, response: { 200: z.object({ object: z.literal('list'), data: z.array(modelObject) }), ...refusals } } },
+      async (request) => ({ object: 'list' as const, data: (await services.models.list(principalOf(request), projectOf(request))).map(present) }),
+    );
+
+    // Model ids hold slashes (meta-llama/Llama-3.3-70B-Instruct), sent as they are or URL-encoded.
+    app.get(
+      '/v1/models/*',
+      { config: { access: needs('models.read') }, schema: { tags, params: z.object({ '*': z.string() }), querystring: query, response: { 200: modelObject, ...refusals } } },
+      async (request) => present(await services.models.get(principalOf(request), projectOf(request), decodeURIComponent(request.params['*']))),
+    );
+  };
+}

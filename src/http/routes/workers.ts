@@ -1,0 +1,107 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { InvalidRequestError } from '../../services/errors.ts';
+import type { Services } from '../../services/index.ts';
+import { presentJob } from './fine-tuning.ts';
+import { WORKER } from '../route-access.ts';
+import { refusals } from '../schemas/common.ts';
+
+/**
+ * The fine-tuning worker protocol: claim a job with a lease, renew it, read the job's files, report
+ * the trainer's lines, store result files, finish. Authenticated by TENANTRY_WORKER_TOKEN; every call
+ * names the worker with X-Worker-Id, and only the worker holding a job may touch it.
+ */
+const workerHeaders = z.object({ 'x-worker-id': z.string().min(1).max(200) }).loose();
+const leaseSeconds = z.number().int().min(2).max(3600).default(30);
+
+const trainerLine = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('message'), level: z.enum(['info', 'warn', 'error']).optional(), message: z.string().max(10_000) }),
+  z.object({ type: z.literal('metrics'), step: z.number().int().nonnegative(), total_steps: z.number().int().positive().optional() }).loose(),
+  z.strictObject({ type: z.literal('checkpoint'), step: z.number().int().nonnegative(), path: z.string().min(1).max(1000) }),
+]);
+
+export function workerRoutes(services: Services): FastifyPluginAsyncZod {
+  return async (app) => {
+    const tags = ['workers'];
+    const jobParams = z.strictObject({ job_id: z.string() });
+    const queue = services.workerQueue;
+
+    app.post(
+      '/v1/workers/claim',
+      {
+        config: { access: WORKER },
+        schema: { tags, headers: workerHeaders, body: z.strictObject({ lease_seconds: leaseSeconds }).optional(), response: { 200: z.object({ job: z.unknown(), files: z.array(z.unknown()) }), 204: z.undefined(), ...refusals } },
+      },
+      async (request, reply) => {
+        const claimed = await queue.claim(request.headers['x-worker-id'], request.body?.lease_seconds ?? 30);
+        if (!claimed) return reply.status(204).send();
+        return { job: presentJob(claimed.job), files: claimed.files };
+      },
+    );
+
+    app.post(
+      '/v1/workers/jobs/:job_id/heartbeat',
+      {
+        config: { access: WORKER },
+        schema: { tags, headers: workerHeaders, params: jobParams, body: z.strictObject({ lease_seconds: leaseSeconds }).optional(), response: { 200: z.object({ status: z.enum(['running', 'cancelled']) }), ...refusals } },
+      },
+      async (request) => ({ status: await queue.heartbeat(request.headers['x-worker-id'], request.params.job_id, request.body?.lease_seconds ?? 30) }),
+    );
+
+    app.get(
+      '/v1/workers/jobs/:job_id/files/:file_id/content',
+      { config: { access: WORKER }, schema: { tags, headers: workerHeaders, params: z.strictObject({ job_id: z.string(), file_id: z.string() }), response: { 200: z.unknown(), ...refusals } } },
+      async (request, reply) => {
+        const { stream, bytes } = await queue.fileContent(request.headers['x-worker-id'], request.params.job_id, request.params.file_id);
+        return reply.header('content-type', 'application/octet-stream').header('content-length', String(bytes)).send(stream);
+      },
+    );
+
+    app.post(
+      '/v1/workers/jobs/:job_id/events',
+      {
+        config: { access: WORKER },
+        schema: { tags, headers: workerHeaders, params: jobParams, body: z.strictObject({ lines: z.array(trainerLine).min(1).max(500) }), response: { 200: z.object({ accepted: z.number() }), ...refusals } },
+      },
+      async (request) => {
+        await queue.report(request.headers['x-worker-id'], request.params.job_id, request.body.lines);
+        return { accepted: request.body.lines.length };
+      },
+    );
+
+    app.post(
+      '/v1/workers/jobs/:job_id/result_files',
+      {
+        config: { access: WORKER },
+        schema: {
+          tags,
+          description: 'multipart/form-data with one `file`; `path` is its place in the output folder.',
+          headers: workerHeaders,
+          params: jobParams,
+          querystring: z.strictObject({ path: z.string().min(1).max(1000).refine((p) => !p.split('/').includes('..') && !p.startsWith('/'), 'must stay inside the output folder') }),
+          response: { 200: z.object({ id: z.string() }), ...refusals },
+        },
+      },
+      async (request) => {
+        const part = await request.file();
+        if (!part) throw new InvalidRequestError('Send one file as multipart/form-data.', 'file');
+        return { id: await queue.addResultFile(request.headers['x-worker-id'], request.params.job_id, request.query.path, part.file) };
+      },
+    );
+
+    app.post(
+      '/v1/workers/jobs/:job_id/complete',
+      {
+        config: { access: WORKER },
+        schema: {
+          tags,
+          headers: workerHeaders,
+          params: jobParams,
+          body: z.strictObject({ status: z.enum(['succeeded', 'failed']), message: z.string().max(10_000).optional(), trained_tokens: z.number().int().nonnegative().optional() }),
+          response: { 200: z.unknown(), ...refusals },
+        },
+      },
+      async (request) => presentJob(await queue.complete(request.headers['x-worker-id'], request.params.job_id, request.body)),
+    );
+  };
+}

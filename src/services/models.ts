@@ -1,0 +1,46 @@
+import type { ConfigFile } from '../config.ts';
+import type { Store } from '../store/store.ts';
+import type { Authorizer } from './authorizer.ts';
+import { NotFoundError } from './errors.ts';
+import type { Principal } from './principal.ts';
+
+export interface SharedModel {
+  id: string;
+  upstream: string;
+  region: string | undefined;
+  fine_tunable: boolean;
+}
+
+export interface ModelEntry {
+  id: string;
+  created: number;
+  owned_by: string;
+  kind: 'shared' | 'fine_tuned';
+}
+
+/** The models a project may use: the deployment's shared models and the project's fine-tuned ones. */
+export function createModelCatalogue(deps: { store: Store; authorizer: Authorizer; models: NonNullable<ConfigFile['models']> }) {
+  const shared: SharedModel[] = deps.models.map((m) => ({ id: m.id, upstream: m.upstream, region: m.region, fine_tunable: m.fine_tunable ?? false }));
+  const sharedById = new Map(shared.map((m) => [m.id, m]));
+
+  async function list(principal: Principal, projectId: string): Promise<ModelEntry[]> {
+    const { project } = await deps.authorizer.project(principal, projectId, 'models.read');
+    const fineTuned = await deps.store.fineTuning.fineTunedModels(projectId);
+    return [
+      ...shared.map((m) => ({ id: m.id, created: 0, owned_by: 'tenantry', kind: 'shared' as const })),
+      ...fineTuned.map((m) => ({ id: m.model, created: m.created_at, owned_by: project.organization_id, kind: 'fine_tuned' as const })),
+    ];
+  }
+
+  return {
+    shared: (id: string) => sharedById.get(id),
+    list,
+    async get(principal: Principal, projectId: string, modelId: string): Promise<ModelEntry> {
+      const model = (await list(principal, projectId)).find((m) => m.id === modelId);
+      if (!model) throw new NotFoundError('model');
+      return model;
+    },
+  };
+}
+
+export type ModelCatalogue = ReturnType<typeof createModelCatalogue>;
