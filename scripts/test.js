@@ -16,6 +16,7 @@ export const TEST_FILES = [
   'test/files.test.ts',
   'test/upload-crash.test.ts',
   'test/fine-tuning.test.ts',
+  'test/example-trainer.test.ts',
   'test/tenancy.property.test.ts',
   'test/cli.test.ts',
 ];
