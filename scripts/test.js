@@ -17,6 +17,7 @@ export const TEST_FILES = [
   'test/upload-crash.test.ts',
   'test/fine-tuning.test.ts',
   'test/example-trainer.test.ts',
+  'test/gateway.test.ts',
   'test/tenancy.property.test.ts',
   'test/cli.test.ts',
 ];

@@ -91,6 +91,8 @@ export interface Config {
   secret: string | undefined;
   /** Shared with the fine-tuning workers; without it the server refuses workers. */
   workerToken: string | undefined;
+  /** How long the gateway waits for a model server, in milliseconds. */
+  upstreamTimeoutMs: number;
   consoleUrl: string;
   regions: Region[];
   defaultRegion: string;
@@ -131,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     dataDir,
     secret: env.TENANTRY_SECRET || undefined,
     workerToken: env.TENANTRY_WORKER_TOKEN || undefined,
+    upstreamTimeoutMs: parsePositive(env.TENANTRY_UPSTREAM_TIMEOUT_MS, 'TENANTRY_UPSTREAM_TIMEOUT_MS', 120_000),
     consoleUrl,
     regions,
     defaultRegion,
@@ -169,6 +172,13 @@ export function parseConfigFile(json: unknown, source = 'TENANTRY_CONFIG'): Conf
   const path = [...issue.path, ...keys.slice(0, 1)].join('.');
   const what = issue.code === 'unrecognized_keys' ? 'unknown setting' : issue.message;
   throw new ConfigError(`TENANTRY_CONFIG: ${path || '(root)'}: ${what} (in ${source})`);
+}
+
+function parsePositive(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new ConfigError(`${name} must be a positive integer, not "${value}"`);
+  return parsed;
 }
 
 function parsePort(value: string | undefined): number {

@@ -17,6 +17,9 @@ import { datasetRoutes } from './routes/datasets.ts';
 import { fileRoutes } from './routes/files.ts';
 import { fineTuningRoutes } from './routes/fine-tuning.ts';
 import { modelRoutes } from './routes/models.ts';
+import { inferenceRoutes } from './routes/inference.ts';
+import { limitsAndUsageRoutes } from './routes/limits-usage.ts';
+import { Agent } from 'undici';
 import { workerRoutes } from './routes/workers.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { invitationRoutes } from './routes/invitations.ts';
@@ -108,5 +111,18 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(fineTuningRoutes(services));
   await app.register(modelRoutes(services));
   await app.register(workerRoutes(services));
+  await app.register(limitsAndUsageRoutes(services));
+  // Keep-alive connections to the model servers, closed with the app.
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  app.addHook('onClose', async () => dispatcher.close());
+  await app.register(
+    inferenceRoutes(services, {
+      limiter: services.gateway.limiter,
+      meter: services.gateway.meter,
+      dispatcher,
+      timeoutMs: config.upstreamTimeoutMs,
+      clock: () => Math.floor(Date.now() / 1000),
+    }),
+  );
   return app;
 }

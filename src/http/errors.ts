@@ -32,6 +32,13 @@ function primaryIssue(validation: ValidationIssue[]): ValidationIssue | undefine
   return validation.find((issue) => issue.keyword === 'unrecognized_keys') ?? validation[0];
 }
 
+/** Refusals whose status API.md sets apart from their type's. */
+const STATUS_BY_CODE: Record<string, number> = {
+  payload_too_large: 413,
+  upstream_error: 502,
+  upstream_timeout: 504,
+};
+
 /** The field a validation failure names, as a dotted path (`regions.1`), or null for the whole body. */
 function failingParam(error: { validation: ValidationIssue[] }): string | null {
   const first = primaryIssue(error.validation);
@@ -60,8 +67,7 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: st
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof ServiceError) {
     if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
-    // API.md: a body over a size limit is 413 with type invalid_request_error.
-    const status = error.code === 'payload_too_large' ? 413 : STATUS_OF[error.type];
+    const status = STATUS_BY_CODE[error.code ?? ''] ?? STATUS_OF[error.type];
     return reply.status(status).send(errorBody(error.type, error.message, error.param, error.code));
   }
   if (hasZodFastifySchemaValidationErrors(error)) {

@@ -10,6 +10,10 @@ import { createFileService } from './files/files-service.ts';
 import { createFineTuningService } from './fine-tuning/jobs.ts';
 import { createWorkerQueue } from './fine-tuning/worker-queue.ts';
 import { createModelCatalogue } from './models.ts';
+import { createInferenceService } from './inference.ts';
+import { createUsageService } from './usage.ts';
+import { createRateLimiter, memoryWindowCounter } from '../gateway/rate-limiter.ts';
+import { UsageMeter } from '../gateway/usage-meter.ts';
 import type { FileStorage } from './files/storage.ts';
 import { createAuthorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
@@ -45,6 +49,7 @@ export function createServices(deps: {
   const datasets = createDatasetService({ store, clock, authorizer, audit });
   projects.registerRegionUsageCheck(datasets.regionInUse);
   const models = createModelCatalogue({ store, authorizer, models: config.file.models ?? [] });
+  const usageMeter = new UsageMeter((rows) => store.gateway.addUsage(rows), 1000, deps.onError);
   const sessions = createSessionService({ store, clock, secret, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   const apiKeyAuthenticator = createApiKeyAuthenticator({ store, clock, authorizer, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   return {
@@ -74,13 +79,16 @@ export function createServices(deps: {
     models,
     fineTuning: createFineTuningService({ store, clock, authorizer, audit, models }),
     workerQueue: createWorkerQueue({ store, clock, audit, storage: deps.fileStorage }),
+    inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.file.rate_limits }),
+    usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush() }),
+    gateway: { limiter: createRateLimiter(memoryWindowCounter()), meter: usageMeter },
     groups: createGroupService({ store, clock, authorizer, audit }),
     members: createMemberService({ store, authorizer, audit }),
     access: createAccessService({ store, clock, authorizer }),
     invitations: createInvitationService({ store, clock, authorizer, audit, notifier: deps.notifier, consoleUrl: config.consoleUrl }),
     /** Writes what is buffered in memory; called on shutdown. */
     async flush(): Promise<void> {
-      await Promise.all([sessions.flush(), apiKeyAuthenticator.flush()]);
+      await Promise.all([sessions.flush(), apiKeyAuthenticator.flush(), usageMeter.flush()]);
     },
   };
 }

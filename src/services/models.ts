@@ -34,6 +34,7 @@ export function createModelCatalogue(deps: { store: Store; authorizer: Authorize
 
   return {
     shared: (id: string) => sharedById.get(id),
+    sharedIds: () => shared.map((m) => m.id),
     list,
     async get(principal: Principal, projectId: string, modelId: string): Promise<ModelEntry> {
       const model = (await list(principal, projectId)).find((m) => m.id === modelId);

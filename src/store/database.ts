@@ -8,6 +8,7 @@ import * as core from './migrations/0001_core.ts';
 import * as invitations from './migrations/0002_invitations.ts';
 import * as keysAudit from './migrations/0003_keys_audit.ts';
 import * as projectResources from './migrations/0004_project_resources.ts';
+import * as gateway from './migrations/0005_gateway.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -56,6 +57,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_invitations': invitations,
   '0003_keys_audit': keysAudit,
   '0004_project_resources': projectResources,
+  '0005_gateway': gateway,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -236,7 +236,37 @@ export interface FineTuningCheckpointsTable {
   created_at: number;
 }
 
+export interface ModelPermissionsTable {
+  project_id: string;
+  mode: 'allow_list' | 'deny_list';
+  /** JSON array. */
+  model_ids: string;
+  updated_at: number;
+}
+
+export interface RateLimitsTable {
+  project_id: string;
+  model: string;
+  max_requests_per_1_minute: number;
+  max_tokens_per_1_minute: number;
+  updated_at: number;
+}
+
+export interface UsageBucketsTable {
+  organization_id: string;
+  project_id: string;
+  api_key_id: string;
+  model: string;
+  bucket_start: number;
+  num_model_requests: number;
+  input_tokens: number;
+  output_tokens: number;
+}
+
 export interface Database {
+  model_permissions: ModelPermissionsTable;
+  rate_limits: RateLimitsTable;
+  usage_buckets: UsageBucketsTable;
   files: FilesTable;
   datasets: DatasetsTable;
   fine_tuning_jobs: FineTuningJobsTable;

@@ -6,6 +6,7 @@ import { auditRepository } from './audit.ts';
 import { datasetsRepository } from './datasets.ts';
 import { emailVerificationsRepository } from './email-verifications.ts';
 import { filesRepository } from './files.ts';
+import { gatewayRepository } from './gateway-settings.ts';
 import { fineTuningRepository } from './fine-tuning.ts';
 import { groupsRepository } from './groups.ts';
 import { invitationsRepository } from './invitations.ts';
@@ -30,6 +31,7 @@ function repositories(db: Executor, dialect: Dialect) {
     files: filesRepository(db),
     datasets: datasetsRepository(db),
     fineTuning: fineTuningRepository(db, dialect),
+    gateway: gatewayRepository(db),
   };
 }
 

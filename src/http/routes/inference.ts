@@ -1,0 +1,155 @@
+import { pipeline } from 'node:stream/promises';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { errors as undiciErrors, request as upstreamRequest, type Dispatcher } from 'undici';
+import { z } from 'zod';
+import type { RateLimiter } from '../../gateway/rate-limiter.ts';
+import { SseUsageTap, usageOf, type TokenUsage } from '../../gateway/sse-usage.ts';
+import type { UsageMeter } from '../../gateway/usage-meter.ts';
+import { RateLimitedError, ServiceError } from '../../services/errors.ts';
+import type { Services } from '../../services/index.ts';
+import type { InferenceTarget } from '../../services/inference.ts';
+import type { Principal } from '../../services/principal.ts';
+import { errorBody } from '../errors.ts';
+import { projectOf, projectQuery } from '../project-context.ts';
+import { needs, principalOf } from '../route-access.ts';
+import { errorResponse, refusals } from '../schemas/common.ts';
+
+export interface GatewayDeps {
+  limiter: RateLimiter;
+  meter: UsageMeter;
+  dispatcher: Dispatcher;
+  timeoutMs: number;
+  clock: () => number;
+}
+
+class UpstreamError extends ServiceError {
+  constructor(readonly status: 502 | 504, message: string) {
+    super('api_error', message, null, status === 504 ? 'upstream_timeout' : 'upstream_error');
+  }
+}
+
+const PATHS = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings'] as const;
+
+/** The upstream's base URL ends in /v1; the path after /v1 is the same on both sides. */
+function upstreamUrl(base: string, path: string): string {
+  return base.replace(/\/$/, '') + path.slice('/v1'.length);
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError || (error as Error)?.name === 'TimeoutError';
+}
+
+/**
+ * The inference path: authorize, pick the upstream, admit under the rate limit, forward, pass the
+ * answer back (streams chunk by chunk with backpressure), and meter the tokens. A client that goes
+ * away aborts the upstream request.
+ */
+export function inferenceRoutes(services: Services, gateway: GatewayDeps): FastifyPluginAsyncZod {
+  function meter(principal: Principal, target: InferenceTarget, usage: TokenUsage | undefined): void {
+    const credential = principal.credential;
+    gateway.meter.record({
+      organizationId: target.organizationId,
+      projectId: target.projectId,
+      apiKeyId: credential.kind === 'api_key' ? credential.keyId : null,
+      model: target.model,
+      inputTokens: usage?.input ?? 0,
+      outputTokens: usage?.output ?? 0,
+      at: gateway.clock(),
+    });
+    void gateway.limiter.spend(`${target.projectId}\u0000${target.model}`, (usage?.input ?? 0) + (usage?.output ?? 0));
+  }
+
+  return async (app) => {
+    for (const path of PATHS) {
+      app.post(
+        path,
+        {
+          config: { access: needs('inference.invoke') },
+          bodyLimit: 16 * 1024 * 1024,
+          schema: {
+            tags: ['inference'],
+            description: 'OpenAI-compatible; routed by `model` to its upstream.',
+            querystring: z.strictObject(projectQuery),
+            body: z.object({ model: z.string().min(1), stream: z.boolean().optional() }).loose(),
+            response: { 200: z.unknown(), 429: errorResponse, 502: errorResponse, 504: errorResponse, ...refusals },
+          },
+        },
+        async (request, reply) => {
+          const principal = principalOf(request);
+          const target = await services.inference.resolve(principal, projectOf(request), request.body.model);
+          const decision = await gateway.limiter.admit(`${target.projectId}\u0000${target.model}`, target.limits);
+          reply.headers(decision.headers);
+          if (!decision.allowed) {
+            throw new RateLimitedError(`Rate limit reached for ${target.model} in project ${target.projectId}; try again in ${decision.retryAfterSeconds}s.`, decision.retryAfterSeconds);
+          }
+
+          const streaming = request.body.stream === true;
+          const body = streaming && path !== '/v1/embeddings'
+            ? { ...request.body, stream_options: { include_usage: true, ...((request.body.stream_options as object | undefined) ?? {}) } }
+            : request.body;
+          const abort = new AbortController();
+          request.raw.once('close', () => {
+            if (!reply.raw.writableFinished) abort.abort();
+          });
+          let upstream: Dispatcher.ResponseData;
+          try {
+            upstream = await upstreamRequest(upstreamUrl(target.upstream, path), {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', accept: streaming ? 'text/event-stream' : 'application/json' },
+              body: JSON.stringify(body),
+              signal: abort.signal,
+              dispatcher: gateway.dispatcher,
+              headersTimeout: gateway.timeoutMs,
+              bodyTimeout: gateway.timeoutMs,
+            });
+          } catch (error) {
+            if (abort.signal.aborted) return reply;
+            if (isTimeout(error)) throw new UpstreamError(504, `The model server for ${target.model} did not answer in time.`);
+            throw new UpstreamError(502, `The model server for ${target.model} could not be reached.`);
+          }
+
+          if (upstream.statusCode >= 500) {
+            await upstream.body.dump();
+            throw new UpstreamError(502, `The model server for ${target.model} failed (HTTP ${upstream.statusCode}).`);
+          }
+          const contentType = String(upstream.headers['content-type'] ?? 'application/json');
+          if (!streaming || upstream.statusCode >= 400 || !contentType.includes('text/event-stream')) {
+            let text: string;
+            try {
+              text = await upstream.body.text();
+            } catch (error) {
+              if (isTimeout(error)) throw new UpstreamError(504, `The model server for ${target.model} did not finish in time.`);
+              throw new UpstreamError(502, `The model server for ${target.model} broke off its answer.`);
+            }
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              throw new UpstreamError(502, `The model server for ${target.model} answered something that is not JSON.`);
+            }
+            if (upstream.statusCode < 400) meter(principal, target, usageOf(parsed));
+            return reply.status(upstream.statusCode).header('content-type', 'application/json').send(text);
+          }
+
+          // A stream: hand the socket over and pipe chunk by chunk; backpressure runs end to end.
+          reply.hijack();
+          reply.raw.writeHead(upstream.statusCode, { ...decision.headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+          const tap = new SseUsageTap();
+          try {
+            await pipeline(upstream.body, tap, reply.raw);
+            meter(principal, target, tap.usage);
+          } catch (error) {
+            if (!abort.signal.aborted) {
+              request.log.warn({ err: error, model: target.model }, 'stream from the model server broke off');
+              if (!reply.raw.writableEnded) {
+                reply.raw.end(`data: ${JSON.stringify(errorBody('api_error', 'The model server broke off the stream.', null, 'upstream_error'))}\n\n`);
+              }
+            }
+            meter(principal, target, tap.usage);
+          }
+          return reply;
+        },
+      );
+    }
+  };
+}

@@ -1,0 +1,107 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../../services/index.ts';
+import type { UsageBucket } from '../../services/usage.ts';
+import { needs, principalOf } from '../route-access.ts';
+import { orgParams, projectParams, refusals } from '../schemas/common.ts';
+
+const limitFields = {
+  max_requests_per_1_minute: z.number().int().positive(),
+  max_tokens_per_1_minute: z.number().int().positive(),
+};
+
+const usageQuery = z.strictObject({
+  start_time: z.coerce.number().int().nonnegative(),
+  end_time: z.coerce.number().int().positive().optional(),
+  bucket_width: z.enum(['1m', '1h', '1d']).default('1d'),
+  group_by: z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      const fields = (value ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+      for (const field of fields) {
+        if (!['project_id', 'api_key_id', 'model'].includes(field)) {
+          context.addIssue({ code: 'custom', message: `cannot group by ${field}; use project_id, api_key_id or model` });
+          return z.NEVER;
+        }
+      }
+      return fields as Array<'project_id' | 'api_key_id' | 'model'>;
+    }),
+});
+
+const presentUsage = (buckets: UsageBucket[]) => ({
+  object: 'page' as const,
+  data: buckets.map((b) => ({ object: 'bucket' as const, start_time: b.start_time, end_time: b.end_time, results: b.results })),
+  has_more: false,
+  next_page: null,
+});
+
+/** Model permissions, rate limits and usage of projects and organizations. */
+export function limitsAndUsageRoutes(services: Services): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/v1/projects/:proj/model_permissions',
+      { config: { access: needs('models.read') }, schema: { tags: ['model permissions'], params: projectParams, response: { 200: z.unknown(), ...refusals } } },
+      async (request) => {
+        const value = await services.inference.modelPermissions(principalOf(request), request.params.proj);
+        return { object: 'project.model_permissions', project_id: request.params.proj, mode: value.mode, model_ids: value.model_ids };
+      },
+    );
+
+    app.post(
+      '/v1/projects/:proj/model_permissions',
+      {
+        config: { access: needs('model_permissions.write') },
+        schema: {
+          tags: ['model permissions'],
+          params: projectParams,
+          body: z.strictObject({ mode: z.enum(['allow_list', 'deny_list']), model_ids: z.array(z.string().min(1)).max(1000) }),
+          response: { 200: z.unknown(), ...refusals },
+        },
+      },
+      async (request) => {
+        const value = await services.inference.setModelPermissions(principalOf(request), request.params.proj, request.body);
+        return { object: 'project.model_permissions', project_id: request.params.proj, mode: value.mode, model_ids: value.model_ids };
+      },
+    );
+
+    app.get(
+      '/v1/projects/:proj/rate_limits',
+      { config: { access: needs('rate_limits.read') }, schema: { tags: ['rate limits'], params: projectParams, response: { 200: z.unknown(), ...refusals } } },
+      async (request) => ({
+        object: 'list',
+        data: (await services.inference.rateLimits(principalOf(request), request.params.proj)).map((l) => ({ object: 'project.rate_limit', id: l.model, ...l })),
+      }),
+    );
+
+    app.post(
+      '/v1/projects/:proj/rate_limits/:model',
+      {
+        config: { access: needs('rate_limits.write') },
+        schema: {
+          tags: ['rate limits'],
+          description: 'The model id is URL-encoded in the path.',
+          params: z.strictObject({ proj: z.string(), model: z.string() }),
+          body: z.strictObject({ max_requests_per_1_minute: limitFields.max_requests_per_1_minute.optional(), max_tokens_per_1_minute: limitFields.max_tokens_per_1_minute.optional() }),
+          response: { 200: z.unknown(), ...refusals },
+        },
+      },
+      async (request) => {
+        const limit = await services.inference.setRateLimit(principalOf(request), request.params.proj, decodeURIComponent(request.params.model), request.body);
+        return { object: 'project.rate_limit', id: limit.model, ...limit };
+      },
+    );
+
+    app.get(
+      '/v1/organizations/:org/usage',
+      { config: { access: needs('usage.read') }, schema: { tags: ['usage'], params: orgParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
+      async (request) => presentUsage(await services.usage.organization(principalOf(request), request.params.org, request.query)),
+    );
+
+    app.get(
+      '/v1/projects/:proj/usage',
+      { config: { access: needs('project.read') }, schema: { tags: ['usage'], params: projectParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
+      async (request) => presentUsage(await services.usage.project(principalOf(request), request.params.proj, request.query)),
+    );
+  };
+}

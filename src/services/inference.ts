@@ -1,0 +1,137 @@
+import type { ConfigFile } from '../config.ts';
+import type { Limits } from '../gateway/rate-limiter.ts';
+import type { ModelPermissionsRecord, RateLimitRecord } from '../store/gateway-settings.ts';
+import type { Store } from '../store/store.ts';
+import { actorOf, type AuditLog } from './audit.ts';
+import type { Authorizer } from './authorizer.ts';
+import type { Clock } from './clock.ts';
+import { InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
+import { GenerationalCache } from './generational-cache.ts';
+import type { InvalidationBus } from './invalidation.ts';
+import type { ModelCatalogue } from './models.ts';
+import type { Principal } from './principal.ts';
+
+export interface InferenceTarget {
+  organizationId: string;
+  projectId: string;
+  model: string;
+  upstream: string;
+  limits: Limits;
+}
+
+interface ProjectGatewaySettings {
+  permissions: ModelPermissionsRecord;
+  limits: Map<string, Limits>;
+}
+
+const ALLOW_EVERYTHING: ModelPermissionsRecord = { mode: 'deny_list', model_ids: [], updated_at: 0 };
+
+/**
+ * The decisions in front of a model call: may this principal call models in this project, which
+ * upstream serves the model, does the project's model policy allow it, and under which limits. The
+ * project's policy and limits are cached; changing them invalidates the cache on every instance.
+ */
+export function createInferenceService(deps: {
+  store: Store;
+  clock: Clock;
+  authorizer: Authorizer;
+  audit: AuditLog;
+  models: ModelCatalogue;
+  bus: InvalidationBus;
+  rateLimits: ConfigFile['rate_limits'];
+}) {
+  const { store, clock, authorizer, audit, models, bus } = deps;
+  const defaults: Limits = {
+    max_requests_per_1_minute: deps.rateLimits?.max_requests_per_1_minute ?? 600,
+    max_tokens_per_1_minute: deps.rateLimits?.max_tokens_per_1_minute ?? 400_000,
+  };
+  const ceiling: Limits = deps.rateLimits?.ceiling ?? { max_requests_per_1_minute: 100_000, max_tokens_per_1_minute: 100_000_000 };
+  const settings = new GenerationalCache<ProjectGatewaySettings>();
+  bus.subscribe((message) => {
+    if (message.kind === 'project') settings.invalidate(message.id);
+    else if (message.kind === 'everything') settings.clear();
+  });
+
+  const settingsOf = (projectId: string) =>
+    settings.get(projectId, '', async () => {
+      const [permissions, limits] = await Promise.all([store.gateway.modelPermissions(projectId), store.gateway.rateLimits(projectId)]);
+      return { permissions: permissions ?? ALLOW_EVERYTHING, limits: new Map(limits.map((l) => [l.model, l])) };
+    });
+
+  function allowed(policy: ModelPermissionsRecord, model: string): boolean {
+    const listed = policy.model_ids.includes(model);
+    return policy.mode === 'allow_list' ? listed : !listed;
+  }
+
+  function limitsFor(project: ProjectGatewaySettings, model: string): Limits {
+    return project.limits.get(model) ?? defaults;
+  }
+
+  return {
+    async resolve(principal: Principal, projectId: string, model: string): Promise<InferenceTarget> {
+      const { project } = await authorizer.project(principal, projectId, 'inference.invoke');
+      const shared = models.shared(model);
+      if (!shared) throw new NotFoundError(`model "${model}"`, 'model');
+      const policy = await settingsOf(projectId);
+      if (!allowed(policy.permissions, model)) {
+        throw new PermissionDeniedError(`Project ${projectId} may not use the model ${model} (its model permissions refuse it).`, 'model_not_allowed');
+      }
+      return { organizationId: project.organization_id, projectId, model, upstream: shared.upstream, limits: limitsFor(policy, model) };
+    },
+
+    async modelPermissions(principal: Principal, projectId: string): Promise<ModelPermissionsRecord> {
+      await authorizer.project(principal, projectId, 'models.read');
+      return (await settingsOf(projectId)).permissions;
+    },
+
+    async setModelPermissions(principal: Principal, projectId: string, input: { mode: 'allow_list' | 'deny_list'; model_ids: string[] }): Promise<ModelPermissionsRecord> {
+      const { project } = await authorizer.project(principal, projectId, 'model_permissions.write');
+      authorizer.assertWritable(project);
+      const value: ModelPermissionsRecord = { mode: input.mode, model_ids: [...new Set(input.model_ids)], updated_at: clock() };
+      await store.transaction(async (tx) => {
+        await tx.gateway.setModelPermissions(projectId, value);
+        await audit.record(tx, actorOf(principal), {
+          type: 'model_permissions.updated',
+          organizationId: project.organization_id,
+          projectId,
+          resource: { type: 'project', id: projectId },
+          data: { mode: value.mode, model_ids: value.model_ids },
+        });
+      });
+      bus.publish({ kind: 'project', id: projectId });
+      return value;
+    },
+
+    async rateLimits(principal: Principal, projectId: string): Promise<RateLimitRecord[]> {
+      await authorizer.project(principal, projectId, 'rate_limits.read');
+      const project = await settingsOf(projectId);
+      const names = new Set([...models.sharedIds(), ...project.limits.keys()]);
+      return [...names].sort().map((model) => ({ model, ...limitsFor(project, model) }));
+    },
+
+    async setRateLimit(principal: Principal, projectId: string, model: string, input: Partial<Limits>): Promise<RateLimitRecord> {
+      const { project } = await authorizer.project(principal, projectId, 'rate_limits.write');
+      authorizer.assertWritable(project);
+      if (!models.shared(model)) throw new NotFoundError(`model "${model}"`, 'model');
+      const current = limitsFor(await settingsOf(projectId), model);
+      const next: RateLimitRecord = { model, ...current, ...input };
+      for (const field of ['max_requests_per_1_minute', 'max_tokens_per_1_minute'] as const) {
+        if (next[field] > ceiling[field]) throw new InvalidRequestError(`${field} may not exceed the operator's ceiling of ${ceiling[field]}.`, field, 'above_ceiling');
+      }
+      await store.transaction(async (tx) => {
+        await tx.gateway.setRateLimit(projectId, next, clock());
+        await audit.record(tx, actorOf(principal), {
+          type: 'rate_limit.updated',
+          organizationId: project.organization_id,
+          projectId,
+          resource: { type: 'rate_limit', id: `${projectId}:${model}` },
+          data: { ...next },
+        });
+      });
+      bus.publish({ kind: 'project', id: projectId });
+      return next;
+    },
+  };
+}
+
+export type InferenceService = ReturnType<typeof createInferenceService>;

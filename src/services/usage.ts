@@ -1,0 +1,90 @@
+import type { UsageRow } from '../store/gateway-settings.ts';
+import type { Store } from '../store/store.ts';
+import type { Authorizer } from './authorizer.ts';
+import type { Clock } from './clock.ts';
+import { InvalidRequestError } from './errors.ts';
+import type { Principal } from './principal.ts';
+
+export type BucketWidth = '1m' | '1h' | '1d';
+export type GroupField = 'project_id' | 'api_key_id' | 'model';
+
+export interface UsageQuery {
+  start_time: number;
+  end_time?: number | undefined;
+  bucket_width: BucketWidth;
+  group_by: GroupField[];
+}
+
+export interface UsageResult {
+  project_id: string | null;
+  api_key_id: string | null;
+  model: string | null;
+  num_model_requests: number;
+  input_tokens: number;
+  output_tokens: number;
+}
+
+export interface UsageBucket {
+  start_time: number;
+  end_time: number;
+  results: UsageResult[];
+}
+
+const WIDTH_SECONDS: Record<BucketWidth, number> = { '1m': 60, '1h': 3600, '1d': 86400 };
+
+/** Sums one-minute usage rows into buckets of the asked width, grouped by the asked fields. */
+export function aggregateUsage(rows: UsageRow[], query: Required<UsageQuery>): UsageBucket[] {
+  const width = WIDTH_SECONDS[query.bucket_width];
+  const buckets = new Map<number, Map<string, UsageResult>>();
+  for (const row of rows) {
+    const start = query.start_time + Math.floor((row.bucket_start - query.start_time) / width) * width;
+    const results = buckets.get(start) ?? new Map<string, UsageResult>();
+    const result: UsageResult = {
+      project_id: query.group_by.includes('project_id') ? row.project_id : null,
+      api_key_id: query.group_by.includes('api_key_id') ? row.api_key_id || null : null,
+      model: query.group_by.includes('model') ? row.model : null,
+      num_model_requests: 0,
+      input_tokens: 0,
+      output_tokens: 0,
+    };
+    const key = `${result.project_id}|${result.api_key_id}|${result.model}`;
+    const sum = results.get(key) ?? result;
+    sum.num_model_requests += row.num_model_requests;
+    sum.input_tokens += row.input_tokens;
+    sum.output_tokens += row.output_tokens;
+    results.set(key, sum);
+    buckets.set(start, results);
+  }
+  return [...buckets.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([start, results]) => ({ start_time: start, end_time: start + width, results: [...results.values()] }));
+}
+
+/** Usage of an organization (admins and billing managers) or of one project (its readers). */
+export function createUsageService(deps: { store: Store; clock: Clock; authorizer: Authorizer; flush: () => Promise<void> }) {
+  const { store, clock, authorizer } = deps;
+
+  function window(query: UsageQuery): Required<UsageQuery> {
+    const end = query.end_time ?? clock() + 1;
+    if (end <= query.start_time) throw new InvalidRequestError('end_time must be after start_time.', 'end_time');
+    return { ...query, end_time: end };
+  }
+
+  return {
+    async organization(principal: Principal, organizationId: string, query: UsageQuery): Promise<UsageBucket[]> {
+      await authorizer.organization(principal, organizationId, 'usage.read');
+      const range = window(query);
+      await deps.flush();
+      return aggregateUsage(await store.gateway.usage({ organizationId, start: range.start_time, end: range.end_time }), range);
+    },
+
+    async project(principal: Principal, projectId: string, query: UsageQuery): Promise<UsageBucket[]> {
+      await authorizer.project(principal, projectId, 'project.read');
+      const range = window(query);
+      await deps.flush();
+      return aggregateUsage(await store.gateway.usage({ projectId, start: range.start_time, end: range.end_time }), range);
+    },
+  };
+}
+
+export type UsageService = ReturnType<typeof createUsageService>;

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import OpenAI from 'openai';
+import type { ConfigFile } from '../src/config.ts';
+import { Api, signUp } from './helpers/client.ts';
+import { describeEachDatabase } from './helpers/databases.ts';
+import { listen } from './helpers/listen.ts';
+import { addMember, groupNamed } from './helpers/organizations.ts';
+import { useTenantry } from './helpers/server.ts';
+import { startFakeUpstream, type FakeUpstream } from './helpers/upstream.ts';
+import { waitFor } from './helpers/worker.ts';
+
+describeEachDatabase('inference gateway (through the openai SDK)', (kind) => {
+  let upstream: FakeUpstream;
+  const config: ConfigFile = {};
+  before(async () => {
+    upstream = await startFakeUpstream();
+    config.models = ['chat-model', 'slow', 'broken', 'endless', 'embed-model'].map((id) => ({ id, upstream: upstream.url }));
+    config.models.push({ id: 'unreachable', upstream: 'http://127.0.0.1:9/v1' });
+    config.rate_limits = { max_requests_per_1_minute: 1000, max_tokens_per_1_minute: 1_000_000, ceiling: { max_requests_per_1_minute: 5000, max_tokens_per_1_minute: 5_000_000 } };
+  });
+  after(async () => upstream?.close());
+  const server = useTenantry(kind, { config, env: { TENANTRY_UPSTREAM_TIMEOUT_MS: '500' } });
+  const api = () => new Api(server.tenantry.app);
+
+  async function setUp() {
+    const ann = await signUp(api(), 'ann');
+    const key = await api().post(`/v1/projects/${ann.project.id}/api_keys`, ann.token, { name: 'sdk' });
+    const openai = new OpenAI({ apiKey: key.body.key, baseURL: `${await listen(server.tenantry)}/v1`, maxRetries: 0 });
+    return { ann, key: key.body as { id: string; key: string }, openai };
+  }
+
+  test('a chat completion goes to the model\'s upstream and comes back with rate-limit headers; usage is counted', async () => {
+    const { ann, key, openai } = await setUp();
+    const { data, response } = await openai.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'hello' }] }).withResponse();
+    assert.equal(data.choices[0]!.message.content, 'echo: hello');
+    assert.equal(data.usage?.total_tokens, 12);
+    for (const header of ['requests', 'tokens']) {
+      assert.ok(response.headers.get(`x-ratelimit-limit-${header}`));
+      assert.ok(response.headers.get(`x-ratelimit-remaining-${header}`));
+      assert.match(response.headers.get(`x-ratelimit-reset-${header}`) ?? '', /^\d+s$/);
+    }
+    assert.equal(response.headers.get('x-ratelimit-limit-requests'), '1000');
+    const embedding = await openai.embeddings.create({ model: 'embed-model', input: 'x' });
+    assert.deepEqual(embedding.data[0]!.embedding.map((x) => Math.round(x * 10) / 10), [0.1, 0.2, 0.3]);
+
+    const start = Math.floor(Date.now() / 1000) - 3600;
+    const usage = await waitFor(async () => {
+      const page = await api().get(`/v1/projects/${ann.project.id}/usage?start_time=${start}&bucket_width=1d&group_by=model,api_key_id`, ann.token);
+      const results = page.body.data.flatMap((b: { results: unknown[] }) => b.results);
+      return results.length >= 2 ? page.body : undefined;
+    }, 'usage to show', 2000);
+    assert.equal(usage.object, 'page');
+    assert.equal(usage.data[0].object, 'bucket');
+    const chat = usage.data.flatMap((b: { results: Array<{ model: string }> }) => b.results).find((r: { model: string }) => r.model === 'chat-model');
+    assert.deepEqual(chat, { project_id: null, api_key_id: key.id, model: 'chat-model', num_model_requests: 1, input_tokens: 5, output_tokens: 7 });
+    const org = await api().get(`/v1/organizations/${ann.org.id}/usage?start_time=${start}&group_by=project_id`, ann.token);
+    const total = org.body.data.flatMap((b: { results: unknown[] }) => b.results);
+    assert.deepEqual(total, [{ project_id: ann.project.id, api_key_id: null, model: null, num_model_requests: 2, input_tokens: 8, output_tokens: 7 }]);
+  });
+
+  test('streaming passes chunks through and counts the final chunk\'s usage', async () => {
+    const { ann, openai } = await setUp();
+    const stream = await openai.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'one two three' }], stream: true });
+    let text = '';
+    let chunks = 0;
+    for await (const chunk of stream) {
+      chunks += 1;
+      text += chunk.choices[0]?.delta?.content ?? '';
+    }
+    assert.equal(text, 'echo: one two three');
+    assert.ok(chunks >= 4);
+    const start = Math.floor(Date.now() / 1000) - 3600;
+    const usage = await waitFor(async () => {
+      const page = await api().get(`/v1/projects/${ann.project.id}/usage?start_time=${start}&group_by=model`, ann.token);
+      return page.body.data.length > 0 ? page.body.data[0].results[0] : undefined;
+    }, 'usage', 2000);
+    assert.deepEqual(usage, { project_id: null, api_key_id: null, model: 'chat-model', num_model_requests: 1, input_tokens: 5, output_tokens: 4 });
+  });
+
+  test('a client that goes away mid-stream aborts the upstream request', async () => {
+    const { key } = await setUp();
+    const before = upstream.abandoned;
+    const abort = new AbortController();
+    const response = await fetch(`${await listen(server.tenantry)}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'endless', stream: true, messages: [{ role: 'user', content: 'go' }] }),
+      signal: abort.signal,
+    });
+    const reader = response.body!.getReader();
+    await reader.read();
+    abort.abort();
+    await waitFor(async () => (upstream.abandoned > before ? true : undefined), 'the upstream request to be aborted', 3000);
+  });
+
+  test('unknown models are 404, refused models 403 naming project and model; viewers cannot call models', async () => {
+    const { ann, openai } = await setUp();
+    await assert.rejects(openai.chat.completions.create({ model: 'no-such-model', messages: [] }), (e: { status: number }) => e.status === 404);
+    const set = await api().post(`/v1/projects/${ann.project.id}/model_permissions`, ann.token, { mode: 'allow_list', model_ids: ['embed-model'] });
+    assert.equal(set.status, 200);
+    assert.deepEqual(set.body, { object: 'project.model_permissions', project_id: ann.project.id, mode: 'allow_list', model_ids: ['embed-model'] });
+    await assert.rejects(openai.chat.completions.create({ model: 'chat-model', messages: [] }), (e: { status: number; error: { message: string } }) => {
+      assert.equal(e.status, 403);
+      assert.ok(e.error.message.includes(ann.project.id) && e.error.message.includes('chat-model'));
+      return true;
+    });
+    assert.ok(await openai.embeddings.create({ model: 'embed-model', input: 'x' }));
+    await api().post(`/v1/projects/${ann.project.id}/model_permissions`, ann.token, { mode: 'deny_list', model_ids: ['embed-model'] });
+    assert.ok(await openai.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'x' }] }));
+    await assert.rejects(openai.embeddings.create({ model: 'embed-model', input: 'x' }), (e: { status: number }) => e.status === 403);
+    assert.equal((await api().get(`/v1/projects/${ann.project.id}/model_permissions`, ann.token)).body.mode, 'deny_list');
+
+    const vic = await signUp(api(), 'vic');
+    const viewers = (await api().post(`/v1/projects/${ann.project.id}/groups`, ann.token, { name: 'viewers', role: 'viewer' })).body;
+    await addMember(api(), ann, ann.org.id, vic, { projects: [{ project_id: ann.project.id, group_id: viewers.id }] });
+    const viewerCall = await api().request('POST', '/v1/chat/completions', { token: vic.token, body: { model: 'chat-model', messages: [] }, headers: { 'openai-project': ann.project.id } });
+    assert.equal(viewerCall.status, 403);
+    assert.equal((await api().post(`/v1/projects/${ann.project.id}/model_permissions`, vic.token, { mode: 'allow_list', model_ids: [] })).status, 403);
+    const stranger = await setUp();
+    const crossProject = await api().request('POST', '/v1/chat/completions', { token: stranger.key.key, body: { model: 'chat-model', messages: [] }, headers: { 'openai-project': ann.project.id } });
+    assert.equal(crossProject.status, 404);
+  });
+
+  test('past its rate limit a project gets 429 with Retry-After; limits cannot exceed the ceiling', async () => {
+    const { ann, openai } = await setUp();
+    const set = await api().post(`/v1/projects/${ann.project.id}/rate_limits/${encodeURIComponent('chat-model')}`, ann.token, { max_requests_per_1_minute: 2 });
+    assert.equal(set.status, 200);
+    assert.equal(set.body.max_requests_per_1_minute, 2);
+    assert.equal(set.body.max_tokens_per_1_minute, 1_000_000);
+    const listed = await api().get(`/v1/projects/${ann.project.id}/rate_limits`, ann.token);
+    assert.equal(listed.body.data.find((l: { model: string }) => l.model === 'chat-model').max_requests_per_1_minute, 2);
+    for (let i = 0; i < 2; i += 1) await openai.chat.completions.create({ model: 'chat-model', messages: [{ role: 'user', content: 'x' }] });
+    const limited = await api().request('POST', '/v1/chat/completions', { token: (await api().post(`/v1/projects/${ann.project.id}/api_keys`, ann.token, { name: 'k2' })).body.key, body: { model: 'chat-model', messages: [] } });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.error.type, 'rate_limit_error');
+    assert.ok(Number(limited.headers['retry-after']) > 0);
+    assert.equal(limited.headers['x-ratelimit-remaining-requests'], '0');
+    const above = await api().post(`/v1/projects/${ann.project.id}/rate_limits/chat-model`, ann.token, { max_tokens_per_1_minute: 9_000_000 });
+    assert.equal(above.status, 400);
+    assert.equal(above.body.error.param, 'max_tokens_per_1_minute');
+  });
+
+  test('upstream failures answer 502 and timeouts 504, in the error shape', async () => {
+    const { openai } = await setUp();
+    for (const [model, status] of [['broken', 502], ['unreachable', 502], ['slow', 504]] as const) {
+      await assert.rejects(openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }), (e: { status: number; error: { type: string } }) => {
+        assert.equal(e.status, status, model);
+        assert.equal(e.error.type, 'api_error');
+        return true;
+      });
+    }
+  });
+
+  test('usage is read by org admins and billing managers; members read their project\'s', async () => {
+    const { ann } = await setUp();
+    const bob = await signUp(api(), 'bob');
+    const cid = await signUp(api(), 'cid');
+    const members = await groupNamed(api(), ann.token, `/v1/projects/${ann.project.id}`, 'members');
+    const billing = await groupNamed(api(), ann.token, `/v1/organizations/${ann.org.id}`, 'billing_managers');
+    await addMember(api(), ann, ann.org.id, bob, { projects: [{ project_id: ann.project.id, group_id: members.id }] });
+    await addMember(api(), ann, ann.org.id, cid, { group_ids: [billing.id] });
+    const path = `/v1/organizations/${ann.org.id}/usage?start_time=0`;
+    assert.equal((await api().get(path, cid.token)).status, 200);
+    assert.equal((await api().get(path, bob.token)).status, 403);
+    assert.equal((await api().get(`/v1/projects/${ann.project.id}/usage?start_time=0`, bob.token)).status, 200);
+    assert.equal((await api().get(`/v1/projects/${ann.project.id}/usage?start_time=0&group_by=colour`, bob.token)).status, 400);
+  });
+});

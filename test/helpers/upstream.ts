@@ -1,0 +1,78 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+
+/**
+ * A small OpenAI-compatible model server for tests. Models named `slow` answer late, `broken` answer
+ * 500, `endless` stream until the client goes away; every request is recorded.
+ */
+export interface FakeUpstream {
+  url: string;
+  requests: Array<{ path: string; body: Record<string, unknown> }>;
+  /** Streams whose client went away before the end. */
+  abandoned: number;
+  close(): Promise<void>;
+}
+
+async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+  let text = '';
+  for await (const chunk of request) text += chunk;
+  return JSON.parse(text || '{}');
+}
+
+export async function startFakeUpstream(): Promise<FakeUpstream> {
+  const state: FakeUpstream = { url: '', requests: [], abandoned: 0, close: async () => {} };
+  const server: Server = createServer(async (request, response) => {
+    const body = await readJson(request);
+    const path = request.url ?? '';
+    state.requests.push({ path, body });
+    const model = String(body.model ?? '');
+    if (path === '/v1/models') return response.end(JSON.stringify({ object: 'list', data: [] }));
+    if (model === 'slow') await new Promise((resolve) => setTimeout(resolve, 2000));
+    if (model === 'broken') {
+      response.writeHead(500, { 'content-type': 'application/json' });
+      return response.end('{"error": {"message": "boom"}}');
+    }
+    if (path === '/v1/embeddings') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const vector = [0.1, 0.2, 0.3];
+      // The openai SDK asks for base64 (float32 little-endian) unless told otherwise.
+      const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+      return response.end(JSON.stringify({ object: 'list', model, data: [{ object: 'embedding', index: 0, embedding }], usage: { prompt_tokens: 3, total_tokens: 3 } }));
+    }
+    const messages = (body.messages as Array<{ content: string }> | undefined) ?? [];
+    const reply = `echo: ${messages.at(-1)?.content ?? body.prompt ?? ''}`;
+    if (!body.stream) {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      return response.end(
+        JSON.stringify({
+          id: 'chatcmpl-1',
+          object: 'chat.completion',
+          created: 1,
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
+        }),
+      );
+    }
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    let finished = false;
+    response.on('close', () => {
+      if (!finished) state.abandoned += 1;
+    });
+    const words = model === 'endless' ? Array.from({ length: 10_000 }, (_, i) => `w${i} `) : reply.split(/(?<= )/);
+    for (const word of words) {
+      if (response.destroyed) return;
+      response.write(`data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta: { content: word }, finish_reason: null }] })}\n\n`);
+      await new Promise((resolve) => setTimeout(resolve, model === 'endless' ? 20 : 5));
+    }
+    const options = body.stream_options as { include_usage?: boolean } | undefined;
+    if (options?.include_usage) {
+      response.write(`data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model, choices: [], usage: { prompt_tokens: 5, completion_tokens: words.length, total_tokens: 5 + words.length } })}\n\n`);
+    }
+    finished = true;
+    response.end('data: [DONE]\n\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`;
+  state.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return state;
+}
