@@ -18,6 +18,7 @@ export const TEST_FILES = [
   'test/fine-tuning.test.ts',
   'test/example-trainer.test.ts',
   'test/gateway.test.ts',
+  'test/endpoints.test.ts',
   'test/tenancy.property.test.ts',
   'test/cli.test.ts',
 ];

@@ -93,6 +93,8 @@ export interface Config {
   workerToken: string | undefined;
   /** How long the gateway waits for a model server, in milliseconds. */
   upstreamTimeoutMs: number;
+  /** The one region whose inference this server serves (TENANTRY_REGION); all when unset. */
+  servedRegion: string | undefined;
   consoleUrl: string;
   regions: Region[];
   defaultRegion: string;
@@ -126,7 +128,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   if (!ids.has(defaultRegion)) {
     throw new ConfigError(`TENANTRY_CONFIG: default_region "${defaultRegion}" is not one of the configured regions`);
   }
+  const servedRegion = env.TENANTRY_REGION || undefined;
+  if (servedRegion && !ids.has(servedRegion)) throw new ConfigError(`TENANTRY_REGION "${servedRegion}" is not one of the configured regions`);
   return {
+    servedRegion,
     port,
     host: env.HOST || '0.0.0.0',
     databaseUrl,

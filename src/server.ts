@@ -7,6 +7,8 @@ import { buildHttpApp } from './http/app.ts';
 import { systemClock, type Clock } from './services/clock.ts';
 import { createServices, type Services } from './services/index.ts';
 import { localFileStorage } from './services/files/storage.ts';
+import { processProvisioner } from './gateway/provisioner/process-provisioner.ts';
+import type { EndpointStatus } from './store/endpoints.ts';
 import { createInvalidationBus } from './services/invalidation.ts';
 import { loggingNotifier } from './services/notifier.ts';
 import { smtpNotifier } from './services/smtp-notifier.ts';
@@ -59,6 +61,12 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
       })
     : undefined;
   const bus = createInvalidationBus(relay);
+  // The provisioner reports replica health back to the endpoint service, created just below.
+  let onEndpointStatus: (id: string, status: EndpointStatus) => void = () => {};
+  const provisioner = processProvisioner({
+    onStatus: (id, status) => onEndpointStatus(id, status),
+    log: (message, fields) => app?.log.info(fields ?? {}, message),
+  });
   await relay?.start();
   const services = createServices({
     store,
@@ -70,10 +78,14 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
       : loggingNotifier((message, fields) => app?.log.info(fields, message)),
     bus,
     fileStorage: localFileStorage(join(config.dataDir, 'files')),
+    provisioner,
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),
   });
   app = await buildHttpApp({ config, services, store, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  onEndpointStatus = (id, status) => void services.endpoints.recordStatus(id, status).catch(logError('endpoint status not recorded'));
+  const restored = await services.endpoints.restoreAll();
+  if (restored > 0) app.log.info({ endpoints: restored }, 'bringing dedicated endpoints back');
   const swept = await services.files.sweep();
   if (swept > 0) app.log.info({ removed: swept }, 'removed what interrupted uploads left on disk');
   if (!config.file.smtp) {
@@ -89,6 +101,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
       if (closed) return;
       closed = true;
       await app.close();
+      await services.endpoints.close();
       await services.flush();
       await bus.close();
       await store.close();

@@ -19,6 +19,7 @@ import { fineTuningRoutes } from './routes/fine-tuning.ts';
 import { modelRoutes } from './routes/models.ts';
 import { inferenceRoutes } from './routes/inference.ts';
 import { limitsAndUsageRoutes } from './routes/limits-usage.ts';
+import { endpointRoutes } from './routes/endpoints.ts';
 import { Agent } from 'undici';
 import { workerRoutes } from './routes/workers.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -112,6 +113,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(modelRoutes(services));
   await app.register(workerRoutes(services));
   await app.register(limitsAndUsageRoutes(services));
+  await app.register(endpointRoutes(services));
   // Keep-alive connections to the model servers, closed with the app.
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
   app.addHook('onClose', async () => dispatcher.close());

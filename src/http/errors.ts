@@ -37,6 +37,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   payload_too_large: 413,
   upstream_error: 502,
   upstream_timeout: 504,
+  endpoint_not_ready: 503,
 };
 
 /** The field a validation failure names, as a dotted path (`regions.1`), or null for the whole body. */

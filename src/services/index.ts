@@ -11,6 +11,8 @@ import { createFineTuningService } from './fine-tuning/jobs.ts';
 import { createWorkerQueue } from './fine-tuning/worker-queue.ts';
 import { createModelCatalogue } from './models.ts';
 import { createInferenceService } from './inference.ts';
+import { createEndpointService } from './endpoints.ts';
+import type { Provisioner } from '../gateway/provisioner/provisioner.ts';
 import { createUsageService } from './usage.ts';
 import { createRateLimiter, memoryWindowCounter } from '../gateway/rate-limiter.ts';
 import { UsageMeter } from '../gateway/usage-meter.ts';
@@ -37,6 +39,7 @@ export function createServices(deps: {
   notifier: Notifier;
   bus: InvalidationBus;
   fileStorage: FileStorage;
+  provisioner: Provisioner;
   onError?: (error: unknown) => void;
   /** The server log, for what belongs there and not in an audit log. */
   log?: (message: string, fields: Record<string, unknown>) => void;
@@ -48,7 +51,19 @@ export function createServices(deps: {
   const projects = createProjectService({ store, clock, authorizer, audit, regions });
   const datasets = createDatasetService({ store, clock, authorizer, audit });
   projects.registerRegionUsageCheck(datasets.regionInUse);
-  const models = createModelCatalogue({ store, authorizer, models: config.file.models ?? [] });
+  const endpoints = createEndpointService({
+    store,
+    clock,
+    authorizer,
+    audit,
+    bus,
+    templates: config.file.templates ?? [],
+    regions: config.regions,
+    servedRegion: config.servedRegion,
+    provisioner: deps.provisioner,
+  });
+  projects.registerRegionUsageCheck(endpoints.regionInUse);
+  const models = createModelCatalogue({ store, authorizer, models: config.file.models ?? [], routingKeys: endpoints.routingKeys });
   const usageMeter = new UsageMeter((rows) => store.gateway.addUsage(rows), 1000, deps.onError);
   const sessions = createSessionService({ store, clock, secret, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   const apiKeyAuthenticator = createApiKeyAuthenticator({ store, clock, authorizer, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
@@ -79,7 +94,8 @@ export function createServices(deps: {
     models,
     fineTuning: createFineTuningService({ store, clock, authorizer, audit, models }),
     workerQueue: createWorkerQueue({ store, clock, audit, storage: deps.fileStorage }),
-    inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.file.rate_limits }),
+    endpoints,
+    inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.file.rate_limits, endpoints, regions: config.regions, servedRegion: config.servedRegion }),
     usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush() }),
     gateway: { limiter: createRateLimiter(memoryWindowCounter()), meter: usageMeter },
     groups: createGroupService({ store, clock, authorizer, audit }),

@@ -9,14 +9,18 @@ import { InvalidRequestError, NotFoundError, PermissionDeniedError } from './err
 import { GenerationalCache } from './generational-cache.ts';
 import type { InvalidationBus } from './invalidation.ts';
 import type { ModelCatalogue } from './models.ts';
+import { WrongRegionError, type EndpointService } from './endpoints.ts';
+import type { Region } from '../config.ts';
+import type { ReplicaLease } from '../gateway/provisioner/provisioner.ts';
 import type { Principal } from './principal.ts';
 
 export interface InferenceTarget {
   organizationId: string;
   projectId: string;
   model: string;
-  upstream: string;
   limits: Limits;
+  /** A shared model's upstream base URL, or a dedicated endpoint's replica picker. */
+  upstream: { kind: 'shared'; url: string } | { kind: 'endpoint'; endpointId: string; acquire: () => ReplicaLease | undefined };
 }
 
 interface ProjectGatewaySettings {
@@ -39,6 +43,9 @@ export function createInferenceService(deps: {
   models: ModelCatalogue;
   bus: InvalidationBus;
   rateLimits: ConfigFile['rate_limits'];
+  endpoints: EndpointService;
+  regions: Region[];
+  servedRegion: string | undefined;
 }) {
   const { store, clock, authorizer, audit, models, bus } = deps;
   const defaults: Limits = {
@@ -71,12 +78,19 @@ export function createInferenceService(deps: {
     async resolve(principal: Principal, projectId: string, model: string): Promise<InferenceTarget> {
       const { project } = await authorizer.project(principal, projectId, 'inference.invoke');
       const shared = models.shared(model);
-      if (!shared) throw new NotFoundError(`model "${model}"`, 'model');
+      const routed = shared ? undefined : await deps.endpoints.route(projectId, model);
+      if (!shared && !routed) throw new NotFoundError(`model "${model}"`, 'model');
+      if (shared?.region && deps.servedRegion && shared.region !== deps.servedRegion) {
+        throw new WrongRegionError(deps.regions.find((r) => r.id === shared.region) ?? { id: shared.region, inference_base_url: '' });
+      }
       const policy = await settingsOf(projectId);
       if (!allowed(policy.permissions, model)) {
         throw new PermissionDeniedError(`Project ${projectId} may not use the model ${model} (its model permissions refuse it).`, 'model_not_allowed');
       }
-      return { organizationId: project.organization_id, projectId, model, upstream: shared.upstream, limits: limitsFor(policy, model) };
+      const upstream: InferenceTarget['upstream'] = shared
+        ? { kind: 'shared', url: shared.upstream }
+        : { kind: 'endpoint', endpointId: routed!.endpoint.id, acquire: routed!.acquire };
+      return { organizationId: project.organization_id, projectId, model, upstream, limits: limitsFor(policy, model) };
     },
 
     async modelPermissions(principal: Principal, projectId: string): Promise<ModelPermissionsRecord> {

@@ -15,20 +15,26 @@ export interface ModelEntry {
   id: string;
   created: number;
   owned_by: string;
-  kind: 'shared' | 'fine_tuned';
+  kind: 'shared' | 'fine_tuned' | 'dedicated_endpoint';
 }
 
 /** The models a project may use: the deployment's shared models and the project's fine-tuned ones. */
-export function createModelCatalogue(deps: { store: Store; authorizer: Authorizer; models: NonNullable<ConfigFile['models']> }) {
+export function createModelCatalogue(deps: {
+  store: Store;
+  authorizer: Authorizer;
+  models: NonNullable<ConfigFile['models']>;
+  routingKeys: (projectId: string) => Promise<Array<{ routing_key: string; created_at: number }>>;
+}) {
   const shared: SharedModel[] = deps.models.map((m) => ({ id: m.id, upstream: m.upstream, region: m.region, fine_tunable: m.fine_tunable ?? false }));
   const sharedById = new Map(shared.map((m) => [m.id, m]));
 
   async function list(principal: Principal, projectId: string): Promise<ModelEntry[]> {
     const { project } = await deps.authorizer.project(principal, projectId, 'models.read');
-    const fineTuned = await deps.store.fineTuning.fineTunedModels(projectId);
+    const [fineTuned, endpoints] = await Promise.all([deps.store.fineTuning.fineTunedModels(projectId), deps.routingKeys(projectId)]);
     return [
       ...shared.map((m) => ({ id: m.id, created: 0, owned_by: 'tenantry', kind: 'shared' as const })),
       ...fineTuned.map((m) => ({ id: m.model, created: m.created_at, owned_by: project.organization_id, kind: 'fine_tuned' as const })),
+      ...endpoints.map((e) => ({ id: e.routing_key, created: e.created_at, owned_by: project.organization_id, kind: 'dedicated_endpoint' as const })),
     ];
   }
 

@@ -9,6 +9,7 @@ import * as invitations from './migrations/0002_invitations.ts';
 import * as keysAudit from './migrations/0003_keys_audit.ts';
 import * as projectResources from './migrations/0004_project_resources.ts';
 import * as gateway from './migrations/0005_gateway.ts';
+import * as endpoints from './migrations/0006_dedicated_endpoints.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -58,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003_keys_audit': keysAudit,
   '0004_project_resources': projectResources,
   '0005_gateway': gateway,
+  '0006_dedicated_endpoints': endpoints,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

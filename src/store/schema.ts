@@ -263,7 +263,28 @@ export interface UsageBucketsTable {
   output_tokens: number;
 }
 
+export interface DedicatedEndpointsTable {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  model_name: string;
+  flavor_name: string;
+  gpu_type: string;
+  gpu_count: number;
+  region: string;
+  min_replicas: number;
+  max_replicas: number;
+  enabled: number;
+  routing_key: string;
+  status: string;
+  created_at: number;
+  deleted_at: number | null;
+}
+
 export interface Database {
+  dedicated_endpoints: DedicatedEndpointsTable;
   model_permissions: ModelPermissionsTable;
   rate_limits: RateLimitsTable;
   usage_buckets: UsageBucketsTable;

@@ -5,6 +5,7 @@ import { apiKeysRepository } from './api-keys.ts';
 import { auditRepository } from './audit.ts';
 import { datasetsRepository } from './datasets.ts';
 import { emailVerificationsRepository } from './email-verifications.ts';
+import { endpointsRepository } from './endpoints.ts';
 import { filesRepository } from './files.ts';
 import { gatewayRepository } from './gateway-settings.ts';
 import { fineTuningRepository } from './fine-tuning.ts';
@@ -32,6 +33,7 @@ function repositories(db: Executor, dialect: Dialect) {
     datasets: datasetsRepository(db),
     fineTuning: fineTuningRepository(db, dialect),
     gateway: gatewayRepository(db),
+    endpoints: endpointsRepository(db),
   };
 }
 

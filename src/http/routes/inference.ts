@@ -28,6 +28,12 @@ class UpstreamError extends ServiceError {
   }
 }
 
+class EndpointNotReadyError extends ServiceError {
+  constructor(endpointId: string) {
+    super('api_error', `The endpoint ${endpointId} has no replica ready yet; try again shortly.`, null, 'endpoint_not_ready');
+  }
+}
+
 const PATHS = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings'] as const;
 
 /** The upstream's base URL ends in /v1; the path after /v1 is the same on both sides. */
@@ -83,6 +89,14 @@ export function inferenceRoutes(services: Services, gateway: GatewayDeps): Fasti
             throw new RateLimitedError(`Rate limit reached for ${target.model} in project ${target.projectId}; try again in ${decision.retryAfterSeconds}s.`, decision.retryAfterSeconds);
           }
 
+          let lease: ReturnType<Extract<InferenceTarget['upstream'], { kind: 'endpoint' }>['acquire']>;
+          if (target.upstream.kind === 'endpoint') {
+            lease = target.upstream.acquire();
+            if (!lease) throw new EndpointNotReadyError(target.upstream.endpointId);
+            const held = lease;
+            reply.raw.once('close', () => held.release());
+          }
+          const baseUrl = target.upstream.kind === 'shared' ? target.upstream.url : lease!.url;
           const streaming = request.body.stream === true;
           const body = streaming && path !== '/v1/embeddings'
             ? { ...request.body, stream_options: { include_usage: true, ...((request.body.stream_options as object | undefined) ?? {}) } }
@@ -93,7 +107,7 @@ export function inferenceRoutes(services: Services, gateway: GatewayDeps): Fasti
           });
           let upstream: Dispatcher.ResponseData;
           try {
-            upstream = await upstreamRequest(upstreamUrl(target.upstream, path), {
+            upstream = await upstreamRequest(upstreamUrl(baseUrl, path), {
               method: 'POST',
               headers: { 'content-type': 'application/json', accept: streaming ? 'text/event-stream' : 'application/json' },
               body: JSON.stringify(body),

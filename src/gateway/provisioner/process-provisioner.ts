@@ -1,0 +1,230 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { parseArgsStringToArgv } from 'string-argv';
+import type { EndpointRecord } from '../../store/endpoints.ts';
+import type { EndpointTemplate, Provisioner, ReplicaLease, StatusListener } from './provisioner.ts';
+
+interface Replica {
+  port: number;
+  child: ChildProcess | undefined;
+  healthy: boolean;
+  stopping: boolean;
+  restarts: number;
+  inFlight: number;
+}
+
+interface Deployment {
+  endpoint: EndpointRecord;
+  template: EndpointTemplate;
+  replicas: Replica[];
+  next: number;
+  busySince: number | undefined;
+  quietSince: number;
+}
+
+export interface ProcessProvisionerOptions {
+  onStatus: StatusListener;
+  log: (message: string, fields?: Record<string, unknown>) => void;
+  /** How long in-flight requests must stay above target before a replica is added. */
+  scaleUpAfterMs?: number;
+  /** How long an endpoint must be idle before a replica above the minimum is removed. */
+  quietPeriodMs?: number;
+  healthPollMs?: number;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The template's command split into arguments first, then `{port}` and `{model}` filled in: never a shell. */
+export function commandFor(template: EndpointTemplate, port: number): string[] {
+  return parseArgsStringToArgv(template.command).map((arg) => arg.replaceAll('{port}', String(port)).replaceAll('{model}', template.model_name));
+}
+
+/**
+ * Runs each replica as a local process: waits until it answers GET /v1/models, restarts one that
+ * crashes (with backoff), adds a replica while in-flight requests per replica stay above the
+ * template's target, and removes one after a quiet period, within the endpoint's scaling bounds.
+ */
+export function processProvisioner(options: ProcessProvisionerOptions): Provisioner {
+  const deployments = new Map<string, Deployment>();
+  const scaleUpAfterMs = options.scaleUpAfterMs ?? 3_000;
+  const quietPeriodMs = options.quietPeriodMs ?? 60_000;
+  const healthPollMs = options.healthPollMs ?? 200;
+  let closed = false;
+
+  const healthyCount = (d: Deployment) => d.replicas.filter((r) => r.healthy).length;
+
+  function reportStatus(d: Deployment): void {
+    if (!d.endpoint.enabled) return options.onStatus(d.endpoint.id, 'stopped');
+    options.onStatus(d.endpoint.id, healthyCount(d) > 0 ? 'running' : 'provisioning');
+  }
+
+  async function waitHealthy(d: Deployment, replica: Replica): Promise<void> {
+    while (!replica.stopping && !closed && replica.child && replica.child.exitCode === null) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${replica.port}/v1/models`, { signal: AbortSignal.timeout(2000) });
+        await response.body?.cancel();
+        if (response.ok) {
+          replica.healthy = true;
+          replica.restarts = 0;
+          options.log('replica ready', { endpoint: d.endpoint.id, port: replica.port });
+          reportStatus(d);
+          return;
+        }
+      } catch {
+        // Not listening yet.
+      }
+      await new Promise((resolve) => setTimeout(resolve, healthPollMs));
+    }
+  }
+
+  async function launch(d: Deployment, replica: Replica): Promise<void> {
+    replica.port = await freePort();
+    const [program, ...args] = commandFor(d.template, replica.port);
+    const child = spawn(program!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    replica.child = child;
+    replica.healthy = false;
+    child.stderr?.on('data', () => {});
+    child.once('error', (error) => options.log('replica could not start', { endpoint: d.endpoint.id, error: error.message }));
+    child.once('exit', (code, signal) => {
+      replica.healthy = false;
+      if (replica.stopping || closed) return;
+      // A crash: restart with backoff, so a replica that dies at once does not spin.
+      replica.restarts += 1;
+      const delay = Math.min(30_000, 250 * 2 ** Math.min(replica.restarts, 7));
+      options.log('replica exited; restarting', { endpoint: d.endpoint.id, code, signal, delay_ms: delay });
+      reportStatus(d);
+      setTimeout(() => {
+        if (!replica.stopping && !closed && deployments.get(d.endpoint.id) === d) void launch(d, replica);
+      }, delay).unref();
+    });
+    await waitHealthy(d, replica);
+  }
+
+  function addReplica(d: Deployment): void {
+    const replica: Replica = { port: 0, child: undefined, healthy: false, stopping: false, restarts: 0, inFlight: 0 };
+    d.replicas.push(replica);
+    void launch(d, replica);
+  }
+
+  async function stopReplica(replica: Replica): Promise<void> {
+    replica.stopping = true;
+    replica.healthy = false;
+    const child = replica.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+
+  const autoscaler = setInterval(() => {
+    const now = Date.now();
+    for (const d of deployments.values()) {
+      if (!d.endpoint.enabled) continue;
+      const live = d.replicas.filter((r) => !r.stopping);
+      const inFlight = live.reduce((sum, r) => sum + r.inFlight, 0);
+      const target = d.template.target_in_flight ?? 8;
+      const healthy = healthyCount(d);
+      if (healthy > 0 && inFlight / healthy > target) {
+        d.busySince ??= now;
+        if (now - d.busySince >= scaleUpAfterMs && live.length < d.endpoint.scaling.max_replicas) {
+          options.log('scaling up', { endpoint: d.endpoint.id, replicas: live.length + 1 });
+          addReplica(d);
+          d.busySince = undefined;
+        }
+      } else {
+        d.busySince = undefined;
+      }
+      if (inFlight > 0) d.quietSince = now;
+      else if (now - d.quietSince >= quietPeriodMs && live.length > d.endpoint.scaling.min_replicas) {
+        const victim = live.at(-1)!;
+        options.log('scaling down', { endpoint: d.endpoint.id, replicas: live.length - 1 });
+        void stopReplica(victim).then(() => (d.replicas = d.replicas.filter((r) => r !== victim)));
+        d.quietSince = now;
+      }
+    }
+  }, 500);
+  autoscaler.unref();
+
+  return {
+    apply(endpoint, template) {
+      let d = deployments.get(endpoint.id);
+      if (!d) {
+        d = { endpoint, template, replicas: [], next: 0, busySince: undefined, quietSince: Date.now() };
+        deployments.set(endpoint.id, d);
+      }
+      d.endpoint = endpoint;
+      d.template = template;
+      const deployment = d;
+      if (!endpoint.enabled) {
+        // Forget only these replicas once stopped: the endpoint may be enabled again meanwhile.
+        const stopping = [...deployment.replicas];
+        void Promise.all(stopping.map(stopReplica)).then(() => {
+          deployment.replicas = deployment.replicas.filter((r) => !stopping.includes(r));
+          reportStatus(deployment);
+        });
+        return;
+      }
+      const live = deployment.replicas.filter((r) => !r.stopping);
+      for (let i = live.length; i < endpoint.scaling.min_replicas; i += 1) addReplica(deployment);
+      for (const extra of live.slice(endpoint.scaling.max_replicas)) {
+        void stopReplica(extra).then(() => (deployment.replicas = deployment.replicas.filter((r) => r !== extra)));
+      }
+      reportStatus(deployment);
+    },
+
+    async remove(endpointId) {
+      const d = deployments.get(endpointId);
+      if (!d) return;
+      deployments.delete(endpointId);
+      await Promise.all(d.replicas.map(stopReplica));
+    },
+
+    acquire(endpointId) {
+      const d = deployments.get(endpointId);
+      if (!d) return undefined;
+      const healthy = d.replicas.filter((r) => r.healthy && !r.stopping);
+      if (healthy.length === 0) return undefined;
+      const replica = healthy[d.next % healthy.length]!;
+      d.next += 1;
+      replica.inFlight += 1;
+      let released = false;
+      const lease: ReplicaLease = {
+        url: `http://127.0.0.1:${replica.port}/v1`,
+        release: () => {
+          if (released) return;
+          released = true;
+          replica.inFlight -= 1;
+        },
+      };
+      return lease;
+    },
+
+    describe(endpointId) {
+      const d = deployments.get(endpointId);
+      if (!d) return undefined;
+      const live = d.replicas.filter((r) => !r.stopping);
+      return { replicas: live.length, healthy: live.filter((r) => r.healthy).length, pids: live.map((r) => r.child?.pid ?? 0).filter(Boolean) };
+    },
+
+    async close() {
+      closed = true;
+      clearInterval(autoscaler);
+      await Promise.all([...deployments.values()].flatMap((d) => d.replicas.map(stopReplica)));
+      deployments.clear();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import type { EndpointRecord, EndpointStatus } from '../../store/endpoints.ts';
+
+/** An operator's template: how to run one replica of a model. */
+export interface EndpointTemplate {
+  model_name: string;
+  flavor_name: string;
+  gpu_types: string[];
+  command: string;
+  target_in_flight?: number | undefined;
+}
+
+/** A replica picked for one request; `release` must be called when the request ends. */
+export interface ReplicaLease {
+  url: string;
+  release(): void;
+}
+
+/**
+ * Runs a dedicated endpoint's replicas somewhere. The process provisioner runs them as local
+ * processes; a Kubernetes provisioner would map the same calls onto a Deployment (see
+ * docs/provisioners.md).
+ */
+export interface Provisioner {
+  /** Makes the endpoint's replicas match its record: starts, scales or stops them. */
+  apply(endpoint: EndpointRecord, template: EndpointTemplate): void;
+  /** Stops every replica of the endpoint and forgets it. */
+  remove(endpointId: string): Promise<void>;
+  /** The next healthy replica, round-robin; undefined when none is ready. */
+  acquire(endpointId: string): ReplicaLease | undefined;
+  /** Replica count and health, for tests and the console. */
+  describe(endpointId: string): { replicas: number; healthy: number; pids: number[] } | undefined;
+  close(): Promise<void>;
+}
+
+export type StatusListener = (endpointId: string, status: EndpointStatus) => void;
