@@ -1,5 +1,5 @@
 import autocannon, { type Result } from 'autocannon';
-import { cpuPercent, measureOwnCpu, sampleCpu, sampleMachineCpu } from './processes.ts';
+import { DISTURBED_CPU_PERCENT, watchCpu } from './cpu.ts';
 import { median } from './stats.ts';
 
 /**
@@ -42,6 +42,8 @@ export interface RoundFigures {
 
 export interface TargetSummary {
   target: string;
+  /** How many rounds the medians are over. */
+  rounds: number;
   requestsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
@@ -52,8 +54,13 @@ export interface TargetSummary {
 export interface ThroughputFigures {
   options: ThroughputOptions;
   rounds: RoundFigures[];
-  /** Medians over the rounds, per target. */
+  /** Medians over all rounds, per target. */
   summaries: TargetSummary[];
+  /**
+   * Medians over the rounds no other program disturbed, per target (absent where none was): kept
+   * beside the plain medians, not instead of them, so a reader sees both.
+   */
+  undisturbedSummaries: TargetSummary[];
 }
 
 export async function measureThroughput(targets: ThroughputTarget[], options: ThroughputOptions): Promise<ThroughputFigures> {
@@ -63,17 +70,20 @@ export async function measureThroughput(targets: ThroughputTarget[], options: Th
   for (let round = 1; round <= options.rounds; round++) {
     for (const target of targets) rounds.push(await measureRound(target, options, round));
   }
-  return { options, rounds, summaries: targets.map((t) => summarise(t.name, rounds.filter((r) => r.target === t.name))) };
+  const of = (name: string, rs: RoundFigures[]) => rs.filter((r) => r.target === name);
+  const undisturbed = rounds.filter((r) => r.otherCpuPercent !== null && r.otherCpuPercent <= DISTURBED_CPU_PERCENT);
+  return {
+    options,
+    rounds,
+    summaries: targets.map((t) => summarise(t.name, of(t.name, rounds))),
+    undisturbedSummaries: targets.filter((t) => of(t.name, undisturbed).length > 0).map((t) => summarise(t.name, of(t.name, undisturbed))),
+  };
 }
 
 async function measureRound(target: ThroughputTarget, options: ThroughputOptions, round: number): Promise<RoundFigures> {
-  const before = sampleCpu(target.pid);
-  const machineBefore = sampleMachineCpu();
-  const ownCpu = measureOwnCpu();
+  const stopWatching = watchCpu(target.pid);
   const result = await load(target, options, options.roundSeconds);
-  const loadGeneratorCpuPercent = ownCpu();
-  const serverCpuPercent = cpuPercent(before, sampleCpu(target.pid));
-  const machineCpuPercent = cpuPercent(machineBefore, sampleMachineCpu());
+  const cpu = stopWatching();
   return {
     target: target.name,
     round,
@@ -81,10 +91,9 @@ async function measureRound(target: ThroughputTarget, options: ThroughputOptions
     requests: result.requests.total,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
-    serverCpuPercent,
-    loadGeneratorCpuPercent,
-    otherCpuPercent:
-      machineCpuPercent === null || serverCpuPercent === null ? null : Math.max(0, machineCpuPercent - serverCpuPercent - loadGeneratorCpuPercent),
+    serverCpuPercent: cpu.serverPercent,
+    loadGeneratorCpuPercent: cpu.benchPercent,
+    otherCpuPercent: cpu.otherPercent,
   };
 }
 
@@ -110,6 +119,7 @@ function summarise(target: string, rounds: RoundFigures[]): TargetSummary {
   const cpu = rounds.map((r) => r.serverCpuPercent).filter((v): v is number => v !== null);
   return {
     target,
+    rounds: rounds.length,
     requestsPerSecond: median(rounds.map((r) => r.requestsPerSecond)),
     latencyP50Ms: median(rounds.map((r) => r.latencyP50Ms)),
     latencyP99Ms: median(rounds.map((r) => r.latencyP99Ms)),

@@ -1,3 +1,4 @@
+import { DISTURBED_CPU_PERCENT, watchCpu } from './cpu.ts';
 import { expectStatus, type JsonClient } from './http-client.ts';
 import { percentile } from './stats.ts';
 
@@ -24,14 +25,26 @@ export interface ListLatencyOptions {
 /** `first`: the newest page. `after`: the page after it, through the keyset cursor. */
 export type PageKind = 'first' | 'after';
 
-export interface SeriesFigures {
-  organization: string;
-  projects: number;
-  page: PageKind;
+export interface LatencyFigures {
   samples: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+}
+
+export interface SeriesFigures extends LatencyFigures {
+  organization: string;
+  projects: number;
+  page: PageKind;
+  /** Over the batches during which other programs stayed under DISTURBED_CPU_PERCENT; null if none did. */
+  undisturbed: LatencyFigures | null;
+}
+
+/** One batch of sequential requests of one series, with what else ran meanwhile. */
+interface Batch {
+  series: string;
+  times: number[];
+  otherCpuPercent: number | null;
 }
 
 export interface PagingCheck {
@@ -56,7 +69,13 @@ interface ProjectPage {
   has_more: boolean;
 }
 
-export async function measureListLatency(client: JsonClient, token: string, organizations: ListedOrganization[], options: ListLatencyOptions) {
+export async function measureListLatency(
+  client: JsonClient,
+  token: string,
+  serverPid: number,
+  organizations: ListedOrganization[],
+  options: ListLatencyOptions,
+) {
   const checks: PagingCheck[] = [];
   const paths = new Map<string, string>();
   for (const organization of organizations) {
@@ -66,18 +85,24 @@ export async function measureListLatency(client: JsonClient, token: string, orga
     paths.set(key(organization, 'after'), pagePath(organization.id, options.pageSize, afterCursor));
   }
 
-  const samples = new Map<string, number[]>([...paths.keys()].map((k) => [k, []]));
   for (const path of paths.values()) await probe(client, token, path, options.warmupRequests);
   // Interleave the series round by round, so a slow spell of the machine hits every series alike.
+  const batches: Batch[] = [];
+  const stopWatchingPhase = watchCpu(serverPid);
   for (let round = 0; round < options.rounds; round++) {
-    for (const [k, path] of paths) samples.get(k)!.push(...(await probe(client, token, path, options.requestsPerRound)));
+    for (const [series, path] of paths) {
+      const stopWatching = watchCpu(serverPid);
+      const times = await probe(client, token, path, options.requestsPerRound);
+      batches.push({ series, times, otherCpuPercent: stopWatching().otherPercent });
+    }
   }
+  const cpu = stopWatchingPhase();
 
   const series: SeriesFigures[] = [];
   for (const organization of organizations) {
-    for (const page of ['first', 'after'] as const) series.push(summarise(organization, page, samples.get(key(organization, page))!));
+    for (const page of ['first', 'after'] as const) series.push(summarise(organization, page, batches.filter((b) => b.series === key(organization, page))));
   }
-  return { options, checks, series };
+  return { options, checks, series, cpu, disturbedBatches: batches.filter((b) => !undisturbed(b)).length, batches: batches.length };
 }
 
 export type ListLatencyFigures = Awaited<ReturnType<typeof measureListLatency>>;
@@ -137,14 +162,21 @@ function tiedCount(items: ProjectItem[]): number {
   return [...perSecond.values()].filter((n) => n > 1).reduce((a, b) => a + b, 0);
 }
 
-function summarise(organization: ListedOrganization, page: PageKind, times: number[]): SeriesFigures {
+function undisturbed(batch: Batch): boolean {
+  return batch.otherCpuPercent !== null && batch.otherCpuPercent <= DISTURBED_CPU_PERCENT;
+}
+
+function summarise(organization: ListedOrganization, page: PageKind, batches: Batch[]): SeriesFigures {
+  const quiet = batches.filter(undisturbed).flatMap((b) => b.times);
   return {
     organization: organization.label,
     projects: organization.projects,
     page,
-    samples: times.length,
-    p50Ms: percentile(times, 50),
-    p99Ms: percentile(times, 99),
-    maxMs: Math.max(...times),
+    ...latency(batches.flatMap((b) => b.times)),
+    undisturbed: quiet.length > 0 ? latency(quiet) : null,
   };
+}
+
+function latency(times: number[]): LatencyFigures {
+  return { samples: times.length, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), maxMs: Math.max(...times) };
 }

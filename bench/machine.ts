@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg, release, totalmem, type } from 'node:os';
 
 /** What the figures were measured on; printed with them and written into the JSON. */
@@ -8,7 +9,7 @@ export interface MachineInfo {
   memoryGiB: number;
   node: string;
   os: string;
-  /** The 1-minute load average as the bench starts: above ~0.5 something else was running. */
+  /** The 1-minute load average as the bench starts: a hint that something else was running lately. */
   loadAverageAtStart: number;
 }
 
@@ -22,4 +23,13 @@ export function machineInfo(): MachineInfo {
     os: `${type()} ${release()}`,
     loadAverageAtStart: Math.round(loadavg()[0]! * 100) / 100,
   };
+}
+
+/** `git describe --always --dirty` of the working tree, or 'unknown' outside a git checkout. */
+export function sourceRevision(cwd: string): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
 }

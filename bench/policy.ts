@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config.ts';
 import { createTenantry } from '../src/server.ts';
 import type { Principal } from '../src/services/principal.ts';
 import type { MembershipGrant } from '../src/store/records.ts';
+import { watchCpu } from './cpu.ts';
 
 /**
  * Authorization cost without HTTP: the pure policy, then the cached path a request takes through
@@ -21,11 +22,14 @@ export interface PolicyFigures {
   allowedShare: number;
   cases: number;
   grants: number;
+  /** Other programs' CPU meanwhile, % of one core. */
+  otherCpuPercent: number | null;
 }
 
 export interface AuthorizerFigures {
   callsPerSecond: number;
   calls: number;
+  otherCpuPercent: number | null;
 }
 
 const ORGANIZATION_ID = 'org_bench';
@@ -82,13 +86,16 @@ export function measurePolicy(seconds: number): PolicyFigures {
   const cases = sampleCases();
   // A short untimed pass lets V8 optimise `can` before the clock starts.
   decide(snapshot, cases, now, 0.3);
+  const stopWatching = watchCpu();
   const { decisions, allowed, elapsedSeconds } = decide(snapshot, cases, now, seconds);
+  const { otherPercent } = stopWatching();
   return {
     decisionsPerSecond: decisions / elapsedSeconds,
     decisions,
     allowedShare: allowed / decisions,
     cases: cases.length,
     grants: snapshot.grants.length,
+    otherCpuPercent: otherPercent,
   };
 }
 
@@ -133,7 +140,7 @@ export async function measureAuthorizer(seconds: number): Promise<AuthorizerFigu
     if (signup.statusCode !== 201) throw new Error(`authorizer bench: signup answered ${signup.statusCode}: ${signup.body}`);
     const { session_token: token, project } = signup.json() as { session_token: string; project: { id: string } };
     const { session, user } = await tenantry.services.sessions.authenticate(token);
-    const principal: Principal = { type: 'user', id: user.id, credential: { kind: 'session', sessionId: session.id } };
+    const principal: Principal = { type: 'user', id: user.id, credential: { kind: 'session', sessionId: session.id }, ip: '127.0.0.1' };
     const authorize = () => tenantry.services.authorizer.project(principal, project.id, 'project.read');
     const first = await authorize();
     if (first.project.id !== project.id) throw new Error('authorizer bench: the authorizer answered another project');
@@ -148,6 +155,7 @@ export async function measureAuthorizer(seconds: number): Promise<AuthorizerFigu
 async function repeat(call: () => Promise<unknown>, seconds: number): Promise<AuthorizerFigures> {
   const CALLS_PER_CLOCK_READ = 1000;
   let calls = 0;
+  const stopWatching = watchCpu();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   let now = started;
@@ -156,5 +164,5 @@ async function repeat(call: () => Promise<unknown>, seconds: number): Promise<Au
     calls += CALLS_PER_CLOCK_READ;
     now = performance.now();
   } while (now < deadline);
-  return { callsPerSecond: calls / ((now - started) / 1000), calls };
+  return { callsPerSecond: calls / ((now - started) / 1000), calls, otherCpuPercent: stopWatching().otherPercent };
 }

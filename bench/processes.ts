@@ -1,12 +1,12 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Child server processes: each server under test runs in a process of its own, so its CPU time can be
- * read from /proc and the load generator (in the bench's process) does not share its event loop.
+ * read from /proc (see cpu.ts) and the load generator (in the bench's process) does not share its
+ * event loop.
  * Every child started here is killed by stopAll(), and by an exit hook if the bench dies first.
  */
 
@@ -26,10 +26,10 @@ const READY_TIMEOUT_MS = 30_000;
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15]] as const) {
   process.once(signal, () => {
     for (const child of running) child.kill('SIGKILL');
-    process.exit(130);
+    process.exit(128 + number);
   });
 }
 
@@ -113,71 +113,4 @@ async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
-}
-
-// --- CPU accounting -------------------------------------------------------------------------------
-
-/** Kernel clock ticks per second, the unit of utime and stime in /proc/<pid>/stat. */
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-export interface CpuSample {
-  /** utime + stime of every thread of the process, in clock ticks; null where /proc is absent. */
-  ticks: number | null;
-  atMs: number;
-}
-
-export function sampleCpu(pid: number): CpuSample {
-  return { ticks: readCpuTicks(pid), atMs: performance.now() };
-}
-
-function readCpuTicks(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces, so count fields from after its closing parenthesis:
-    // the first field after it is field 3 (state), so utime (14) and stime (15) are at 11 and 12.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return null;
-  }
-}
-
-/** CPU used between two samples, as a percentage of one core (200% = two cores busy). */
-export function cpuPercent(before: CpuSample, after: CpuSample): number | null {
-  if (before.ticks === null || after.ticks === null) return null;
-  const cpuSeconds = (after.ticks - before.ticks) / CLOCK_TICKS;
-  const wallSeconds = (after.atMs - before.atMs) / 1000;
-  return (100 * cpuSeconds) / wallSeconds;
-}
-
-/**
- * Busy time of the whole machine (all cores), in clock ticks, from the first line of /proc/stat: what
- * is not idle or waiting on I/O. With the server's and the bench's own share taken off, the rest is
- * other programs, which on a shared machine is worth knowing next to any figure.
- */
-export function sampleMachineCpu(): CpuSample {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
-    const [user, nice, system, , , irq, softirq, steal] = fields as [number, number, number, number, number, number, number, number];
-    return { ticks: user + nice + system + irq + softirq + steal, atMs: performance.now() };
-  } catch {
-    return { ticks: null, atMs: performance.now() };
-  }
-}
-
-/** The same figure for the bench's own process (the load generator), from process.cpuUsage(). */
-export function measureOwnCpu(): () => number {
-  const startUsage = process.cpuUsage();
-  const startMs = performance.now();
-  return () => {
-    const used = process.cpuUsage(startUsage);
-    const wallMs = performance.now() - startMs;
-    return (100 * (used.user + used.system)) / 1000 / wallMs;
-  };
 }

@@ -1,58 +1,48 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ThroughputFigures } from './http-throughput.ts';
-import type { ListLatencyFigures } from './list-latency.ts';
-import type { MachineInfo } from './machine.ts';
-import type { AuthorizerFigures, PolicyFigures } from './policy.ts';
+import { DISTURBED_CPU_PERCENT } from './cpu.ts';
+import type { TargetSummary } from './http-throughput.ts';
+import type { LatencyFigures, SeriesFigures } from './list-latency.ts';
+import type { BenchResults } from './results.ts';
 
 /** Turns the figures into tables on stdout and one JSON file. */
 
-export interface BenchResults {
-  machine: MachineInfo;
-  command: string;
-  policy: PolicyFigures;
-  authorizer: AuthorizerFigures;
-  throughput: ThroughputFigures;
-  listLatency: ListLatencyFigures;
-  aims: Aim[];
-}
-
-export interface Aim {
-  figure: string;
-  measured: number;
-  aim: string;
-  met: boolean;
-}
-
-export function evaluateAims(results: Omit<BenchResults, 'aims'>): Aim[] {
-  const rps = (name: string) => results.throughput.summaries.find((s) => s.target === name)!.requestsPerSecond;
-  const p99 = (projects: number) =>
-    results.listLatency.series.find((s) => s.projects === projects && s.page === 'first')!.p99Ms;
-  const ratio = rps('tenantry') / rps('hello');
-  const [small, large] = [...results.listLatency.series.filter((s) => s.page === 'first').map((s) => s.projects)].sort((a, b) => a - b);
-  const listRatio = p99(large!) / p99(small!);
-  return [
-    { figure: 'GET /v1/projects/{proj} req/s ÷ node:http hello req/s', measured: ratio, aim: '≥ 0.5', met: ratio >= 0.5 },
-    { figure: 'policy decisions/s (warm, in-process)', measured: results.policy.decisionsPerSecond, aim: '≥ 1,000,000', met: results.policy.decisionsPerSecond >= 1e6 },
-    { figure: `project list p99 (${count(large!)}) ÷ p99 (${count(small!)})`, measured: listRatio, aim: '≤ 2', met: listRatio <= 2 },
-  ];
-}
-
 export function printReport(results: BenchResults): void {
-  const { machine, throughput, policy, authorizer, listLatency, aims } = results;
-  console.log(`\nTenantry core bench, ${machine.date}`);
-  console.log(`${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}`);
-  console.log(`1-minute load average at start: ${machine.loadAverageAtStart}`);
-  if (machine.loadAverageAtStart > 0.5) console.log('WARNING: the machine was busy as the bench started; figures may be low and noisy.');
-  console.log('');
-
-  const o = throughput.options;
-  console.log(`1. HTTP throughput: autocannon, ${o.connections} connections, pipelining ${o.pipelining}, ${o.rounds} × ${o.roundSeconds} s per target after ${o.warmupSeconds} s warm-up; medians over rounds`);
-  console.log('   (latency in whole ms as autocannon keeps it; CPU as % of one core)');
+  printHeader(results);
+  printThroughput(results);
+  printAuthorization(results);
+  printListLatency(results);
+  console.log('Aims');
   printTable(
-    ['target', 'req/s', 'p50 ms', 'p99 ms', 'server CPU', 'autocannon CPU'],
-    throughput.summaries.map((s) => [s.target, int(s.requestsPerSecond), ms(s.latencyP50Ms), ms(s.latencyP99Ms), pct(s.serverCpuPercent), pct(s.loadGeneratorCpuPercent)]),
+    ['figure', 'measured', 'aim', 'verdict'],
+    results.aims.map((a) => [a.figure, a.measured >= 1000 ? int(a.measured) : num(a.measured, 3), a.aim, a.met ? 'met' : 'MISSED']),
+  );
+}
+
+function printHeader({ machine, revision }: BenchResults): void {
+  console.log(`\nTenantry core bench, ${machine.date}, source ${revision}`);
+  console.log(`${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.os}`);
+  console.log(`1-minute load average at start: ${machine.loadAverageAtStart} (it lags; the 'other CPU' figures below are exact)\n`);
+}
+
+function printThroughput({ throughput }: BenchResults): void {
+  const o = throughput.options;
+  console.log(`1. HTTP throughput: autocannon, ${o.connections} connections, pipelining ${o.pipelining}, ${o.rounds} × ${o.roundSeconds} s per target after ${o.warmupSeconds} s warm-up`);
+  console.log('   (latency in whole ms as autocannon keeps it; CPU as % of one core)');
+  const summaryRow = (which: string) => (s: TargetSummary) => [
+    which,
+    s.target,
+    String(s.rounds),
+    int(s.requestsPerSecond),
+    ms(s.latencyP50Ms),
+    ms(s.latencyP99Ms),
+    pct(s.serverCpuPercent),
+    pct(s.loadGeneratorCpuPercent),
+  ];
+  printTable(
+    ['medians over', 'target', 'rounds', 'req/s', 'p50 ms', 'p99 ms', 'server CPU', 'autocannon CPU'],
+    [...throughput.summaries.map(summaryRow('all rounds')), ...throughput.undisturbedSummaries.map(summaryRow('undisturbed rounds'))],
   );
   printTable(
     ['round', 'target', 'req/s', 'p50 ms', 'p99 ms', 'server CPU', 'autocannon CPU', 'other CPU'],
@@ -67,30 +57,51 @@ export function printReport(results: BenchResults): void {
       pct(r.otherCpuPercent),
     ]),
   );
+  const disturbed = throughput.rounds.filter((r) => (r.otherCpuPercent ?? 0) > DISTURBED_CPU_PERCENT).length;
+  if (disturbed > 0) {
+    console.log(`WARNING: other programs used over ${DISTURBED_CPU_PERCENT}% of a core in ${disturbed} round(s); the medians over all rounds understate both servers.\n`);
+  }
+}
 
+function printAuthorization({ policy, authorizer }: BenchResults): void {
   console.log('2. Authorization, in-process, warm caches');
   printTable(
-    ['measure', 'per second', 'detail'],
+    ['measure', 'per second', 'other CPU', 'detail'],
     [
-      ['can(snapshot, permission, target, now)', int(policy.decisionsPerSecond), `${policy.grants} grants, ${policy.cases} cases, ${num(policy.allowedShare * 100, 0)}% allowed`],
-      ["authorizer.project(principal, id, 'project.read')", int(authorizer.callsPerSecond), `${int(authorizer.calls)} awaited calls`],
+      [
+        'can(snapshot, permission, target, now)',
+        int(policy.decisionsPerSecond),
+        pct(policy.otherCpuPercent),
+        `${policy.grants} grants, ${policy.cases} cases, ${num(policy.allowedShare * 100, 0)}% allowed`,
+      ],
+      ["authorizer.project(principal, id, 'project.read')", int(authorizer.callsPerSecond), pct(authorizer.otherCpuPercent), `${int(authorizer.calls)} awaited calls`],
     ],
   );
+}
 
-  console.log(`3. GET /v1/organizations/{org}/projects?limit=${listLatency.options.pageSize}: sequential requests, ${listLatency.options.rounds} rounds × ${listLatency.options.requestsPerRound} per series`);
-  printTable(
-    ['projects', 'page', 'samples', 'p50 ms', 'p99 ms', 'max ms'],
-    listLatency.series.map((s) => [count(s.projects), s.page === 'first' ? 'first' : 'after=<last_id>', String(s.samples), num(s.p50Ms, 2), num(s.p99Ms, 2), num(s.maxMs, 2)]),
-  );
+function printListLatency({ listLatency }: BenchResults): void {
+  const l = listLatency.options;
+  console.log(`3. GET /v1/organizations/{org}/projects?limit=${l.pageSize}: sequential requests, ${l.rounds} rounds × a batch of ${l.requestsPerRound} per series`);
+  const row = (s: SeriesFigures, figures: LatencyFigures, which: string) => [
+    which,
+    count(s.projects),
+    s.page === 'first' ? 'first' : 'after=<last_id>',
+    String(figures.samples),
+    num(figures.p50Ms, 2),
+    num(figures.p99Ms, 2),
+    num(figures.maxMs, 2),
+  ];
+  const quietRows = listLatency.disturbedBatches > 0 ? listLatency.series.filter((s) => s.undisturbed).map((s) => row(s, s.undisturbed!, 'undisturbed')) : [];
+  printTable(['samples from', 'projects', 'page', 'samples', 'p50 ms', 'p99 ms', 'max ms'], [...listLatency.series.map((s) => row(s, s, 'all batches')), ...quietRows]);
+  const c = listLatency.cpu;
+  console.log(`   CPU over the phase: server ${pct(c.serverPercent)}, bench ${pct(c.benchPercent)}, other programs ${pct(c.otherPercent)} (of one core)`);
+  if (listLatency.disturbedBatches > 0) {
+    console.log(`WARNING: other programs used over ${DISTURBED_CPU_PERCENT}% of a core in ${listLatency.disturbedBatches} of ${listLatency.batches} batches.`);
+  }
+  console.log('');
   printTable(
     ['paging check', 'page 1', 'page 2', 'ordered, no repeats', 'tied created_at'],
-    listLatency.checks.map((c) => [c.organization, String(c.firstPage), String(c.secondPage), c.orderedAndDisjoint ? 'yes' : 'NO', String(c.tiedItems)]),
-  );
-
-  console.log('Aims');
-  printTable(
-    ['figure', 'measured', 'aim', 'verdict'],
-    aims.map((a) => [a.figure, a.measured >= 1000 ? int(a.measured) : num(a.measured, 3), a.aim, a.met ? 'met' : 'MISSED']),
+    listLatency.checks.map((p) => [p.organization, String(p.firstPage), String(p.secondPage), p.orderedAndDisjoint ? 'yes' : 'NO', String(p.tiedItems)]),
   );
 }
 
