@@ -95,6 +95,8 @@ export interface Config {
   upstreamTimeoutMs: number;
   /** The one region whose inference this server serves (TENANTRY_REGION); all when unset. */
   servedRegion: string | undefined;
+  /** Shared rate-limit counters; in memory when unset. */
+  redisUrl: string | undefined;
   consoleUrl: string;
   regions: Region[];
   defaultRegion: string;
@@ -132,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   if (servedRegion && !ids.has(servedRegion)) throw new ConfigError(`TENANTRY_REGION "${servedRegion}" is not one of the configured regions`);
   return {
     servedRegion,
+    redisUrl: env.REDIS_URL || undefined,
     port,
     host: env.HOST || '0.0.0.0',
     databaseUrl,

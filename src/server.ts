@@ -8,6 +8,8 @@ import { systemClock, type Clock } from './services/clock.ts';
 import { createServices, type Services } from './services/index.ts';
 import { localFileStorage } from './services/files/storage.ts';
 import { processProvisioner } from './gateway/provisioner/process-provisioner.ts';
+import { memoryWindowCounter } from './gateway/rate-limiter.ts';
+import { redisWindowCounter } from './gateway/redis-counter.ts';
 import type { EndpointStatus } from './store/endpoints.ts';
 import { createInvalidationBus } from './services/invalidation.ts';
 import { loggingNotifier } from './services/notifier.ts';
@@ -61,6 +63,8 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
       })
     : undefined;
   const bus = createInvalidationBus(relay);
+  const redisCounter = config.redisUrl ? redisWindowCounter(config.redisUrl, logError('redis failed')) : undefined;
+  const rateCounter = redisCounter ?? memoryWindowCounter();
   // The provisioner reports replica health back to the endpoint service, created just below.
   let onEndpointStatus: (id: string, status: EndpointStatus) => void = () => {};
   const provisioner = processProvisioner({
@@ -79,6 +83,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     bus,
     fileStorage: localFileStorage(join(config.dataDir, 'files')),
     provisioner,
+    rateCounter,
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),
   });
@@ -103,6 +108,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
       await app.close();
       await services.endpoints.close();
       await services.flush();
+      await redisCounter?.close();
       await bus.close();
       await store.close();
     },

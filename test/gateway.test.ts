@@ -167,3 +167,64 @@ describeEachDatabase('inference gateway (through the openai SDK)', (kind) => {
     assert.equal((await api().get(`/v1/projects/${ann.project.id}/usage?start_time=0&group_by=colour`, bob.token)).status, 400);
   });
 });
+
+const REDIS_URL = process.env.TENANTRY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+describeEachDatabase('rate limits shared through Redis by two instances', (kind) => {
+  test('two instances with REDIS_URL share one limit', async (t) => {
+    const { Redis } = await import('ioredis');
+    const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const reachable = await probe.connect().then(() => true, () => false);
+    probe.disconnect();
+    if (!reachable) {
+      if (process.env.CI === 'true') assert.fail(`Redis is not reachable at ${REDIS_URL}`);
+      t.skip(`Redis is not reachable at ${REDIS_URL}`);
+      return;
+    }
+    const upstream = await startFakeUpstream();
+    const database = await kind.create();
+    const shared: ConfigFile = { models: [{ id: 'chat-model', upstream: upstream.url }], rate_limits: { max_requests_per_1_minute: 3 } };
+    const { startTenantry } = await import('./helpers/server.ts');
+    const first = await startTenantry(database, { config: shared, env: { REDIS_URL } });
+    const second = await startTenantry(database, { config: shared, env: { REDIS_URL } });
+    try {
+      const ann = await signUp(new Api(first.app), 'ann');
+      const key = (await new Api(first.app).post(`/v1/projects/${ann.project.id}/api_keys`, ann.token, { name: 'k' })).body.key;
+      const call = (app: typeof first.app) => new Api(app).request('POST', '/v1/chat/completions', { token: key, body: { model: 'chat-model', messages: [{ role: 'user', content: 'x' }] } });
+      const statuses = [];
+      for (const app of [first.app, second.app, first.app, second.app]) statuses.push((await call(app)).status);
+      assert.deepEqual(statuses, [200, 200, 200, 429], 'the fourth request is over the shared limit of 3');
+    } finally {
+      await first.close();
+      await second.close();
+      await database.drop();
+      await upstream.close();
+    }
+  });
+});
+
+describeEachDatabase('usage on shutdown', (kind) => {
+  test('usage still in memory is written when the server closes cleanly', async () => {
+    const upstream = await startFakeUpstream();
+    const database = await kind.create();
+    const { startTenantry } = await import('./helpers/server.ts');
+    const cfg: ConfigFile = { models: [{ id: 'chat-model', upstream: upstream.url }] };
+    let tenantry = await startTenantry(database, { config: cfg });
+    try {
+      const api = new Api(tenantry.app);
+      const ann = await signUp(api, 'ann');
+      for (let i = 0; i < 3; i += 1) {
+        assert.equal((await api.request('POST', '/v1/chat/completions', { token: ann.token, headers: { 'openai-project': ann.project.id }, body: { model: 'chat-model', messages: [] } })).status, 200);
+      }
+      await tenantry.close();
+      tenantry = await startTenantry(database, { config: cfg });
+      const login = await new Api(tenantry.app).post('/v1/auth/login', undefined, { email: ann.user.email, password: 'correct horse battery' });
+      const usage = await new Api(tenantry.app).get(`/v1/projects/${ann.project.id}/usage?start_time=0`, login.body.session_token);
+      assert.equal(usage.body.data[0].results[0].num_model_requests, 3);
+    } finally {
+      await tenantry.close();
+      await database.drop();
+      await upstream.close();
+    }
+  });
+});

@@ -14,7 +14,7 @@ import { createInferenceService } from './inference.ts';
 import { createEndpointService } from './endpoints.ts';
 import type { Provisioner } from '../gateway/provisioner/provisioner.ts';
 import { createUsageService } from './usage.ts';
-import { createRateLimiter, memoryWindowCounter } from '../gateway/rate-limiter.ts';
+import { createRateLimiter, type WindowCounter } from '../gateway/rate-limiter.ts';
 import { UsageMeter } from '../gateway/usage-meter.ts';
 import type { FileStorage } from './files/storage.ts';
 import { createAuthorizer } from './authorizer.ts';
@@ -40,6 +40,7 @@ export function createServices(deps: {
   bus: InvalidationBus;
   fileStorage: FileStorage;
   provisioner: Provisioner;
+  rateCounter: WindowCounter;
   onError?: (error: unknown) => void;
   /** The server log, for what belongs there and not in an audit log. */
   log?: (message: string, fields: Record<string, unknown>) => void;
@@ -97,7 +98,7 @@ export function createServices(deps: {
     endpoints,
     inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.file.rate_limits, endpoints, regions: config.regions, servedRegion: config.servedRegion }),
     usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush() }),
-    gateway: { limiter: createRateLimiter(memoryWindowCounter()), meter: usageMeter },
+    gateway: { limiter: createRateLimiter(deps.rateCounter), meter: usageMeter },
     groups: createGroupService({ store, clock, authorizer, audit }),
     members: createMemberService({ store, authorizer, audit }),
     access: createAccessService({ store, clock, authorizer }),
