@@ -3,10 +3,18 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { parseArgsStringToArgv } from 'string-argv';
 import { startWorker } from '../worker/worker.ts';
+import { accountCommands } from './commands/account.ts';
+import { organizationCommands } from './commands/organization.ts';
+import { projectCommands } from './commands/project.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { createTenantry } from '../server.ts';
 
-const program = new Command('tenantry').description('Tenantry: a self-hostable control plane for AI platforms.');
+const program = new Command('tenantry')
+  .description('Tenantry: a self-hostable control plane for AI platforms.')
+  .option('--json', 'print only the API\'s JSON on stdout')
+  // Usage mistakes exit 2; API refusals exit 1 (see client/context.ts); --help and --version exit 0.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+program.configureHelp({ sortSubcommands: false });
 
 program
   .command('serve')
@@ -74,6 +82,39 @@ program
     process.on('SIGINT', () => worker.stop());
     await worker.done;
   });
+
+accountCommands(program);
+organizationCommands(program);
+projectCommands(program);
+
+// Every command's --help ends with an example; a group of subcommands shows its first one.
+const GROUP_EXAMPLES: Record<string, string> = {
+  use: 'tenantry use project proj_abc',
+  orgs: 'tenantry orgs create "Acme"',
+  projects: 'tenantry projects create Search --region eu-north1',
+  members: 'tenantry members list --json',
+  groups: 'tenantry groups add grp_abc user_abc --expires 2027-01-01',
+  invitations: 'tenantry invitations accept inv_abc',
+  'service-accounts': 'tenantry service-accounts create deployer',
+  access: 'tenantry access who --project proj_abc',
+  audit: 'tenantry audit verify',
+  keys: 'tenantry keys create ci',
+  files: 'tenantry files upload train.jsonl --purpose fine-tune',
+  datasets: 'tenantry datasets create chats --file file-abc',
+  jobs: 'tenantry jobs events ftjob-abc --follow',
+  endpoints: 'tenantry endpoints list',
+  'rate-limits': 'tenantry rate-limits list',
+};
+for (const command of program.commands) {
+  const text = GROUP_EXAMPLES[command.name()];
+  if (text) command.addHelpText('after', `\nExample:\n  ${text}`);
+}
+
+// Every subcommand exits 2 on a usage mistake, like the program itself.
+for (const command of program.commands) {
+  command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  for (const sub of command.commands) sub.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+}
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`tenantry: ${(error as Error).message}\n`);

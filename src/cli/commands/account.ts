@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { UsageError } from '../client/api.ts';
+import { forgetCredentials, readCredentials, resolveConnection, writeCredentials } from '../client/credentials.ts';
+import { promptHidden, promptLine, readStdin } from '../client/prompt.ts';
+import { example, run } from '../client/context.ts';
+
+export function accountCommands(program: Command): void {
+  example(
+    program
+      .command('login')
+      .description('Sign in and keep the session in ~/.config/tenantry/credentials.json (mode 0600).')
+      .option('--url <url>', 'the server (default: TENANTRY_URL or http://localhost:8080)')
+      .option('--email <email>', 'your email (asked when missing)')
+      .option('--password-stdin', 'read the password from standard input'),
+    'echo "$PASSWORD" | tenantry login --url http://localhost:8080 --email ada@example.com --password-stdin',
+  ).action(
+    run(async ({ out }, options: { url?: string; email?: string; passwordStdin?: boolean }) => {
+      const url = (options.url ?? resolveConnection().url).replace(/\/$/, '');
+      const email = options.email ?? (await promptLine('Email: '));
+      const password = options.passwordStdin ? await readStdin() : await promptHidden('Password: ');
+      if (!email || !password) throw new UsageError('email and password are required');
+      const response = await fetch(`${url}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+      const body = (await response.json()) as { session_token?: string; user?: { id: string; email: string }; error?: { message: string } };
+      if (!response.ok || !body.session_token) {
+        process.stderr.write(`tenantry: ${body.error?.message ?? `HTTP ${response.status}`}\n`);
+        process.exit(1);
+      }
+      const me = (await (await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${body.session_token}` } })).json()) as { organizations: Array<{ id: string; personal: boolean }> };
+      const personal = me.organizations.find((o) => o.personal);
+      writeCredentials({ url, session_token: body.session_token, email, ...(personal ? { organization_id: personal.id } : {}) });
+      out.note(`Signed in to ${url} as ${email}.`);
+      if (out.json) out.print(body.user);
+    }),
+  );
+
+  example(program.command('logout').description('End the session and forget it.'), 'tenantry logout').action(
+    run(async ({ api, out }) => {
+      if (readCredentials().session_token) await api.request('POST', '/v1/auth/logout').catch(() => undefined);
+      forgetCredentials();
+      out.note('Signed out.');
+    }),
+  );
+
+  example(program.command('whoami').description('Who the credentials are, and their organizations.'), 'tenantry whoami --json').action(
+    run(async ({ api, out }) => {
+      const me = await api.request('GET', '/v1/me');
+      const stored = readCredentials();
+      out.print(me, [{ id: me.id, email: me.email ?? '', name: me.name ?? '', organization: stored.organization_id ?? '', project: stored.project_id ?? '' }], ['id', 'email', 'name', 'organization', 'project']);
+    }),
+  );
+
+  const use = program.command('use').description('Choose the organization or project later commands act in.');
+  example(use.command('org <id>').description('Act in this organization from now on.'), 'tenantry use org org_abc').action(
+    run(async ({ api, out }, id: string) => {
+      await api.request('GET', `/v1/organizations/${id}`);
+      const { project_id: _project, ...rest } = readCredentials();
+      writeCredentials({ ...rest, organization_id: id });
+      out.note(`Using organization ${id}.`);
+    }),
+  );
+  example(use.command('project <id>').description('Act in this project from now on.'), 'tenantry use project proj_abc').action(
+    run(async ({ api, out }, id: string) => {
+      const project = await api.request<{ organization_id: string }>('GET', `/v1/projects/${id}`);
+      writeCredentials({ ...readCredentials(), organization_id: project.organization_id, project_id: id });
+      out.note(`Using project ${id}.`);
+    }),
+  );
+}

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Api, signUp } from './helpers/client.ts';
+import { describeEachDatabase } from './helpers/databases.ts';
+import { listen } from './helpers/listen.ts';
+import { useTenantry } from './helpers/server.ts';
+import { killWorkerGroup, startWorkerProcess } from './helpers/worker.ts';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'tenantry.js');
+const BASE_MODEL = 'acme/base-model';
+const WORKER_TOKEN = 'cli-worker-token';
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `tenantry` bin as a child process, as a person would in a shell. */
+function tenantry(home: string, args: string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, XDG_CONFIG_HOME: home, TENANTRY_URL: '', TENANTRY_API_KEY: '', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.end(options.stdin ?? '');
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const json = (result: Result) => {
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout);
+};
+
+describeEachDatabase('the tenantry command line', (kind) => {
+  const server = useTenantry(kind, {
+    env: { TENANTRY_WORKER_TOKEN: WORKER_TOKEN },
+    config: { models: [{ id: BASE_MODEL, upstream: 'http://127.0.0.1:9/v1', fine_tunable: true }] },
+  });
+
+  test('login, projects, keys, an upload with progress, a job followed to its end, and an invitation accepted', async () => {
+    const url = await listen(server.tenantry);
+    const api = new Api(server.tenantry.app);
+    const ann = await signUp(api, 'ann', 'ann password 1');
+    const bob = await signUp(api, 'bob', 'bob password 1');
+    const annHome = mkdtempSync(join(tmpdir(), 'tenantry-cli-ann-'));
+    const bobHome = mkdtempSync(join(tmpdir(), 'tenantry-cli-bob-'));
+
+    const login = await tenantry(annHome, ['login', '--url', url, '--email', ann.user.email, '--password-stdin'], { stdin: 'ann password 1\n' });
+    assert.equal(login.code, 0, login.stderr);
+    assert.match(login.stderr, /Signed in/);
+    assert.equal(statSync(join(annHome, 'tenantry', 'credentials.json')).mode & 0o777, 0o600);
+    const wrong = await tenantry(bobHome, ['login', '--url', url, '--email', bob.user.email, '--password-stdin'], { stdin: 'not it\n' });
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /Incorrect email or password/);
+
+    assert.equal(json(await tenantry(annHome, ['whoami', '--json'])).email, ann.user.email);
+    const project = json(await tenantry(annHome, ['projects', 'create', 'From the CLI', '--region', 'eu-west1', '--json']));
+    assert.deepEqual(project.regions, ['eu-west1']);
+    const table = await tenantry(annHome, ['projects', 'list']);
+    assert.match(table.stdout, /^ID\s+NAME\s+REGIONS/m);
+    assert.match(table.stdout, /From the CLI/);
+    assert.equal((await tenantry(annHome, ['use', 'project', project.id])).code, 0);
+
+    const key = await tenantry(annHome, ['keys', 'create', 'ci']);
+    assert.equal(key.code, 0, key.stderr);
+    assert.match(key.stdout.trim(), /^tnt_key_[0-9A-Za-z]+$/, 'stdout holds only the secret');
+    assert.match(key.stderr, /will not be shown again/);
+    const keys = json(await tenantry(annHome, ['keys', 'list', '--json']));
+    assert.equal(keys.data.length, 1);
+    assert.ok(!JSON.stringify(keys).includes(key.stdout.trim()));
+
+    const training = join(annHome, 'train.jsonl');
+    writeFileSync(training, Array.from({ length: 200 }, (_, i) => JSON.stringify({ prompt: `p${i}`, completion: `c${i}` })).join('\n') + '\n');
+    const upload = await tenantry(annHome, ['files', 'upload', training, '--purpose', 'fine-tune', '--json']);
+    assert.match(upload.stderr, /Uploading .*100%/);
+    const file = json(upload);
+    assert.match(file.id, /^file-/);
+    const badFile = join(annHome, 'bad.jsonl');
+    writeFileSync(badFile, '{"prompt": "p", "completion": "c"}\n{"oops": true}\n');
+    const refused = await tenantry(annHome, ['files', 'upload', badFile, '--purpose', 'fine-tune']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /line 2: /);
+
+    const worker = startWorkerProcess({ url, token: WORKER_TOKEN, trainerArgs: '--steps 3' });
+    try {
+      const job = json(await tenantry(annHome, ['jobs', 'create', '--model', BASE_MODEL, '--training-file', file.id, '--suffix', 'cli', '--json']));
+      const follow = await tenantry(annHome, ['jobs', 'events', job.id, '--follow', '--interval', '200']);
+      assert.equal(follow.code, 0, follow.stderr);
+      assert.match(follow.stdout, /Validating training file/);
+      assert.match(follow.stdout, /Step 3\/3: training loss=/);
+      assert.match(follow.stdout, /successfully completed/);
+      assert.match(follow.stderr, /succeeded/);
+    } finally {
+      await killWorkerGroup(worker.child);
+    }
+
+    const invitation = json(await tenantry(annHome, ['invite', bob.user.email, '--org', ann.org.id, '--json']));
+    assert.equal((await tenantry(bobHome, ['login', '--url', url, '--email', bob.user.email, '--password-stdin'], { stdin: 'bob password 1\n' })).code, 0);
+    const mine = json(await tenantry(bobHome, ['invitations', 'list', '--mine', '--json']));
+    assert.deepEqual(mine.data.map((i: { id: string }) => i.id), [invitation.id]);
+    assert.equal(json(await tenantry(bobHome, ['invitations', 'accept', invitation.id, '--json'])).status, 'accepted');
+    const orgs = json(await tenantry(bobHome, ['orgs', 'list', '--json']));
+    assert.ok(orgs.data.some((o: { id: string }) => o.id === ann.org.id));
+
+    const missing = await tenantry(annHome, ['projects', 'get', 'proj_nope']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /No such project/);
+    const usage = await tenantry(annHome, ['keys', 'create']);
+    assert.equal(usage.code, 2, 'a usage mistake exits 2');
+    const apiKeyOnly = await tenantry(mkdtempSync(join(tmpdir(), 'tenantry-cli-key-')), ['files', 'list', '--json'], { env: { TENANTRY_URL: url, TENANTRY_API_KEY: key.stdout.trim() } });
+    assert.ok(json(apiKeyOnly).data.some((f: { id: string }) => f.id === file.id), 'TENANTRY_URL and TENANTRY_API_KEY override the file; the key names its project');
+    assert.equal((await tenantry(annHome, ['logout'])).code, 0);
+    assert.equal((await tenantry(annHome, ['whoami'])).code, 1);
+  });
+});
