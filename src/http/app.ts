@@ -12,6 +12,7 @@ import { handleError, handleNotFound } from './errors.ts';
 import { PUBLIC, type RouteAccess } from './route-access.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { authRoutes } from './routes/auth.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { fileRoutes } from './routes/files.ts';
@@ -126,5 +127,6 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       clock: () => Math.floor(Date.now() / 1000),
     }),
   );
+  await app.register(consoleRoutes());
   return app;
 }

@@ -1,5 +1,5 @@
 import type { Executor } from './executor.ts';
-import { olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
+import { cursorOf, olderThan, toPage, type Page, type PageRequest } from './pagination.ts';
 import type { ApiKeyRecord } from './records.ts';
 import type { ApiKeysTable } from './schema.ts';
 
@@ -74,11 +74,7 @@ export function apiKeysRepository(db: Executor) {
       let query = db.selectFrom('api_keys').selectAll().where('scope_id', '=', filter.scopeId);
       const mine = filter.ownedOrCreatedBy;
       if (mine) query = query.where((eb) => eb.or([eb('owner_id', '=', mine), eb('created_by', '=', mine)]));
-      if (page.after) {
-        const cursor = await db.selectFrom('api_keys').select(['id', 'created_at']).where('id', '=', page.after).where('scope_id', '=', filter.scopeId).executeTakeFirst();
-        if (!cursor) throw new UnknownCursorError();
-        query = query.where(olderThan('created_at', 'id', cursor));
-      }
+      if (page.after) query = query.where(olderThan('created_at', 'id', await cursorOf(db, 'api_keys', page.after, 'scope_id', filter.scopeId)));
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
       return toPage(rows.map(toKey), page.limit);
     },

@@ -1,5 +1,5 @@
 import type { Executor } from './executor.ts';
-import { olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
+import { cursorOf, olderThan, toPage, type Page, type PageRequest } from './pagination.ts';
 import type { DatasetsTable } from './schema.ts';
 
 export interface DatasetRecord extends Omit<DatasetsTable, 'file_ids'> {
@@ -26,11 +26,7 @@ export function datasetsRepository(db: Executor) {
 
     async list(projectId: string, page: PageRequest): Promise<Page<DatasetRecord>> {
       let query = db.selectFrom('datasets').selectAll().where('project_id', '=', projectId);
-      if (page.after) {
-        const cursor = await db.selectFrom('datasets').select(['id', 'created_at']).where('id', '=', page.after).where('project_id', '=', projectId).executeTakeFirst();
-        if (!cursor) throw new UnknownCursorError();
-        query = query.where(olderThan('created_at', 'id', cursor));
-      }
+      if (page.after) query = query.where(olderThan('created_at', 'id', await cursorOf(db, 'datasets', page.after, 'project_id', projectId)));
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
       return toPage(rows.map(toDataset), page.limit);
     },

@@ -1,5 +1,5 @@
 import { flag, type Executor } from './executor.ts';
-import { olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
+import { cursorOf, olderThan, toPage, type Page, type PageRequest } from './pagination.ts';
 import type { DedicatedEndpointsTable } from './schema.ts';
 
 export type EndpointStatus = 'provisioning' | 'running' | 'stopped' | 'failed' | 'deleting';
@@ -70,11 +70,7 @@ export function endpointsRepository(db: Executor) {
 
     async list(projectId: string, page: PageRequest): Promise<Page<EndpointRecord>> {
       let query = live().where('project_id', '=', projectId);
-      if (page.after) {
-        const cursor = await db.selectFrom('dedicated_endpoints').select(['id', 'created_at']).where('id', '=', page.after).where('project_id', '=', projectId).executeTakeFirst();
-        if (!cursor) throw new UnknownCursorError();
-        query = query.where(olderThan('created_at', 'id', cursor));
-      }
+      if (page.after) query = query.where(olderThan('created_at', 'id', await cursorOf(db, 'dedicated_endpoints', page.after, 'project_id', projectId)));
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
       return toPage(rows.map(toEndpoint), page.limit);
     },

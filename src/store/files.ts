@@ -1,5 +1,5 @@
 import type { Executor } from './executor.ts';
-import { olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
+import { cursorOf, olderThan, toPage, type Page, type PageRequest } from './pagination.ts';
 import type { FilesTable } from './schema.ts';
 
 export type FileRecord = FilesTable;
@@ -31,11 +31,7 @@ export function filesRepository(db: Executor) {
     async list(projectId: string, purpose: string | undefined, page: PageRequest): Promise<Page<FileRecord>> {
       let query = db.selectFrom('files').selectAll().where('project_id', '=', projectId);
       if (purpose) query = query.where('purpose', '=', purpose);
-      if (page.after) {
-        const cursor = await db.selectFrom('files').select(['id', 'created_at']).where('id', '=', page.after).where('project_id', '=', projectId).executeTakeFirst();
-        if (!cursor) throw new UnknownCursorError();
-        query = query.where(olderThan('created_at', 'id', cursor));
-      }
+      if (page.after) query = query.where(olderThan('created_at', 'id', await cursorOf(db, 'files', page.after, 'project_id', projectId)));
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
       return toPage(rows.map(normalize), page.limit);
     },

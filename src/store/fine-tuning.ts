@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Dialect } from './database.ts';
 import type { Executor } from './executor.ts';
-import { olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
+import { cursorOf, olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
 import type { FineTuningCheckpointsTable, FineTuningEventsTable, FineTuningJobsTable } from './schema.ts';
 
 export type JobStatus = FineTuningJobsTable['status'];
@@ -126,11 +126,7 @@ export function fineTuningRepository(db: Executor, dialect: Dialect) {
 
     async list(projectId: string, page: PageRequest): Promise<Page<JobRecord>> {
       let query = db.selectFrom('fine_tuning_jobs').selectAll().where('project_id', '=', projectId);
-      if (page.after) {
-        const cursor = await db.selectFrom('fine_tuning_jobs').select(['id', 'created_at']).where('id', '=', page.after).where('project_id', '=', projectId).executeTakeFirst();
-        if (!cursor) throw new UnknownCursorError();
-        query = query.where(olderThan('created_at', 'id', cursor));
-      }
+      if (page.after) query = query.where(olderThan('created_at', 'id', await cursorOf(db, 'fine_tuning_jobs', page.after, 'project_id', projectId)));
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
       return toPage(rows.map(toJob), page.limit);
     },

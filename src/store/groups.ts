@@ -1,6 +1,7 @@
 import { flag, type Executor } from './executor.ts';
-import { olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
+import { cursorOf, olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
 import type { GroupMemberRecord, GroupRecord, MembershipGrant, PrincipalRef } from './records.ts';
+import { grantOf, principalSummary } from './row-mappers.ts';
 import type { GroupsTable } from './schema.ts';
 
 function toGroup(row: GroupsTable): GroupRecord {
@@ -63,11 +64,7 @@ export function groupsRepository(db: Executor) {
 
     async listInScope(scopeId: string, page: PageRequest): Promise<Page<GroupRecord>> {
       let query = db.selectFrom('groups').selectAll().where('scope_id', '=', scopeId);
-      if (page.after) {
-        const cursor = await db.selectFrom('groups').select(['id', 'created_at']).where('id', '=', page.after).where('scope_id', '=', scopeId).executeTakeFirst();
-        if (!cursor) throw new UnknownCursorError();
-        query = query.where(olderThan('created_at', 'id', cursor));
-      }
+      if (page.after) query = query.where(olderThan('created_at', 'id', await cursorOf(db, 'groups', page.after, 'scope_id', scopeId)));
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
       return toPage(rows.map(toGroup), page.limit);
     },
@@ -93,7 +90,7 @@ export function groupsRepository(db: Executor) {
       if (!row) return undefined;
       return {
         group_id: row.group_id,
-        principal: { type: row.principal_type, id: row.principal_id, name: row.name ?? row.sa_name ?? '', ...(row.email ? { email: row.email } : {}) },
+        principal: principalSummary(row),
         expires_at: row.expires_at === null ? null : Number(row.expires_at),
         added_at: Number(row.added_at),
       };
@@ -147,7 +144,7 @@ export function groupsRepository(db: Executor) {
       return toPage(
         rows.map((row) => ({
           group_id: row.group_id,
-          principal: { type: row.principal_type, id: row.principal_id, name: row.name ?? row.sa_name ?? '', ...(row.email ? { email: row.email } : {}) },
+          principal: principalSummary(row),
           expires_at: row.expires_at === null ? null : Number(row.expires_at),
           added_at: Number(row.added_at),
         })),
@@ -164,13 +161,7 @@ export function groupsRepository(db: Executor) {
         .where('gm.organization_id', '=', organizationId)
         .where('gm.principal_id', '=', principalId)
         .execute();
-      return rows.map((row) => ({
-        group_id: row.id,
-        group_name: row.name,
-        scope: { type: row.scope_type, id: row.scope_id },
-        role: row.role,
-        expires_at: row.expires_at === null ? null : Number(row.expires_at),
-      }));
+      return rows.map(grantOf);
     },
 
     /**
@@ -187,19 +178,7 @@ export function groupsRepository(db: Executor) {
         .where('gm.organization_id', '=', organizationId)
         .where((eb) => eb.or([eb('g.scope_type', '=', 'organization'), eb('g.scope_id', '=', projectId)]))
         .execute();
-      return rows.map((row) => ({
-        group_id: row.id,
-        group_name: row.name,
-        scope: { type: row.scope_type, id: row.scope_id },
-        role: row.role,
-        expires_at: row.expires_at === null ? null : Number(row.expires_at),
-        principal: {
-          type: row.principal_type,
-          id: row.principal_id,
-          name: row.principal_name ?? row.sa_name ?? '',
-          ...(row.email ? { email: row.email } : {}),
-        },
-      }));
+      return rows.map((row) => ({ ...grantOf(row), principal: principalSummary({ ...row, name: row.principal_name }) }));
     },
 
     /** Members of a group as (principal, expiry) pairs, for the admin rule. */
@@ -235,13 +214,7 @@ export async function groupsOfPrincipals(
     .execute();
   for (const row of rows) {
     const list = byPrincipal.get(row.principal_id) ?? [];
-    list.push({
-      group_id: row.id,
-      group_name: row.name,
-      scope: { type: row.scope_type, id: row.scope_id },
-      role: row.role,
-      expires_at: row.expires_at === null ? null : Number(row.expires_at),
-    });
+    list.push(grantOf(row));
     byPrincipal.set(row.principal_id, list);
   }
   return byPrincipal;

@@ -1,5 +1,5 @@
 import type { Executor } from './executor.ts';
-import { olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
+import { cursorOf, olderThan, toPage, type Page, type PageRequest } from './pagination.ts';
 import type { InvitationRecord } from './records.ts';
 import type { InvitationsTable } from './schema.ts';
 import { normalizeEmail } from './users.ts';
@@ -64,11 +64,7 @@ export function invitationsRepository(db: Executor) {
       if (status === 'pending') query = query.where('status', '=', 'pending').where('expires_at', '>', now);
       else if (status === 'expired') query = query.where('status', '=', 'pending').where('expires_at', '<=', now);
       else if (status) query = query.where('status', '=', status);
-      if (page.after) {
-        const cursor = await db.selectFrom('invitations').select(['id', 'created_at']).where('id', '=', page.after).where('organization_id', '=', organizationId).executeTakeFirst();
-        if (!cursor) throw new UnknownCursorError();
-        query = query.where(olderThan('created_at', 'id', cursor));
-      }
+      if (page.after) query = query.where(olderThan('created_at', 'id', await cursorOf(db, 'invitations', page.after, 'organization_id', organizationId)));
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
       return toPage(rows.map(toInvitation), page.limit);
     },

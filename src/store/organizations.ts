@@ -3,6 +3,7 @@ import type { Dialect } from './database.ts';
 import { flag, type Executor } from './executor.ts';
 import { olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
 import type { OrganizationMemberRecord, OrganizationRecord, PrincipalRef } from './records.ts';
+import { principalSummary } from './row-mappers.ts';
 import type { OrganizationsTable } from './schema.ts';
 
 function toOrganization(row: Pick<OrganizationsTable, 'id' | 'name' | 'personal' | 'created_at'>): OrganizationRecord {
@@ -148,12 +149,7 @@ export function organizationsRepository(db: Executor, dialect: Dialect) {
       const rows = await query.orderBy('m.added_at', 'desc').orderBy('m.principal_id', 'desc').limit(page.limit + 1).execute();
       return toPage(
         rows.map((row) => ({
-          principal: {
-            type: row.principal_type,
-            id: row.principal_id,
-            name: row.name ?? row.sa_name ?? '',
-            ...(row.email ? { email: row.email } : {}),
-          },
+          principal: principalSummary(row),
           added_at: Number(row.added_at),
         })),
         page.limit,

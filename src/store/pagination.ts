@@ -1,4 +1,5 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
+import type { Executor } from './executor.ts';
 
 /** A request for one page, newest first. `after` is the id of the last item of the previous page. */
 export interface PageRequest {
@@ -35,4 +36,15 @@ export class UnknownCursorError extends Error {
   constructor() {
     super('after does not name an item of this list');
   }
+}
+
+/**
+ * The (created_at, id) of the row `after` names, within its scope (a project, an organization...);
+ * a cursor from another scope names nothing here.
+ */
+export async function cursorOf(db: Executor, table: string, after: string, scopeColumn: string, scopeValue: string): Promise<Cursor> {
+  const { rows } = await sql<Cursor>`select id, created_at from ${sql.table(table)} where id = ${after} and ${sql.ref(scopeColumn)} = ${scopeValue}`.execute(db);
+  const row = rows[0];
+  if (!row) throw new UnknownCursorError();
+  return { id: row.id, created_at: Number(row.created_at) };
 }

@@ -1,6 +1,6 @@
 import type { Dialect } from './database.ts';
 import { flag, type Executor } from './executor.ts';
-import { olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
+import { cursorOf, olderThan, toPage, type Page, type PageRequest } from './pagination.ts';
 import type { ProjectRecord } from './records.ts';
 import type { ProjectsTable } from './schema.ts';
 
@@ -86,16 +86,7 @@ export function projectsRepository(db: Executor, dialect: Dialect) {
       let query = db.selectFrom('projects').selectAll().where('organization_id', '=', filter.organizationId);
       if (!filter.includeArchived) query = query.where('status', '=', 'active');
       if (filter.onlyIds) query = query.where('id', 'in', filter.onlyIds);
-      if (page.after) {
-        const cursor = await db
-          .selectFrom('projects')
-          .select(['id', 'created_at'])
-          .where('id', '=', page.after)
-          .where('organization_id', '=', filter.organizationId)
-          .executeTakeFirst();
-        if (!cursor) throw new UnknownCursorError();
-        query = query.where(olderThan('created_at', 'id', cursor));
-      }
+      if (page.after) query = query.where(olderThan('created_at', 'id', await cursorOf(db, 'projects', page.after, 'organization_id', filter.organizationId)));
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
       const regions = await regionsOf(rows.slice(0, page.limit).map((r) => r.id));
       return toPage(

@@ -1,5 +1,5 @@
 import type { Executor } from './executor.ts';
-import { olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
+import { cursorOf, olderThan, toPage, type Page, type PageRequest } from './pagination.ts';
 import type { ServiceAccountRecord } from './records.ts';
 
 export function serviceAccountsRepository(db: Executor) {
@@ -24,11 +24,7 @@ export function serviceAccountsRepository(db: Executor) {
         .select(['id', 'organization_id', 'name', 'created_at'])
         .where('organization_id', '=', organizationId)
         .where('deleted_at', 'is', null);
-      if (page.after) {
-        const cursor = await db.selectFrom('service_accounts').select(['id', 'created_at']).where('id', '=', page.after).where('organization_id', '=', organizationId).executeTakeFirst();
-        if (!cursor) throw new UnknownCursorError();
-        query = query.where(olderThan('created_at', 'id', cursor));
-      }
+      if (page.after) query = query.where(olderThan('created_at', 'id', await cursorOf(db, 'service_accounts', page.after, 'organization_id', organizationId)));
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
       return toPage(rows, page.limit);
     },
