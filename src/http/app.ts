@@ -59,6 +59,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     },
     // Request lines are not logged one by one: the hot path stays cheap; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (a measurable share of a request's CPU); error logs name the request id.
+    childLoggerFactory: (logger) => logger,
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<ZodTypeProvider>();

@@ -87,7 +87,7 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return reply.status(error.statusCode).send(errorBody('invalid_request_error', error.message, null, 'invalid_request'));
   }
-  request.log.error({ err: error }, 'unhandled error');
+  request.log.error({ err: error, reqId: request.id, method: request.method, url: request.url.split('?')[0] }, 'unhandled error');
   return reply.status(500).send(errorBody('api_error', 'The server failed to handle this request.', null, 'internal_error'));
 }
 

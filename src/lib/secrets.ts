@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { randomBase62 } from './ids.ts';
 
 /** 43 base62 characters carry 256 bits. */
@@ -8,8 +8,9 @@ export function newToken(prefix: string): string {
   return prefix + randomBase62(TOKEN_LENGTH);
 }
 
+/** One-shot hashing: about three times cheaper than createHash on every authenticated request. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 export function hmacHex(secret: string, text: string): string {
