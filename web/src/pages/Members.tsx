@@ -1,0 +1,163 @@
+import { useState } from 'react';
+import { del, get } from '../api.ts';
+import { ConfirmDialog } from '../components/Dialog.tsx';
+import { InvitationTable } from '../components/InvitationTable.tsx';
+import { InviteDialog } from '../components/InviteDialog.tsx';
+import { Empty, ErrorNotice, Loaded } from '../components/States.tsx';
+import { formatTime } from '../format.ts';
+import { useAction, useAsync } from '../hooks.ts';
+import { navigate } from '../router.tsx';
+import { useSession, useWorkspace } from '../session.tsx';
+import type { Group, Invitation, List, Member } from '../types.ts';
+
+const selfMember = (me: { id: string; name: string; email: string }): Member => ({
+  principal: { type: 'user', id: me.id, name: me.name, email: me.email },
+  groups: [],
+  added_at: 0,
+});
+
+export function Members() {
+  const { me, refresh } = useSession();
+  const { org, projects } = useWorkspace();
+  const members = useAsync((signal) => get<List<Member>>(`/v1/organizations/${org.id}/members`, { query: { limit: 100 }, signal }), [org.id]);
+  const groups = useAsync((signal) => get<List<Group>>(`/v1/organizations/${org.id}/groups`, { query: { limit: 100 }, signal }), [org.id]);
+  const invitations = useAsync(
+    (signal) => get<List<Invitation>>(`/v1/organizations/${org.id}/invitations`, { query: { status: 'pending', limit: 100 }, signal }),
+    [org.id],
+  );
+  const [inviting, setInviting] = useState(false);
+  const [removing, setRemoving] = useState<Member | undefined>();
+  const remove = useAction();
+  const projectName = (id: string) => projects?.find((p) => p.id === id)?.name ?? id;
+
+  const confirmRemove = async () => {
+    const member = removing!;
+    setRemoving(undefined);
+    const leaving = member.principal.id === me.id;
+    const done = await remove.run(() => del(`/v1/organizations/${org.id}/members/${member.principal.id}`));
+    if (done && leaving) {
+      await refresh();
+      navigate('/');
+      return;
+    }
+    members.reload();
+  };
+
+  return (
+    <section aria-labelledby="page-title">
+      <div className="page-head">
+        <h1 id="page-title">Members</h1>
+        <button type="button" onClick={() => setInviting(true)} disabled={!groups.data}>
+          Invite member
+        </button>
+      </div>
+      <ErrorNotice error={remove.error} />
+      {members.error?.status === 403 ? (
+        // Only admins list the members; anyone may still leave.
+        <p>
+          <button type="button" className="danger" onClick={() => setRemoving(selfMember(me))}>
+            Leave organization
+          </button>
+        </p>
+      ) : null}
+      <Loaded state={members} what="members">
+        {(list) =>
+          list.data.length === 0 ? (
+            <Empty>No members.</Empty>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Groups</th>
+                  <th scope="col">Joined</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.map((member) => {
+                  const self = member.principal.id === me.id;
+                  return (
+                    <tr key={member.principal.id}>
+                      <td>
+                        {member.principal.name}
+                        {self ? ' (you)' : ''}
+                        {member.principal.type === 'service_account' ? <span className="badge">service account</span> : null}
+                      </td>
+                      <td>{member.principal.email ?? '—'}</td>
+                      <td>
+                        {member.groups.length === 0
+                          ? '—'
+                          : member.groups.map((g) => (
+                              <span key={g.id} className="chip" title={`role ${g.role}${g.expires_at ? `, until ${formatTime(g.expires_at)}` : ''}`}>
+                                {g.scope.type === 'project' ? `${projectName(g.scope.id)}: ` : ''}
+                                {g.name}
+                              </span>
+                            ))}
+                      </td>
+                      <td>{formatTime(member.added_at)}</td>
+                      <td className="row-actions">
+                        <button type="button" className="danger" aria-label={self ? 'Leave organization' : `Remove ${member.principal.name}`} onClick={() => setRemoving(member)}>
+                          {self ? 'Leave' : 'Remove'}
+                        </button>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )
+        }
+      </Loaded>
+
+      {members.data ? (
+        <>
+          <h2>Pending invitations</h2>
+          <Loaded state={invitations} what="invitations">
+            {(list) =>
+              list.data.length === 0 ? (
+                <Empty>No pending invitations.</Empty>
+              ) : (
+                <InvitationTable
+                  org={org.id}
+                  invitations={list.data}
+                  groupName={(id) => groups.data?.data.find((g) => g.id === id)?.name ?? 'project group'}
+                  onChanged={invitations.reload}
+                />
+              )
+            }
+          </Loaded>
+        </>
+      ) : null}
+
+      {inviting && groups.data ? (
+        <InviteDialog
+          org={org.id}
+          orgGroups={groups.data.data}
+          projects={projects ?? []}
+          onClose={() => setInviting(false)}
+          onInvited={() => {
+            setInviting(false);
+            invitations.reload();
+          }}
+        />
+      ) : null}
+      {removing ? (
+        <ConfirmDialog
+          title={removing.principal.id === me.id ? `Leave ${org.name}` : `Remove ${removing.principal.name}`}
+          message={
+            removing.principal.id === me.id
+              ? 'You lose every group membership in this organization and its projects.'
+              : `${removing.principal.name} loses every group membership in this organization and its projects, and their API keys stop working.`
+          }
+          confirm={removing.principal.id === me.id ? 'Leave' : 'Remove'}
+          onConfirm={() => void confirmRemove()}
+          onClose={() => setRemoving(undefined)}
+        />
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,113 @@
+import { useState } from 'react';
+import { get } from '../api.ts';
+import { SelectField } from '../components/Field.tsx';
+import { Empty, Loaded } from '../components/States.tsx';
+import { formatNumber, now } from '../format.ts';
+import { useAsync } from '../hooks.ts';
+import { useProject } from '../session.tsx';
+import type { UsagePage } from '../types.ts';
+
+const RANGES: Record<string, { buckets: number; bucket: '1h' | '1d'; width: number }> = {
+  '24 hours': { buckets: 24, bucket: '1h', width: 3600 },
+  '7 days': { buckets: 7, bucket: '1d', width: 86400 },
+  '30 days': { buckets: 30, bucket: '1d', width: 86400 },
+};
+
+function Bars({ buckets }: { buckets: Array<{ label: string; requests: number }> }) {
+  const width = 560;
+  const height = 140;
+  const max = Math.max(1, ...buckets.map((b) => b.requests));
+  const slot = width / Math.max(1, buckets.length);
+  return (
+    <figure className="chart">
+      <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={`Requests per period, at most ${max}`}>
+        {buckets.map((b, i) => {
+          const h = (b.requests / max) * height;
+          return (
+            <g key={b.label}>
+              <rect x={i * slot + 4} y={height - h} width={Math.max(2, slot - 8)} height={h} className="bar">
+                <title>{`${b.label}: ${b.requests} requests`}</title>
+              </rect>
+              {buckets.length <= 10 || i % Math.ceil(buckets.length / 8) === 0 ? (
+                <text x={i * slot + slot / 2} y={height + 14} textAnchor="middle">
+                  {b.label}
+                </text>
+              ) : null}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption>Requests per period</figcaption>
+    </figure>
+  );
+}
+
+export function Usage() {
+  const project = useProject();
+  const [range, setRange] = useState('7 days');
+  const { buckets, bucket, width } = RANGES[range]!;
+  // Buckets start on whole hours or days (UTC), so that each one is a calendar hour or day.
+  const start = (Math.floor(now() / width) - (buckets - 1)) * width;
+  const usage = useAsync(
+    (signal) => get<UsagePage>(`/v1/projects/${project.id}/usage`, { query: { start_time: start, bucket_width: bucket, group_by: 'model' }, signal }),
+    [project.id, range],
+  );
+  const label = (time: number) => {
+    const date = new Date(time * 1000);
+    return bucket === '1h'
+      ? date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+      : date.toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+  };
+  const requestsAt = (page: UsagePage, time: number) =>
+    page.data.find((b) => b.start_time === time)?.results.reduce((sum, r) => sum + r.num_model_requests, 0) ?? 0;
+  const slots = Array.from({ length: buckets }, (_, i) => start + i * width);
+  return (
+    <section aria-labelledby="page-title">
+      <div className="page-head">
+        <h1 id="page-title">Usage</h1>
+      </div>
+      <div className="filters">
+        <SelectField label="Period" value={range} onChange={(e) => setRange(e.target.value)}>
+          {Object.keys(RANGES).map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </SelectField>
+      </div>
+      <Loaded state={usage} what="usage">
+        {(page) =>
+          page.data.length === 0 ? (
+            <Empty>No requests in the last {range}. Usage shows here within seconds of a request.</Empty>
+          ) : (
+            <>
+              <Bars buckets={slots.map((time) => ({ label: label(time), requests: requestsAt(page, time) }))} />
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Period</th>
+                    <th scope="col">Model</th>
+                    <th scope="col">Requests</th>
+                    <th scope="col">Input tokens</th>
+                    <th scope="col">Output tokens</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {page.data.flatMap((b) =>
+                    b.results.map((r) => (
+                      <tr key={`${b.start_time}-${r.model}`}>
+                        <td>{label(b.start_time)}</td>
+                        <td className="mono">{r.model ?? '—'}</td>
+                        <td>{formatNumber(r.num_model_requests)}</td>
+                        <td>{formatNumber(r.input_tokens)}</td>
+                        <td>{formatNumber(r.output_tokens)}</td>
+                      </tr>
+                    )),
+                  )}
+                </tbody>
+              </table>
+            </>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
