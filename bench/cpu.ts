@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Where the CPU went during a measurement: the server process (from /proc/<pid>/stat), the bench's
@@ -18,28 +18,41 @@ export interface CpuShares {
   serverPercent: number | null;
   benchPercent: number;
   otherPercent: number | null;
+  /** Per companion pid, in the order given: the bench's other processes (an upstream behind a proxy). */
+  companionPercents: (number | null)[];
 }
 
 /**
  * Starts watching; the function it answers stops and reports the shares since the start. Without a
  * server (an in-process measurement) the server's share is null and "other" is all but the bench.
+ * Companions are further processes of the bench (idle or not): their CPU is reported on its own and
+ * is not counted as other programs'.
  */
-export function watchCpu(serverPid?: number): () => CpuShares {
+export function watchCpu(serverPid?: number, companionPids: readonly number[] = []): () => CpuShares {
   const server = { ticks: serverPid === undefined ? 0 : processTicks(serverPid), atMs: performance.now() };
+  const companions = companionPids.map(processTicks);
   const machine = machineTicks();
   const bench = process.cpuUsage();
   return () => {
     const wallSeconds = (performance.now() - server.atMs) / 1000;
     const serverNow = serverPid === undefined ? 0 : processTicks(serverPid);
+    const companionShares = companionPids.map((pid, i) => {
+      const before = companions[i];
+      const now = processTicks(pid);
+      return before === null || before === undefined || now === null ? null : percentOfCore(now - before, wallSeconds);
+    });
     const machineNow = machineTicks();
     const used = process.cpuUsage(bench);
     const benchPercent = (100 * (used.user + used.system)) / 1e6 / wallSeconds;
     const serverShare = server.ticks === null || serverNow === null ? null : percentOfCore(serverNow - server.ticks, wallSeconds);
     const serverPercent = serverPid === undefined ? null : serverShare;
     const machinePercent = machine === null || machineNow === null ? null : percentOfCore(machineNow - machine, wallSeconds);
+    // A companion that exited meanwhile (a database backend) has no figure: its CPU is counted as
+    // other programs', which errs towards calling a measurement disturbed.
+    const companionSum = companionShares.reduce<number>((sum, c) => sum + (c ?? 0), 0);
     // /proc counts in 10 ms ticks, so a quiet machine can come out a little below zero: clamp it.
-    const otherPercent = machinePercent === null || serverShare === null ? null : Math.max(0, machinePercent - serverShare - benchPercent);
-    return { serverPercent, benchPercent, otherPercent };
+    const otherPercent = machinePercent === null || serverShare === null ? null : Math.max(0, machinePercent - serverShare - companionSum - benchPercent);
+    return { serverPercent, benchPercent, otherPercent, companionPercents: companionShares };
   };
 }
 
@@ -77,5 +90,23 @@ function machineTicks(): number | null {
     return user + nice + system + irq + softirq + steal;
   } catch {
     return null;
+  }
+}
+
+/** The pids of every process whose command name is `name` (from /proc/<pid>/comm); none off Linux. */
+export function pidsNamed(name: string): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  } catch {
+    return [];
   }
 }

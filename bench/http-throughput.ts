@@ -13,7 +13,16 @@ export interface ThroughputTarget {
   /** The full URL autocannon requests. */
   url: string;
   headers?: Record<string, string>;
+  /** GET unless set; a POST carries `body`. */
+  method?: string;
+  body?: string;
   /** The server's process, whose CPU time is read around each round. */
+  pid: number;
+}
+
+/** A process of the bench whose CPU is read around every round, whichever target the round loads. */
+export interface WatchedProcess {
+  name: string;
   pid: number;
 }
 
@@ -38,6 +47,8 @@ export interface RoundFigures {
   loadGeneratorCpuPercent: number;
   /** Everything else on the machine meanwhile (other programs), % of one core. */
   otherCpuPercent: number | null;
+  /** Each watched process (see measureThroughput), % of one core; absent when none is watched. */
+  processCpuPercent?: Record<string, number | null>;
 }
 
 export interface TargetSummary {
@@ -49,6 +60,8 @@ export interface TargetSummary {
   latencyP99Ms: number;
   serverCpuPercent: number | null;
   loadGeneratorCpuPercent: number;
+  /** Medians of each watched process's CPU over the rounds; absent when none is watched. */
+  processCpuPercent?: Record<string, number | null>;
 }
 
 export interface ThroughputFigures {
@@ -63,12 +76,17 @@ export interface ThroughputFigures {
   undisturbedSummaries: TargetSummary[];
 }
 
-export async function measureThroughput(targets: ThroughputTarget[], options: ThroughputOptions): Promise<ThroughputFigures> {
+/**
+ * `watched`: every process of the bench that may burn CPU during a round (an upstream behind a proxy,
+ * a server that idles while another is loaded). Its CPU is reported per round and not counted as
+ * other programs'.
+ */
+export async function measureThroughput(targets: ThroughputTarget[], options: ThroughputOptions, watched: WatchedProcess[] = []): Promise<ThroughputFigures> {
   // The warm-up lets V8 optimise the hot paths and fills Tenantry's caches; its figures are dropped.
   for (const target of targets) await load(target, options, options.warmupSeconds);
   const rounds: RoundFigures[] = [];
   for (let round = 1; round <= options.rounds; round++) {
-    for (const target of targets) rounds.push(await measureRound(target, options, round));
+    for (const target of targets) rounds.push(await measureRound(target, options, round, watched));
   }
   const of = (name: string, rs: RoundFigures[]) => rs.filter((r) => r.target === name);
   const undisturbed = rounds.filter((r) => r.otherCpuPercent !== null && r.otherCpuPercent <= DISTURBED_CPU_PERCENT);
@@ -80,10 +98,14 @@ export async function measureThroughput(targets: ThroughputTarget[], options: Th
   };
 }
 
-async function measureRound(target: ThroughputTarget, options: ThroughputOptions, round: number): Promise<RoundFigures> {
-  const stopWatching = watchCpu(target.pid);
+async function measureRound(target: ThroughputTarget, options: ThroughputOptions, round: number, watched: WatchedProcess[]): Promise<RoundFigures> {
+  const companions = watched.filter((w) => w.pid !== target.pid);
+  const stopWatching = watchCpu(target.pid, companions.map((c) => c.pid));
   const result = await load(target, options, options.roundSeconds);
   const cpu = stopWatching();
+  const processCpuPercent = watched.length === 0 ? undefined : Object.fromEntries(
+    watched.map((w) => [w.name, w.pid === target.pid ? cpu.serverPercent : cpu.companionPercents[companions.indexOf(w)] ?? null]),
+  );
   return {
     target: target.name,
     round,
@@ -94,6 +116,7 @@ async function measureRound(target: ThroughputTarget, options: ThroughputOptions
     serverCpuPercent: cpu.serverPercent,
     loadGeneratorCpuPercent: cpu.benchPercent,
     otherCpuPercent: cpu.otherPercent,
+    ...(processCpuPercent ? { processCpuPercent } : {}),
   };
 }
 
@@ -105,6 +128,8 @@ async function load(target: ThroughputTarget, options: ThroughputOptions, second
     pipelining: options.pipelining,
     duration: seconds,
     ...(target.headers ? { headers: target.headers } : {}),
+    ...(target.method ? { method: target.method } : {}),
+    ...(target.body !== undefined ? { body: target.body } : {}),
   });
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0 || result.requests.total === 0) {
     throw new Error(
@@ -125,5 +150,16 @@ function summarise(target: string, rounds: RoundFigures[]): TargetSummary {
     latencyP99Ms: median(rounds.map((r) => r.latencyP99Ms)),
     serverCpuPercent: cpu.length === rounds.length ? median(cpu) : null,
     loadGeneratorCpuPercent: median(rounds.map((r) => r.loadGeneratorCpuPercent)),
+    ...(rounds[0]?.processCpuPercent ? { processCpuPercent: processMedians(rounds) } : {}),
   };
+}
+
+function processMedians(rounds: RoundFigures[]): Record<string, number | null> {
+  const names = Object.keys(rounds[0]?.processCpuPercent ?? {});
+  return Object.fromEntries(
+    names.map((name) => {
+      const values = rounds.map((r) => r.processCpuPercent?.[name]).filter((v): v is number => typeof v === 'number');
+      return [name, values.length === rounds.length ? median(values) : null];
+    }),
+  );
 }

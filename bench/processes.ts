@@ -19,6 +19,8 @@ export interface ServerProcess {
 }
 
 const running = new Set<ChildProcess>();
+/** Children the bench asked to stop: their exit is expected. */
+const stopping = new WeakSet<ChildProcess>();
 const OUTPUT_TAIL_CHARS = 4000;
 const READY_TIMEOUT_MS = 30_000;
 
@@ -55,7 +57,6 @@ export async function startServer(name: string, args: string[], env: Record<stri
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);
-  child.once('exit', () => running.delete(child));
   // The pipes are drained whatever the log volume, so a chatty server never blocks on a full pipe.
   let output = '';
   const keep = (chunk: Buffer) => {
@@ -63,11 +64,17 @@ export async function startServer(name: string, args: string[], env: Record<stri
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
+  child.once('exit', (code, signal) => {
+    running.delete(child);
+    // A server that dies mid-measurement shows up as a socket error in the bench: say why here.
+    if (!stopping.has(child)) process.stderr.write(`${name} (pid ${child.pid}) exited unexpectedly (${code ?? signal})\n--- its output ---\n${output}\n`);
+  });
   if (child.pid === undefined) throw new Error(`${name}: could not start node ${args.join(' ')}`);
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitUntilAnswering(child, port);
   } catch (error) {
+    stopping.add(child);
     child.kill('SIGKILL');
     throw new Error(`${name} did not start: ${(error as Error).message}\n--- its output ---\n${output}`);
   }
@@ -108,6 +115,7 @@ export async function stopAll(): Promise<void> {
 
 async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
+  stopping.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

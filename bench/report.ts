@@ -5,6 +5,7 @@ import { DISTURBED_CPU_PERCENT } from './cpu.ts';
 import type { TargetSummary } from './http-throughput.ts';
 import type { LatencyFigures, SeriesFigures } from './list-latency.ts';
 import type { BenchResults } from './results.ts';
+import { count, int, ms, num, pct, printTable } from './format.ts';
 
 /** Turns the figures into tables on stdout and one JSON file. */
 
@@ -106,28 +107,10 @@ function printListLatency({ listLatency }: BenchResults): void {
 }
 
 /** Writes the raw figures under the OS temp folder (not the repository) and answers the path. */
-export function writeJson(results: BenchResults): string {
+export function writeJson(results: unknown): string {
   const dir = join(tmpdir(), 'tenantry-bench');
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'latest.json');
   writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
   return path;
 }
-
-function printTable(headers: string[], rows: string[][]): void {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  // Text columns align left, figures right, as a reader scans them.
-  const numeric = headers.map((_, i) => rows.every((r) => /^<?[\d.,%\s-]+$|^n\/a$/.test(r[i]!)));
-  const line = (cells: string[]) => ('  ' + cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')).trimEnd();
-  console.log(line(headers));
-  console.log('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const row of rows) console.log(line(row));
-  console.log('');
-}
-
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const num = (n: number, digits: number) => n.toFixed(digits);
-const count = (n: number) => n.toLocaleString('en-US');
-/** autocannon truncates latency to whole milliseconds, so 0 means under one. */
-const ms = (n: number) => (n === 0 ? '<1' : n.toFixed(0));
-const pct = (n: number | null) => (n === null ? 'n/a' : `${n.toFixed(0)}%`);

@@ -1,101 +1,45 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { jsonClient, expectStatus, type JsonClient } from './http-client.ts';
-import { measureThroughput, type ThroughputOptions } from './http-throughput.ts';
-import { measureListLatency, type ListedOrganization, type ListLatencyOptions } from './list-latency.ts';
+import { ROOT, type BenchPart } from './context.ts';
+import { runCore } from './core.ts';
+import { runFiles } from './files.ts';
+import { runGateway } from './gateway.ts';
+import { runKeys } from './keys.ts';
 import { machineInfo, sourceRevision } from './machine.ts';
-import { measureAuthorizer, measurePolicy } from './policy.ts';
-import { startServer, stopAll, stopServer, type ServerProcess } from './processes.ts';
-import { evaluateAims } from './aims.ts';
-import { printReport, writeJson } from './report.ts';
-import { seedProjects } from './seed.ts';
-import { createOrganization, signUp, type BenchUser } from './tenantry-setup.ts';
+import { stopAll } from './processes.ts';
+import { writeJson } from './report.ts';
 
 /**
- * `npm run bench`: the core figures of issue 2. Progress goes to stderr, the tables to stdout, the
- * raw figures to a JSON file under the OS temp folder. About a minute on two cores.
+ * `npm run bench [-- part...]`: the parts named, in the order given, or all of them. Progress goes to
+ * stderr, the tables to stdout, the raw figures to a JSON file under the OS temp folder.
+ *
+ *   core     issue 2: session throughput beside node:http hello, policy decisions/s, project-list latency (~65 s)
+ *   keys     issue 3: key vs session vs hello throughput, queries per warm key request, revocation across instances (~70 s)
+ *   files    issue 4: a 200 MB fine-tune upload (MB/s, server RSS), file-list latency at 100 and 100,000 files (~40 s)
+ *   gateway  issue 5: chat completions direct, through a bare proxy and through Tenantry (~70 s)
  */
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-const THROUGHPUT: ThroughputOptions = { connections: 10, pipelining: 1, warmupSeconds: 2, roundSeconds: 5, rounds: 3 };
-const LIST: ListLatencyOptions = { pageSize: 20, warmupRequests: 100, rounds: 5, requestsPerRound: 400 };
-const POLICY_SECONDS = 2;
-const AUTHORIZER_SECONDS = 2;
-const ORGANIZATION_SIZES = [100, 100_000];
-
-const progress = (message: string) => process.stderr.write(`· ${message}\n`);
+const PARTS: Record<string, BenchPart> = { core: runCore, keys: runKeys, files: runFiles, gateway: runGateway };
 
 async function main(): Promise<void> {
-  const machine = machineInfo();
-  // In-process figures first, while no server runs beside them.
-  progress(`policy: can() for ${POLICY_SECONDS} s`);
-  const policy = measurePolicy(POLICY_SECONDS);
-  progress(`authorizer: authorizer.project() for ${AUTHORIZER_SECONDS} s`);
-  const authorizer = await measureAuthorizer(AUTHORIZER_SECONDS);
-
-  const dataDir = mkdtempSync(join(tmpdir(), 'tenantry-bench-'));
-  const databaseUrl = `sqlite:${join(dataDir, 'bench.db')}`;
-  let client: JsonClient | undefined;
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((name) => !(name in PARTS));
+  if (unknown.length > 0) {
+    throw new Error(`unknown part(s) ${unknown.join(', ')}; the parts are ${Object.keys(PARTS).join(', ')}`);
+  }
+  const names = asked.length > 0 ? [...new Set(asked)] : Object.keys(PARTS);
+  const command = `npm run bench${asked.length > 0 ? ` -- ${names.join(' ')}` : ''}`;
+  const started = performance.now();
+  const parts: Record<string, unknown> = {};
   try {
-    progress('starting the hello and Tenantry servers');
-    const [hello, tenantry] = await Promise.all([startHello(), startTenantry(dataDir, databaseUrl)]);
-    client = jsonClient(tenantry.url);
-    const user = await signUp(client);
-    expectStatus(await client.call('GET', `/v1/projects/${user.projectId}`, { token: user.token }), 200, 'GET /v1/projects/{proj}');
-
-    progress(`throughput: ${THROUGHPUT.rounds} rounds × ${THROUGHPUT.roundSeconds} s per target, alternating`);
-    const throughput = await measureThroughput(
-      [
-        { name: 'hello', url: `${hello.url}/`, pid: hello.pid },
-        { name: 'tenantry', url: `${tenantry.url}/v1/projects/${user.projectId}`, headers: { authorization: `Bearer ${user.token}` }, pid: tenantry.pid },
-      ],
-      THROUGHPUT,
-    );
-    await stopServer(hello);
-
-    const organizations = await prepareOrganizations(client, user, databaseUrl);
-    progress('list latency: sequential requests, alternating organizations');
-    const listLatency = await measureListLatency(client, user.token, tenantry.pid, organizations, LIST);
-
-    const measured = { machine, revision: sourceRevision(ROOT), command: 'npm run bench', policy, authorizer, throughput, listLatency };
-    const results = { ...measured, aims: evaluateAims(measured) };
-    printReport(results);
-    console.log(`Raw figures: ${writeJson(results)}`);
+    for (const name of names) {
+      process.stderr.write(`== ${name}\n`);
+      parts[name] = await PARTS[name]!();
+    }
   } finally {
-    client?.close();
     await stopAll();
-    rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-function startHello(): Promise<ServerProcess> {
-  return startServer('hello', ['--import', 'tsx', join(ROOT, 'bench/hello-server.ts')], {}, ROOT);
-}
-
-function startTenantry(dataDir: string, databaseUrl: string): Promise<ServerProcess> {
-  return startServer('tenantry', [join(ROOT, 'bin/tenantry.js'), 'serve'], {
-    TENANTRY_DATA_DIR: dataDir,
-    DATABASE_URL: databaseUrl,
-    LOG_LEVEL: 'warn',
-    TENANTRY_SECRET: 'bench',
-  }, ROOT);
-}
-
-/** One organization per size, the caller its admin, filled up with seeded projects. */
-async function prepareOrganizations(client: JsonClient, user: BenchUser, databaseUrl: string): Promise<ListedOrganization[]> {
-  const organizations: ListedOrganization[] = [];
-  for (const size of ORGANIZATION_SIZES) {
-    const organization = await createOrganization(client, user.token, `Bench ${size}`);
-    const started = performance.now();
-    const { count } = await seedProjects(databaseUrl, { organizationId: organization.id, total: size, region: user.region, before: organization.createdAt });
-    if (count !== size) throw new Error(`seeding: the organization holds ${count} projects, not ${size}`);
-    progress(`seeded ${size.toLocaleString('en-US')} projects in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    organizations.push({ label: `${size.toLocaleString('en-US')} projects`, id: organization.id, projects: size });
-  }
-  return organizations;
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`${command}: ${names.join(', ')} in ${seconds.toFixed(0)} s`);
+  console.log(`Raw figures: ${writeJson({ machine: machineInfo(), revision: sourceRevision(ROOT), command, seconds, parts })}`);
 }
 
 main().catch((error: unknown) => {

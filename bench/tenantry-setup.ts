@@ -30,3 +30,14 @@ export async function createOrganization(client: JsonClient, token: string, name
   const organization = expectStatus(await client.call('POST', '/v1/organizations', { token, body: { name } }), 201, 'POST /v1/organizations');
   return { id: organization.id, createdAt: organization.created_at };
 }
+
+/** A new project API key (`POST /v1/projects/{proj}/api_keys`); answers its secret. */
+export async function createApiKey(client: JsonClient, token: string, projectId: string, name = 'bench'): Promise<string> {
+  const key = expectStatus(await client.call('POST', `/v1/projects/${projectId}/api_keys`, { token, body: { name } }), 201, 'POST /v1/projects/{proj}/api_keys');
+  return key.key;
+}
+
+/** A new project in the organization; answers its id. */
+export async function createProject(client: JsonClient, token: string, organizationId: string, name: string): Promise<string> {
+  return expectStatus(await client.call('POST', `/v1/organizations/${organizationId}/projects`, { token, body: { name } }), 201, 'POST /v1/organizations/{org}/projects').id;
+}
