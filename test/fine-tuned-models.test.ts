@@ -110,6 +110,8 @@ describeEachDatabase('fine-tuned models: served, and listed only where the proje
     const { model } = await fineTune(openai, ENDPOINT_BASE);
     const plain = await fineTune(openai, PLAIN_BASE);
     const stranger = await setUp();
+    const templates = (await api().get('/v1/dedicated_endpoints/templates', key)).body.data as Array<{ model_name: string; flavor_name: string; loads_adapters: boolean }>;
+    assert.deepEqual(templates.filter((t) => t.model_name === ENDPOINT_BASE).map((t) => [t.flavor_name, t.loads_adapters]), [['base', false], ['lora', true]]);
     const cases: Array<[Record<string, unknown>, string, string]> = [
       [{ ...lora, model_name: `${model.slice(0, -3)}xyz` }, 'model_name', 'an unknown job'],
       [{ ...lora, model_name: `ft:${ENDPOINT_BASE}:org_x:mine:ftjob-nope` }, 'model_name', 'no such job'],
