@@ -155,6 +155,15 @@ describeEachDatabase('fine-tuned models: served, and listed only where the proje
     assert.equal(loads().length, 2);
   });
 
+  test('a fine-tuned model whose result files were deleted says its adapter is gone (409), not 500', async () => {
+    const { openai } = await setUp();
+    const { jobId, model } = await fineTune(openai, VLLM_BASE);
+    const job = await openai.fineTuning.jobs.retrieve(jobId);
+    await openai.files.delete(job.result_files[0]!);
+    await assert.rejects(chat(openai, model), refusal(409, (error) => assert.equal(error.code, 'adapter_unavailable')));
+    assert.ok(!upstream.requests.some((r) => r.path === '/v1/load_lora_adapter' && r.body.lora_name === model), 'nothing half-written is handed to the model server');
+  });
+
   test('the models list holds only what the project\'s model permissions allow, for every reader; fine-tuned models follow them too', async () => {
     const { ann, openai } = await setUp();
     const { model } = await fineTune(openai, VLLM_BASE);

@@ -37,7 +37,6 @@ interface ProjectGatewaySettings {
   limits: Map<string, Limits>;
 }
 
-
 /**
  * The decisions in front of a model call: may this principal call models in this project, which
  * upstream serves the model, does the project's model policy allow it, and under which limits. The
@@ -75,7 +74,6 @@ export function createInferenceService(deps: {
       return { permissions: permissions ?? ALLOW_EVERYTHING, limits: new Map(limits.map((l) => [l.model, l])) };
     });
 
-  const allowed = allowedByPolicy;
   // A succeeded job's model never changes, so what it was trained from is kept once found.
   const baseOfFineTuned = new Map<string, { base: string; job: JobRecord }>();
 
@@ -103,12 +101,13 @@ export function createInferenceService(deps: {
       // A fine-tuned model with no endpoint deployed from it is served by its base's upstream, if that can load adapters.
       const fineTuned = named || routed || !isFineTunedModelId(model) ? undefined : await fineTunedBase(projectId, model);
       if (!named && !routed && !fineTuned) throw new NotFoundError(`model "${model}"`, 'model');
-      const shared = named ?? (fineTuned ? models.shared(fineTuned.base) : undefined);
+      const adapterBase = fineTuned ? models.shared(fineTuned.base) : undefined;
+      const shared = named ?? (adapterBase?.adapters === 'vllm' ? adapterBase : undefined);
       if (shared?.region && deps.servedRegion && shared.region !== deps.servedRegion) {
         throw new WrongRegionError(deps.regions.find((r) => r.id === shared.region) ?? { id: shared.region, inference_base_url: '' });
       }
       const policy = await settingsOf(projectId);
-      if (!allowed(policy.permissions, model)) {
+      if (!allowedByPolicy(policy.permissions, model)) {
         throw new PermissionDeniedError(`Project ${projectId} may not use the model ${model} (its model permissions refuse it).`, 'model_not_allowed');
       }
       const target = { organizationId: project.organization_id, projectId, model, limits: limitsFor(policy, model) };
@@ -117,7 +116,7 @@ export function createInferenceService(deps: {
         return { ...target, upstreamModel: routed.endpoint.model_name, upstream: { kind: 'endpoint', endpointId: routed.endpoint.id, acquire: routed.acquire } };
       }
       if (fineTuned) {
-        if (shared?.adapters !== 'vllm') {
+        if (!shared) {
           throw new ConflictError(
             `The fine-tuned model ${model} is not deployed: create a dedicated endpoint from it (POST /v1/dedicated_endpoints with model_name "${model}"), then call it.`,
             'model_not_deployed',

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { JobRecord } from '../../store/fine-tuning.ts';
 import type { Store } from '../../store/store.ts';
+import { ConflictError } from '../errors.ts';
 import type { FileStorage } from '../files/storage.ts';
 
 /** Fine-tuned model ids are `ft:<base>:<org>:<suffix>:<job id>`; the base may itself hold colons. */
@@ -36,11 +37,16 @@ export function createFineTunedModels(deps: { store: Store; storage: FileStorage
     );
   }
 
+  /** The project deleted some of the job's result files: what is left is not the adapter it trained. */
+  const incomplete = (job: JobRecord) =>
+    new ConflictError(`The adapter of ${job.fine_tuned_model} cannot be loaded: some of its job's result files were deleted.`, 'adapter_unavailable');
+
   async function writeOut(job: JobRecord, target: string): Promise<void> {
     const files = [];
     for (const id of job.result_files) {
       const file = await deps.store.files.find(job.project_id, id);
-      if (file) files.push(file);
+      if (!file) throw incomplete(job);
+      files.push(file);
     }
     const inAdapter = files.filter((f) => f.filename.startsWith(ADAPTER_PREFIX));
     const chosen = inAdapter.length > 0 ? inAdapter.map((f) => ({ id: f.id, path: f.filename.slice(ADAPTER_PREFIX.length) })) : files.map((f) => ({ id: f.id, path: f.filename }));
@@ -52,7 +58,9 @@ export function createFineTunedModels(deps: { store: Store; storage: FileStorage
         const destination = resolve(aside, file.path);
         if (!destination.startsWith(aside + '/')) continue;
         await mkdir(dirname(destination), { recursive: true });
-        await pipeline(deps.storage.read(file.id), createWriteStream(destination, { mode: 0o600 }));
+        await pipeline(deps.storage.read(file.id), createWriteStream(destination, { mode: 0o600 })).catch((error: NodeJS.ErrnoException) => {
+          throw error.code === 'ENOENT' && error.path?.startsWith(aside) !== true ? incomplete(job) : error;
+        });
       }
       await rename(aside, target).catch(async (error: NodeJS.ErrnoException) => {
         // Another server sharing the data folder finished first: its copy is as good as ours.
