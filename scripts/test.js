@@ -19,6 +19,7 @@ export const TEST_FILES = [
   'test/example-trainer.test.ts',
   'test/gateway.test.ts',
   'test/endpoints.test.ts',
+  'test/fine-tuned-models.test.ts',
   'test/cli-client.test.ts',
   'test/tenancy.property.test.ts',
   'test/cli.test.ts',

@@ -27,6 +27,8 @@ const fileSchema = z.strictObject({
         upstream: z.url(),
         region: z.string().optional(),
         fine_tunable: z.boolean().optional(),
+        /** The upstream loads fine-tuned adapters on demand: "vllm" (POST /v1/load_lora_adapter). */
+        adapters: z.enum(['vllm']).optional(),
       }),
     )
     .optional(),

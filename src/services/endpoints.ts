@@ -1,5 +1,5 @@
 import type { Region } from '../config.ts';
-import type { EndpointTemplate, Provisioner } from '../gateway/provisioner/provisioner.ts';
+import type { AdapterSource, EndpointTemplate, Provisioner } from '../gateway/provisioner/provisioner.ts';
 import { newId, randomBase62 } from '../lib/ids.ts';
 import type { EndpointRecord, EndpointStatus } from '../store/endpoints.ts';
 import type { PageRequest } from '../store/pagination.ts';
@@ -8,6 +8,7 @@ import { actorOf, type AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
+import { isFineTunedModelId, type FineTunedModels } from './fine-tuning/fine-tuned-models.ts';
 import type { InvalidationBus } from './invalidation.ts';
 import type { Principal } from './principal.ts';
 
@@ -37,10 +38,17 @@ export class WrongRegionError extends InvalidRequestError {
   }
 }
 
+/** Whether a template's command can load a fine-tuned adapter (it names the `{adapter}` folder). */
+export const loadsAdapters = (template: EndpointTemplate) => template.command.includes('{adapter}');
+
 /**
  * Dedicated endpoints (Nebius's shape): a project's own replicas of a template's model, in one of
  * the project's regions, reachable by their routing key. The provisioner runs the replicas; this
  * server provisions only the endpoints of the region it serves (all, without TENANTRY_REGION).
+ *
+ * An endpoint may also be deployed from one of the project's fine-tuned models: it runs the base
+ * model's template with the job's adapter written out to a local folder (`{adapter}`), and answers
+ * both its routing key and the fine-tuned model's id.
  */
 export function createEndpointService(deps: {
   store: Store;
@@ -52,20 +60,85 @@ export function createEndpointService(deps: {
   regions: Region[];
   servedRegion: string | undefined;
   provisioner: Provisioner;
+  fineTuned: FineTunedModels;
+  onError?: (error: unknown, endpointId: string) => void;
 }) {
-  const { store, clock, authorizer, audit, bus, provisioner } = deps;
+  const { store, clock, authorizer, audit, bus, provisioner, fineTuned } = deps;
   const regionById = new Map(deps.regions.map((r) => [r.id, r]));
-  const templateOf = (endpoint: Pick<EndpointRecord, 'model_name' | 'flavor_name'>) =>
-    deps.templates.find((t) => t.model_name === endpoint.model_name && t.flavor_name === endpoint.flavor_name);
+  const templateFor = (baseModel: string, flavor: string) => deps.templates.find((t) => t.model_name === baseModel && t.flavor_name === flavor);
   const servesRegion = (region: string) => deps.servedRegion === undefined || deps.servedRegion === region;
   const byRoutingKey = new Map<string, EndpointRecord | null>();
+  const byDeployedModel = new Map<string, EndpointRecord[]>();
   bus.subscribe((message) => {
-    if (message.kind === 'project' || message.kind === 'everything') byRoutingKey.clear();
+    if (message.kind === 'project' || message.kind === 'everything') {
+      byRoutingKey.clear();
+      byDeployedModel.clear();
+    }
   });
 
+  /** An endpoint deployed from a fine-tuned model waits for its adapter; these keep its changes in order. */
+  const pendingApplies = new Map<string, Promise<void>>();
+
+  async function applyFineTuned(endpoint: EndpointRecord): Promise<void> {
+    const job = await fineTuned.find(endpoint.project_id, endpoint.model_name);
+    const template = job && templateFor(job.model, endpoint.flavor_name);
+    if (!job || !template) return;
+    const adapter: AdapterSource | undefined = endpoint.enabled ? { path: await fineTuned.adapterFolder(job), name: endpoint.model_name } : undefined;
+    provisioner.apply(endpoint, template, adapter);
+  }
+
   function provision(endpoint: EndpointRecord): void {
-    const template = templateOf(endpoint);
-    if (template && servesRegion(endpoint.region)) provisioner.apply(endpoint, template);
+    if (!servesRegion(endpoint.region)) return;
+    if (!isFineTunedModelId(endpoint.model_name)) {
+      const template = templateFor(endpoint.model_name, endpoint.flavor_name);
+      if (template) provisioner.apply(endpoint, template);
+      return;
+    }
+    const previous = pendingApplies.get(endpoint.id) ?? Promise.resolve();
+    const next = previous.then(() =>
+      applyFineTuned(endpoint).catch((error: unknown) => {
+        // The adapter could not be written out (its files are gone, the disk is full): say so on the endpoint.
+        deps.onError?.(error, endpoint.id);
+        return recordStatus(endpoint.id, 'failed');
+      }),
+    );
+    pendingApplies.set(endpoint.id, next);
+    void next.finally(() => {
+      if (pendingApplies.get(endpoint.id) === next) pendingApplies.delete(endpoint.id);
+    });
+  }
+
+  async function recordStatus(id: string, status: EndpointStatus): Promise<void> {
+    const endpoint = await store.endpoints.findById(id);
+    if (!endpoint || endpoint.status === status) return;
+    await store.endpoints.update(id, { status });
+    bus.publish({ kind: 'project', id: endpoint.project_id });
+  }
+
+  /** The template a new endpoint runs, and the fine-tuned model it is deployed from, if any. */
+  async function templateForNew(projectId: string, input: NewEndpointInput): Promise<EndpointTemplate> {
+    const fineTunedFrom = isFineTunedModelId(input.model_name) ? await fineTuned.find(projectId, input.model_name) : undefined;
+    if (isFineTunedModelId(input.model_name) && !fineTunedFrom) {
+      throw new InvalidRequestError(`"${input.model_name}" is not a fine-tuned model of this project from a job that succeeded.`, 'model_name');
+    }
+    const baseModel = fineTunedFrom?.model ?? input.model_name;
+    const flavors = deps.templates.filter((t) => t.model_name === baseModel);
+    if (flavors.length === 0) throw new InvalidRequestError(`No template serves the model "${baseModel}"; see GET /v1/dedicated_endpoints/templates.`, 'model_name');
+    const template = templateFor(baseModel, input.flavor_name);
+    if (!template) throw new InvalidRequestError(`The model has no flavor "${input.flavor_name}".`, 'flavor_name');
+    if (fineTunedFrom && !loadsAdapters(template)) {
+      const param = flavors.some(loadsAdapters) ? 'flavor_name' : 'model_name';
+      throw new InvalidRequestError(
+        `The template for ${baseModel} (flavor "${input.flavor_name}") cannot load a fine-tuned adapter (its command has no {adapter}); ${param === 'flavor_name' ? `use a flavor that can: ${flavors.filter(loadsAdapters).map((t) => t.flavor_name).join(', ')}` : 'ask the operator for a template that can'}.`,
+        param,
+        'adapters_not_supported',
+      );
+    }
+    if (!fineTunedFrom && loadsAdapters(template)) {
+      throw new InvalidRequestError(`The flavor "${input.flavor_name}" serves fine-tuned models only; deploy a model "ft:..." with it, or pick another flavor.`, 'flavor_name');
+    }
+    if (!template.gpu_types.includes(input.gpu_type)) throw new InvalidRequestError(`gpu_type must be one of ${template.gpu_types.join(', ')}.`, 'gpu_type');
+    return template;
   }
 
   function validateScaling(scaling: { min_replicas: number; max_replicas: number }): void {
@@ -86,12 +159,7 @@ export function createEndpointService(deps: {
     async create(principal: Principal, projectId: string, input: NewEndpointInput): Promise<EndpointRecord> {
       const { project } = await authorizer.project(principal, projectId, 'endpoints.write');
       authorizer.assertWritable(project);
-      const template = deps.templates.find((t) => t.model_name === input.model_name);
-      if (!template) throw new InvalidRequestError(`No template serves the model "${input.model_name}"; see GET /v1/dedicated_endpoints/templates.`, 'model_name');
-      if (!templateOf(input)) throw new InvalidRequestError(`The model has no flavor "${input.flavor_name}".`, 'flavor_name');
-      if (!templateOf(input)!.gpu_types.includes(input.gpu_type)) {
-        throw new InvalidRequestError(`gpu_type must be one of ${templateOf(input)!.gpu_types.join(', ')}.`, 'gpu_type');
-      }
+      await templateForNew(projectId, input);
       const region = input.region ?? project.regions[0]!;
       if (!project.regions.includes(region)) throw new InvalidRequestError(`region must be one of the project's regions: ${project.regions.join(', ')}.`, 'region');
       const scaling = input.scaling ?? { min_replicas: 1, max_replicas: 1 };
@@ -180,6 +248,7 @@ export function createEndpointService(deps: {
         });
       });
       bus.publish({ kind: 'project', id: projectId });
+      await pendingApplies.get(id);
       await provisioner.remove(id);
     },
 
@@ -191,19 +260,27 @@ export function createEndpointService(deps: {
     },
 
     /** The provisioner reports replica health; the endpoint's status follows it. */
-    async recordStatus(id: string, status: EndpointStatus): Promise<void> {
-      const endpoint = await store.endpoints.findById(id);
-      if (!endpoint || endpoint.status === status) return;
-      await store.endpoints.update(id, { status });
-      bus.publish({ kind: 'project', id: endpoint.project_id });
-    },
+    recordStatus,
 
-    /** The endpoint a routing key names in this project, or undefined when it names none here. */
-    async route(projectId: string, routingKey: string): Promise<{ endpoint: EndpointRecord; acquire: () => ReturnType<Provisioner['acquire']> } | undefined> {
-      let endpoint = byRoutingKey.get(routingKey);
+    /**
+     * The endpoint a model name routes to in this project: the endpoint whose routing key it is, or one
+     * deployed from it (a fine-tuned model's id; a running one first). Undefined when it names none here.
+     */
+    async route(projectId: string, model: string): Promise<{ endpoint: EndpointRecord; acquire: () => ReturnType<Provisioner['acquire']> } | undefined> {
+      let endpoint = byRoutingKey.get(model);
       if (endpoint === undefined) {
-        endpoint = (await store.endpoints.findByRoutingKey(routingKey)) ?? null;
-        byRoutingKey.set(routingKey, endpoint);
+        endpoint = (await store.endpoints.findByRoutingKey(model)) ?? null;
+        byRoutingKey.set(model, endpoint);
+      }
+      if ((!endpoint || endpoint.project_id !== projectId) && isFineTunedModelId(model)) {
+        const key = `${projectId}\u0000${model}`;
+        let deployed = byDeployedModel.get(key);
+        if (!deployed) {
+          deployed = await store.endpoints.deployedFrom(projectId, model);
+          byDeployedModel.set(key, deployed);
+        }
+        const here = deployed.filter((e) => servesRegion(e.region));
+        endpoint = here.find((e) => e.enabled && e.status === 'running') ?? here.find((e) => e.enabled) ?? here[0] ?? deployed[0] ?? null;
       }
       if (!endpoint || endpoint.project_id !== projectId) return undefined;
       if (!servesRegion(endpoint.region)) throw new WrongRegionError(regionById.get(endpoint.region)!);

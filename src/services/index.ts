@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Store } from '../store/store.ts';
 import { createAccessService } from './access.ts';
@@ -10,6 +11,8 @@ import { createFileService } from './files/files-service.ts';
 import { createFineTuningService } from './fine-tuning/jobs.ts';
 import { createWorkerQueue } from './fine-tuning/worker-queue.ts';
 import { createModelCatalogue } from './models.ts';
+import { createFineTunedModels } from './fine-tuning/fine-tuned-models.ts';
+import { vllmAdapterLoader } from '../gateway/lora-adapters.ts';
 import { createInferenceService } from './inference.ts';
 import { createEndpointService } from './endpoints.ts';
 import type { Provisioner } from '../gateway/provisioner/provisioner.ts';
@@ -52,6 +55,7 @@ export function createServices(deps: {
   const projects = createProjectService({ store, clock, authorizer, audit, regions });
   const datasets = createDatasetService({ store, clock, authorizer, audit });
   projects.registerRegionUsageCheck(datasets.regionInUse);
+  const fineTuned = createFineTunedModels({ store, storage: deps.fileStorage, directory: join(config.dataDir, 'adapters') });
   const endpoints = createEndpointService({
     store,
     clock,
@@ -62,6 +66,8 @@ export function createServices(deps: {
     regions: config.regions,
     servedRegion: config.servedRegion,
     provisioner: deps.provisioner,
+    fineTuned,
+    onError: (error, endpointId) => deps.log?.('the adapter of a fine-tuned endpoint could not be written out', { endpoint: endpointId, error: (error as Error).message }),
   });
   projects.registerRegionUsageCheck(endpoints.regionInUse);
   const models = createModelCatalogue({ store, authorizer, models: config.file.models ?? [], routingKeys: endpoints.routingKeys });
@@ -96,7 +102,7 @@ export function createServices(deps: {
     fineTuning: createFineTuningService({ store, clock, authorizer, audit, models }),
     workerQueue: createWorkerQueue({ store, clock, audit, storage: deps.fileStorage }),
     endpoints,
-    inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.file.rate_limits, endpoints, regions: config.regions, servedRegion: config.servedRegion }),
+    inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.file.rate_limits, endpoints, regions: config.regions, servedRegion: config.servedRegion, fineTuned, adapterLoader: vllmAdapterLoader({ timeoutMs: config.upstreamTimeoutMs }) }),
     usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush() }),
     gateway: { limiter: createRateLimiter(deps.rateCounter), meter: usageMeter },
     groups: createGroupService({ store, clock, authorizer, audit }),

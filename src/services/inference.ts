@@ -1,11 +1,15 @@
 import type { ConfigFile } from '../config.ts';
 import type { Limits } from '../gateway/rate-limiter.ts';
 import type { ModelPermissionsRecord, RateLimitRecord } from '../store/gateway-settings.ts';
+import type { JobRecord } from '../store/fine-tuning.ts';
 import type { Store } from '../store/store.ts';
 import { actorOf, type AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
-import { InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
+import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
+import { isFineTunedModelId, type FineTunedModels } from './fine-tuning/fine-tuned-models.ts';
+import { ALLOW_EVERYTHING, allowedByPolicy } from './model-policy.ts';
+import type { AdapterLoader } from '../gateway/lora-adapters.ts';
 import { GenerationalCache } from './generational-cache.ts';
 import type { InvalidationBus } from './invalidation.ts';
 import type { ModelCatalogue } from './models.ts';
@@ -17,8 +21,13 @@ import type { Principal } from './principal.ts';
 export interface InferenceTarget {
   organizationId: string;
   projectId: string;
+  /** The model as the caller named it: what limits, permissions and usage count by. */
   model: string;
+  /** The `model` the upstream knows it by (a template's model, a fine-tuned model's adapter name). */
+  upstreamModel: string;
   limits: Limits;
+  /** Called when the upstream answers 404: it may have forgotten an adapter it had loaded. */
+  onUpstreamNotFound?: () => void;
   /** A shared model's upstream base URL, or a dedicated endpoint's replica picker. */
   upstream: { kind: 'shared'; url: string } | { kind: 'endpoint'; endpointId: string; acquire: () => ReplicaLease | undefined };
 }
@@ -27,8 +36,6 @@ interface ProjectGatewaySettings {
   permissions: ModelPermissionsRecord;
   limits: Map<string, Limits>;
 }
-
-const ALLOW_EVERYTHING: ModelPermissionsRecord = { mode: 'deny_list', model_ids: [], updated_at: 0 };
 
 /**
  * The decisions in front of a model call: may this principal call models in this project, which
@@ -46,6 +53,8 @@ export function createInferenceService(deps: {
   endpoints: EndpointService;
   regions: Region[];
   servedRegion: string | undefined;
+  fineTuned: FineTunedModels;
+  adapterLoader: AdapterLoader;
 }) {
   const { store, clock, authorizer, audit, models, bus } = deps;
   const defaults: Limits = {
@@ -65,9 +74,19 @@ export function createInferenceService(deps: {
       return { permissions: permissions ?? ALLOW_EVERYTHING, limits: new Map(limits.map((l) => [l.model, l])) };
     });
 
-  function allowed(policy: ModelPermissionsRecord, model: string): boolean {
-    const listed = policy.model_ids.includes(model);
-    return policy.mode === 'allow_list' ? listed : !listed;
+  // A succeeded job's model never changes, so what it was trained from is kept once found.
+  const baseOfFineTuned = new Map<string, { base: string; job: JobRecord }>();
+
+  async function fineTunedBase(projectId: string, model: string) {
+    const key = `${projectId}\u0000${model}`;
+    let found = baseOfFineTuned.get(key);
+    if (!found) {
+      const job = await deps.fineTuned.find(projectId, model);
+      if (!job) return undefined;
+      found = { base: job.model, job };
+      baseOfFineTuned.set(key, found);
+    }
+    return found;
   }
 
   function limitsFor(project: ProjectGatewaySettings, model: string): Limits {
@@ -77,20 +96,38 @@ export function createInferenceService(deps: {
   return {
     async resolve(principal: Principal, projectId: string, model: string): Promise<InferenceTarget> {
       const { project } = await authorizer.project(principal, projectId, 'inference.invoke');
-      const shared = models.shared(model);
-      const routed = shared ? undefined : await deps.endpoints.route(projectId, model);
-      if (!shared && !routed) throw new NotFoundError(`model "${model}"`, 'model');
+      const named = models.shared(model);
+      const routed = named ? undefined : await deps.endpoints.route(projectId, model);
+      // A fine-tuned model with no endpoint deployed from it is served by its base's upstream, if that can load adapters.
+      const fineTuned = named || routed || !isFineTunedModelId(model) ? undefined : await fineTunedBase(projectId, model);
+      if (!named && !routed && !fineTuned) throw new NotFoundError(`model "${model}"`, 'model');
+      const adapterBase = fineTuned ? models.shared(fineTuned.base) : undefined;
+      const shared = named ?? (adapterBase?.adapters === 'vllm' ? adapterBase : undefined);
       if (shared?.region && deps.servedRegion && shared.region !== deps.servedRegion) {
         throw new WrongRegionError(deps.regions.find((r) => r.id === shared.region) ?? { id: shared.region, inference_base_url: '' });
       }
       const policy = await settingsOf(projectId);
-      if (!allowed(policy.permissions, model)) {
+      if (!allowedByPolicy(policy.permissions, model)) {
         throw new PermissionDeniedError(`Project ${projectId} may not use the model ${model} (its model permissions refuse it).`, 'model_not_allowed');
       }
-      const upstream: InferenceTarget['upstream'] = shared
-        ? { kind: 'shared', url: shared.upstream }
-        : { kind: 'endpoint', endpointId: routed!.endpoint.id, acquire: routed!.acquire };
-      return { organizationId: project.organization_id, projectId, model, upstream, limits: limitsFor(policy, model) };
+      const target = { organizationId: project.organization_id, projectId, model, limits: limitsFor(policy, model) };
+      if (routed) {
+        // A replica serves its template's model by that model's name, and a fine-tuned adapter by the fine-tuned id.
+        return { ...target, upstreamModel: routed.endpoint.model_name, upstream: { kind: 'endpoint', endpointId: routed.endpoint.id, acquire: routed.acquire } };
+      }
+      if (fineTuned) {
+        if (!shared) {
+          throw new ConflictError(
+            `The fine-tuned model ${model} is not deployed: create a dedicated endpoint from it (POST /v1/dedicated_endpoints with model_name "${model}"), then call it.`,
+            'model_not_deployed',
+            'model',
+          );
+        }
+        await deps.adapterLoader.ensureLoaded(shared.upstream, model, await deps.fineTuned.adapterFolder(fineTuned.job));
+        const upstreamUrl = shared.upstream;
+        return { ...target, upstreamModel: model, upstream: { kind: 'shared', url: upstreamUrl }, onUpstreamNotFound: () => deps.adapterLoader.forget(upstreamUrl, model) };
+      }
+      return { ...target, upstreamModel: model, upstream: { kind: 'shared', url: shared!.upstream } };
     },
 
     async modelPermissions(principal: Principal, projectId: string): Promise<ModelPermissionsRecord> {

@@ -68,6 +68,12 @@ export function endpointsRepository(db: Executor) {
       return row && toEndpoint(row);
     },
 
+    /** The project's endpoints deployed from a model (a fine-tuned model's id), oldest first. */
+    async deployedFrom(projectId: string, modelName: string): Promise<EndpointRecord[]> {
+      const rows = await live().where('project_id', '=', projectId).where('model_name', '=', modelName).orderBy('created_at').orderBy('id').execute();
+      return rows.map(toEndpoint);
+    },
+
     async list(projectId: string, page: PageRequest): Promise<Page<EndpointRecord>> {
       let query = live().where('project_id', '=', projectId);
       if (page.after) query = query.where(olderThan('created_at', 'id', await cursorOf(db, 'dedicated_endpoints', page.after, 'project_id', projectId)));

@@ -2,11 +2,15 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 
 /**
  * A small OpenAI-compatible model server for tests. Models named `slow` answer late, `broken` answer
- * 500, `endless` stream until the client goes away; every request is recorded.
+ * 500, `endless` stream until the client goes away; every request is recorded. Like vLLM with runtime
+ * LoRA loading, it takes `POST /v1/load_lora_adapter {lora_name, lora_path}` and answers 404 for a
+ * model `ft:...` it has not loaded.
  */
 export interface FakeUpstream {
   url: string;
   requests: Array<{ path: string; body: Record<string, unknown> }>;
+  /** Adapter names loaded so far; clear it to play a restart of the model server. */
+  loadedAdapters: Set<string>;
   /** Streams whose client went away before the end. */
   abandoned: number;
   close(): Promise<void>;
@@ -19,13 +23,24 @@ async function readJson(request: IncomingMessage): Promise<Record<string, unknow
 }
 
 export async function startFakeUpstream(): Promise<FakeUpstream> {
-  const state: FakeUpstream = { url: '', requests: [], abandoned: 0, close: async () => {} };
+  const state: FakeUpstream = { url: '', requests: [], loadedAdapters: new Set(), abandoned: 0, close: async () => {} };
   const server: Server = createServer(async (request, response) => {
     const body = await readJson(request);
     const path = request.url ?? '';
     state.requests.push({ path, body });
     const model = String(body.model ?? '');
     if (path === '/v1/models') return response.end(JSON.stringify({ object: 'list', data: [] }));
+    if (path === '/v1/load_lora_adapter') {
+      const name = String(body.lora_name);
+      const already = state.loadedAdapters.has(name);
+      state.loadedAdapters.add(name);
+      response.writeHead(already ? 400 : 200, { 'content-type': already ? 'application/json' : 'text/plain' });
+      return response.end(already ? JSON.stringify({ error: { message: `The lora adapter '${name}' has already been loaded.` } }) : `Success: LoRA adapter '${name}' added successfully.`);
+    }
+    if (model.startsWith('ft:') && !state.loadedAdapters.has(model)) {
+      response.writeHead(404, { 'content-type': 'application/json' });
+      return response.end(JSON.stringify({ error: { message: `The model \`${model}\` does not exist.`, type: 'NotFoundError', code: 404 } }));
+    }
     if (model === 'slow') await new Promise((resolve) => setTimeout(resolve, 2000));
     if (model === 'broken') {
       response.writeHead(500, { 'content-type': 'application/json' });

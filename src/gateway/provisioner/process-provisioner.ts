@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { parseArgsStringToArgv } from 'string-argv';
 import type { EndpointRecord } from '../../store/endpoints.ts';
-import type { EndpointTemplate, Provisioner, ReplicaLease, StatusListener } from './provisioner.ts';
+import type { AdapterSource, EndpointTemplate, Provisioner, ReplicaLease, StatusListener } from './provisioner.ts';
 
 interface Replica {
   port: number;
@@ -16,6 +16,7 @@ interface Replica {
 interface Deployment {
   endpoint: EndpointRecord;
   template: EndpointTemplate;
+  adapter: AdapterSource | undefined;
   replicas: Replica[];
   next: number;
   busySince: number | undefined;
@@ -43,9 +44,14 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The template's command split into arguments first, then `{port}` and `{model}` filled in: never a shell. */
-export function commandFor(template: EndpointTemplate, port: number): string[] {
-  return parseArgsStringToArgv(template.command).map((arg) => arg.replaceAll('{port}', String(port)).replaceAll('{model}', template.model_name));
+/**
+ * The template's command split into arguments first, then `{port}`, `{model}` and, for an endpoint
+ * deployed from a fine-tuned model, `{adapter}` and `{adapter_name}` filled in: never a shell.
+ */
+export function commandFor(template: EndpointTemplate, port: number, adapter?: AdapterSource): string[] {
+  const values: Record<string, string> = { port: String(port), model: template.model_name, ...(adapter ? { adapter: adapter.path, adapter_name: adapter.name } : {}) };
+  // One pass, so a value that happens to hold `{port}` is never filled again.
+  return parseArgsStringToArgv(template.command).map((arg) => arg.replace(/\{(port|model|adapter|adapter_name)\}/g, (whole, key: string) => values[key] ?? whole));
 }
 
 /**
@@ -88,7 +94,7 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
 
   async function launch(d: Deployment, replica: Replica): Promise<void> {
     replica.port = await freePort();
-    const [program, ...args] = commandFor(d.template, replica.port);
+    const [program, ...args] = commandFor(d.template, replica.port, d.adapter);
     const child = spawn(program!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     replica.child = child;
     replica.healthy = false;
@@ -160,14 +166,15 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
   autoscaler.unref();
 
   return {
-    apply(endpoint, template) {
+    apply(endpoint, template, adapter) {
       let d = deployments.get(endpoint.id);
       if (!d) {
-        d = { endpoint, template, replicas: [], next: 0, busySince: undefined, quietSince: Date.now() };
+        d = { endpoint, template, adapter, replicas: [], next: 0, busySince: undefined, quietSince: Date.now() };
         deployments.set(endpoint.id, d);
       }
       d.endpoint = endpoint;
       d.template = template;
+      d.adapter = adapter;
       const deployment = d;
       if (!endpoint.enabled) {
         // Forget only these replicas once stopped: the endpoint may be enabled again meanwhile.

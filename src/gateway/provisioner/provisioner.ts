@@ -9,6 +9,14 @@ export interface EndpointTemplate {
   target_in_flight?: number | undefined;
 }
 
+/** The fine-tuned weights an endpoint deployed from a fine-tuned model loads on top of its base. */
+export interface AdapterSource {
+  /** A local folder holding the adapter's files; fills `{adapter}`. */
+  path: string;
+  /** The name the gateway calls it by (the fine-tuned model id); fills `{adapter_name}`. */
+  name: string;
+}
+
 /** A replica picked for one request; `release` must be called when the request ends. */
 export interface ReplicaLease {
   url: string;
@@ -22,7 +30,7 @@ export interface ReplicaLease {
  */
 export interface Provisioner {
   /** Makes the endpoint's replicas match its record: starts, scales or stops them. */
-  apply(endpoint: EndpointRecord, template: EndpointTemplate): void;
+  apply(endpoint: EndpointRecord, template: EndpointTemplate, adapter?: AdapterSource): void;
   /** Stops every replica of the endpoint and forgets it. */
   remove(endpointId: string): Promise<void>;
   /** The next healthy replica, round-robin; undefined when none is ready. */

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { loadsAdapters } from '../../services/endpoints.ts';
 import type { Services } from '../../services/index.ts';
 import type { EndpointRecord } from '../../store/endpoints.ts';
 import { presentList } from '../presenters.ts';
@@ -49,6 +50,8 @@ export function endpointRoutes(services: Services): FastifyPluginAsyncZod {
           flavor_name: t.flavor_name,
           gpu_types: t.gpu_types,
           target_in_flight: t.target_in_flight ?? 8,
+          // Whether the flavor deploys fine-tuned models (its command loads an `{adapter}`), or base models only.
+          loads_adapters: loadsAdapters(t),
         })),
       }),
     );

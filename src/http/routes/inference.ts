@@ -83,6 +83,7 @@ export function inferenceRoutes(services: Services, gateway: GatewayDeps): Fasti
         async (request, reply) => {
           const principal = principalOf(request);
           const target = await services.inference.resolve(principal, projectOf(request), request.body.model);
+          request.body.model = target.upstreamModel;
           const decision = await gateway.limiter.admit(`${target.projectId}\u0000${target.model}`, target.limits);
           reply.headers(decision.headers);
           if (!decision.allowed) {
@@ -122,6 +123,7 @@ export function inferenceRoutes(services: Services, gateway: GatewayDeps): Fasti
             throw new UpstreamError(502, `The model server for ${target.model} could not be reached.`);
           }
 
+          if (upstream.statusCode === 404) target.onUpstreamNotFound?.();
           if (upstream.statusCode >= 500) {
             await upstream.body.dump();
             throw new UpstreamError(502, `The model server for ${target.model} failed (HTTP ${upstream.statusCode}).`);
