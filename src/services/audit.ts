@@ -15,7 +15,7 @@ export const AUDIT_TYPES = [
   'project.created', 'project.updated', 'project.archived',
   'invitation.created', 'invitation.resent', 'invitation.revoked', 'invitation.accepted', 'invitation.declined',
   'service_account.created', 'service_account.deleted',
-  'api_key.created', 'api_key.rotated', 'api_key.revoked',
+  'api_key.created', 'api_key.rotated', 'api_key.revoked', 'api_key.flagged',
   'file.created', 'file.deleted', 'dataset.created', 'dataset.deleted',
   'fine_tuning.job.created', 'fine_tuning.job.cancelled',
   'dedicated_endpoint.created', 'dedicated_endpoint.updated', 'dedicated_endpoint.deleted',
