@@ -57,6 +57,23 @@ describeEachDatabase('API keys made for service accounts', (kind) => {
     assert.equal((await eventsAbout(ann, annsBotKey.id)).length, 1, 'only its creation');
   });
 
+  test("an organization key is revoked when the admin who made it is removed", async () => {
+    const { ann, bot, projectPath } = await team();
+    const carl = await signUp(api(), 'carl');
+    const orgAdmins = await groupNamed(api(), ann.token, `/v1/organizations/${ann.org.id}`, 'admins');
+    await addMember(api(), ann, ann.org.id, carl, { group_ids: [orgAdmins.id] });
+    const orgKey = await api().post(`/v1/organizations/${ann.org.id}/api_keys`, carl.token, { name: 'automation', owner_id: bot.id });
+    assert.equal(orgKey.status, 201, JSON.stringify(orgKey.body));
+    assert.equal((await api().get(projectPath, orgKey.body.key)).status, 200);
+    assert.equal((await api().delete(`/v1/organizations/${ann.org.id}/members/${carl.user.id}`, ann.token)).status, 200);
+    assert.equal((await api().get(projectPath, orgKey.body.key)).status, 401);
+    const listed = (await api().get(`/v1/organizations/${ann.org.id}/api_keys`, ann.token)).body.data;
+    assert.equal(typeof listed.find((k: { id: string }) => k.id === orgKey.body.id).revoked_at, 'number');
+    const [revocation] = await eventsAbout(ann, orgKey.body.id);
+    assert.equal(revocation.type, 'api_key.revoked');
+    assert.equal(revocation.data.reason, 'creator_removed');
+  });
+
   test('a member who leaves takes the keys it made for service accounts with it', async () => {
     const { ann, bob, bot, projectPath } = await team();
     const bobsBotKey = await keyFor(bob, projectPath, bot.id);
@@ -117,6 +134,11 @@ describeEachDatabase('API keys made for service accounts', (kind) => {
     const members = await groupNamed(api(), ann.token, projectPath, 'members');
     const granted = await api().post(`${projectPath}/groups/${members.id}/members`, bobsBotKey.key, { principal_id: ann.user.id });
     assert.equal(granted.status, 403, 'it grants nothing bob could not');
+
+    await api().get(projectPath, bobsBotKey.key);
+    const before = server.tenantry.store.queryCount();
+    for (let i = 0; i < 5; i += 1) assert.equal((await api().get(projectPath, bobsBotKey.key)).status, 200);
+    assert.equal(server.tenantry.store.queryCount() - before, 0, 'the ceiling costs a warm request no query');
 
     const rotated = await api().post(`${projectPath}/api_keys/${bobsBotKey.id}/rotate`, ann.token);
     assert.equal(rotated.status, 200);
