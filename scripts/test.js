@@ -12,6 +12,7 @@ export const TEST_FILES = [
   'test/invitations.test.ts',
   'test/audit.test.ts',
   'test/api-keys.test.ts',
+  'test/key-creators.test.ts',
   'test/multi-instance.test.ts',
   'test/files.test.ts',
   'test/upload-crash.test.ts',

@@ -94,7 +94,7 @@ describeEachDatabase('audit log', (kind) => {
     const ok = await api().get(`/v1/organizations/${ann.org.id}/audit_logs/verify`, ann.token);
     assert.equal(ok.status, 200);
     const list = await events(ann.token, ann.org.id);
-    assert.deepEqual(ok.body, { ok: true, count: list.length, first_broken_id: null });
+    assert.deepEqual(ok.body, { ok: true, count: list.length, first_broken_id: null, missing_tail: 0 });
 
     const victim = list.find((e: { type: string; data: { name?: string } }) => e.type === 'group.created' && e.data.name === 'g1');
     const handle = openDatabase(server.database.url);
@@ -106,6 +106,28 @@ describeEachDatabase('audit log', (kind) => {
     const broken = await api().get(`/v1/organizations/${ann.org.id}/audit_logs/verify`, ann.token);
     assert.equal(broken.body.ok, false);
     assert.equal(broken.body.first_broken_id, victim.id);
+  });
+
+  test('verify sees the newest events deleted directly in the database, and counts them', async () => {
+    const ann = await signUp(api(), 'ann');
+    for (let i = 0; i < 4; i += 1) await api().post(`/v1/organizations/${ann.org.id}/groups`, ann.token, { name: `t${i}`, role: 'viewer' });
+    const list = await events(ann.token, ann.org.id);
+    const verify = async () => (await api().get(`/v1/organizations/${ann.org.id}/audit_logs/verify`, ann.token)).body;
+    assert.deepEqual(await verify(), { ok: true, count: list.length, first_broken_id: null, missing_tail: 0 });
+
+    const newest = list.slice(0, 2).map((e: { id: string }) => e.id);
+    const handle = openDatabase(server.database.url);
+    try {
+      await sql`delete from audit_events where id in (${sql.join(newest)})`.execute(handle.db);
+      assert.deepEqual(await verify(), { ok: false, count: list.length - 2, first_broken_id: null, missing_tail: 2 });
+      // Rewinding the head's seq alone does not help: its hash is no longer that of its event.
+      await sql`update audit_chains set last_seq = ${list.length - 2} where organization_id = ${ann.org.id}`.execute(handle.db);
+      assert.deepEqual(await verify(), { ok: false, count: list.length - 2, first_broken_id: null, missing_tail: 0 });
+      await sql`delete from audit_chains where organization_id = ${ann.org.id}`.execute(handle.db);
+      assert.equal((await verify()).ok, false, 'events without their chain head');
+    } finally {
+      await handle.close();
+    }
   });
 
   test('a change whose audit event cannot be written leaves neither the change nor the event', async () => {

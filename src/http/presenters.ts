@@ -19,6 +19,7 @@ export const presentOrganization = (org: OrganizationRecord) => ({
   name: org.name,
   personal: org.personal,
   created_at: org.created_at,
+  api_key_creator_removal: org.api_key_creator_removal,
 });
 
 export const presentProject = (project: ProjectRecord) => ({

@@ -1,3 +1,5 @@
+import { ceilingSet } from '../access/credentials.ts';
+import type { Permission } from '../access/permissions.ts';
 import { sha256Hex } from '../lib/secrets.ts';
 import type { ApiKeyRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
@@ -12,6 +14,8 @@ interface CachedSecret {
   key: ApiKeyRecord;
   /** Null while the secret is the key's current one; a time once a rotation began its grace period. */
   validUntil: number | null;
+  /** The key's ceiling, parsed once per load rather than per request. */
+  ceiling: ReadonlySet<Permission> | null;
 }
 
 /**
@@ -40,7 +44,8 @@ export function createApiKeyAuthenticator(deps: { store: Store; clock: Clock; au
     const hit = bySecretHash.get(hash);
     if (hit) return hit;
     const startedAt = epoch;
-    const found = await store.apiKeys.findBySecretHash(hash);
+    const row = await store.apiKeys.findBySecretHash(hash);
+    const found = row && { ...row, ceiling: ceilingSet(row.key.permission_ceiling) };
     // A load that raced an invalidation may have read the key before its change: serve it, don't keep it.
     if (found && startedAt === epoch) bySecretHash.set(hash, found);
     return found;
@@ -50,7 +55,7 @@ export function createApiKeyAuthenticator(deps: { store: Store; clock: Clock; au
     async authenticate(token: string, ip: string | null): Promise<Principal> {
       const entry = await lookup(sha256Hex(token));
       if (!entry) throw new AuthenticationError('The API key is not valid.', 'invalid_api_key');
-      const { key, validUntil } = entry;
+      const { key, validUntil, ceiling } = entry;
       const now = clock();
       if (key.revoked_at !== null) throw new AuthenticationError('The API key has been revoked.', 'api_key_revoked');
       if (key.expires_at !== null && key.expires_at <= now) throw new AuthenticationError('The API key has expired.', 'api_key_expired');
@@ -68,7 +73,7 @@ export function createApiKeyAuthenticator(deps: { store: Store; clock: Clock; au
       return {
         type: key.owner.type,
         id: key.owner.id,
-        credential: { kind: 'api_key', keyId: key.id, organizationId: key.organization_id, scope: key.scope, permissions: key.permissions, expiresAt: key.expires_at },
+        credential: { kind: 'api_key', keyId: key.id, organizationId: key.organization_id, scope: key.scope, permissions: key.permissions, expiresAt: key.expires_at, ceiling },
         ip,
       };
     },

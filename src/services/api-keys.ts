@@ -1,3 +1,5 @@
+import { ceilingFrom } from '../access/credentials.ts';
+import { PERMISSION_NAMES, type Permission } from '../access/permissions.ts';
 import { newId } from '../lib/ids.ts';
 import { newToken, sha256Hex } from '../lib/secrets.ts';
 import type { PageRequest } from '../store/pagination.ts';
@@ -79,9 +81,29 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
     return { permissions, expiresAt };
   }
 
-  async function issue(principal: Principal, key: Omit<ApiKeyRecord, 'redacted_value' | 'id' | 'created_at' | 'last_used_at' | 'revoked_at'>, projectId: string | null): Promise<IssuedKey> {
+  /**
+   * A key never reaches further than its creator did when making it. A principal's own key follows
+   * that principal's access as it changes (the creator is the owner); a key made for someone else (a
+   * service account) keeps the creator's permissions as its ceiling, so widening the account later
+   * does not widen keys that a narrower creator made; a key made through a key inherits its ceiling.
+   */
+  function ceilingOf(principal: Principal, standing: Standing, owner: PrincipalRef, projectId: string | undefined): Permission[] | null {
+    const credential = principal.credential;
+    if (credential.kind === 'api_key') {
+      const inherited = credential.ceiling;
+      return inherited === null ? null : PERMISSION_NAMES.filter((p) => inherited.has(p));
+    }
+    if (owner.id === principal.id) return null;
+    if (projectId === undefined) return ceilingFrom('organization', authorizer.reach(principal, standing));
+    const held = new Set([...authorizer.heldPermissions(principal, standing, { type: 'organization' }), ...authorizer.reach(principal, standing, projectId)]);
+    return ceilingFrom('project', held);
+  }
+
+  type NewKey = Omit<ApiKeyRecord, 'redacted_value' | 'id' | 'created_at' | 'last_used_at' | 'revoked_at' | 'creator_removed_at'>;
+
+  async function issue(principal: Principal, key: NewKey, projectId: string | null): Promise<IssuedKey> {
     const secret = newToken(API_KEY_PREFIX);
-    const record: ApiKeyRecord = { ...key, id: newId('key_'), redacted_value: redact(secret), created_at: clock(), last_used_at: null, revoked_at: null };
+    const record: ApiKeyRecord = { ...key, id: newId('key_'), redacted_value: redact(secret), created_at: clock(), last_used_at: null, revoked_at: null, creator_removed_at: null };
     await store.transaction(async (tx) => {
       await tx.apiKeys.insert(record, sha256Hex(secret));
       await audit.record(tx, actorOf(principal), {
@@ -89,7 +111,7 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
         organizationId: record.organization_id,
         projectId,
         resource: { type: 'api_key', id: record.id },
-        data: { name: record.name, owner: record.owner, scope: record.scope, permissions: record.permissions, expires_at: record.expires_at },
+        data: { name: record.name, owner: record.owner, scope: record.scope, permissions: record.permissions, expires_at: record.expires_at, permission_ceiling: record.permission_ceiling },
       });
     });
     return { key: record, secret };
@@ -129,7 +151,12 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
       authorizer.assertWritable(project);
       const { permissions, expiresAt } = narrowToCaller(principal, input);
       const owner = await resolveOwner(principal, standing, project.organization_id, project, input.owner_id);
-      return issue(principal, { organization_id: project.organization_id, scope: { type: 'project', id: projectId }, owner, created_by: principal.id, name: input.name, permissions, expires_at: expiresAt }, projectId);
+      const ceiling = ceilingOf(principal, standing, owner, projectId);
+      return issue(
+        principal,
+        { organization_id: project.organization_id, scope: { type: 'project', id: projectId }, owner, created_by: principal.id, name: input.name, permissions, expires_at: expiresAt, permission_ceiling: ceiling },
+        projectId,
+      );
     },
 
     async listForProject(principal: Principal, projectId: string, page: PageRequest) {
@@ -178,7 +205,12 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
       if (owner.type !== 'service_account') {
         throw new InvalidRequestError('An organization key must be owned by a service account.', 'owner_id');
       }
-      return issue(principal, { organization_id: organizationId, scope: { type: 'organization', id: organizationId }, owner, created_by: principal.id, name: input.name, permissions, expires_at: expiresAt }, null);
+      const ceiling = ceilingOf(principal, standing, owner, undefined);
+      return issue(
+        principal,
+        { organization_id: organizationId, scope: { type: 'organization', id: organizationId }, owner, created_by: principal.id, name: input.name, permissions, expires_at: expiresAt, permission_ceiling: ceiling },
+        null,
+      );
     },
 
     async listForOrganization(principal: Principal, organizationId: string, page: PageRequest) {

@@ -15,7 +15,7 @@ export const AUDIT_TYPES = [
   'project.created', 'project.updated', 'project.archived',
   'invitation.created', 'invitation.resent', 'invitation.revoked', 'invitation.accepted', 'invitation.declined',
   'service_account.created', 'service_account.deleted',
-  'api_key.created', 'api_key.rotated', 'api_key.revoked',
+  'api_key.created', 'api_key.rotated', 'api_key.revoked', 'api_key.flagged',
   'file.created', 'file.deleted', 'dataset.created', 'dataset.deleted',
   'fine_tuning.job.created', 'fine_tuning.job.cancelled',
   'dedicated_endpoint.created', 'dedicated_endpoint.updated', 'dedicated_endpoint.deleted',
@@ -55,6 +55,14 @@ export interface AuditEvent {
   ip_address: string | null;
   created_at: number;
   hash: string;
+}
+
+/** `missing_tail`: events the stored chain head counts that are absent from the end of the chain. */
+export interface AuditVerification {
+  ok: boolean;
+  count: number;
+  first_broken_id: string | null;
+  missing_tail: number;
 }
 
 export function actorOf(principal: Principal): AuditActor {
@@ -152,26 +160,41 @@ export function createAuditLog(deps: { store: Store; clock: Clock; secret: strin
       return { items: rows.slice(0, page.limit).map(toEvent), hasMore: rows.length > page.limit };
     },
 
-    /** Recomputes the chain from the first event; names the first event whose seq or hash is wrong. */
-    async verify(principal: Principal, organizationId: string): Promise<{ ok: boolean; count: number; first_broken_id: string | null }> {
+    /**
+     * Recomputes the chain from the first event and names the first event whose seq or hash is wrong.
+     * Then holds the chain against its stored head (`last_seq`, `last_hash`), which every append moves in
+     * the same transaction: events the head says exist but that are gone from the end are counted in
+     * `missing_tail`, which a recomputation alone cannot see. The head is read first, so events appended
+     * while verifying only lengthen the chain past it.
+     */
+    async verify(principal: Principal, organizationId: string): Promise<AuditVerification> {
       await authorizer.organization(principal, organizationId, 'audit_logs.read');
+      const stored = await store.audit.chainHead(organizationId);
+      const head = stored ?? { last_seq: 0, last_hash: '' };
       let previousHash = '';
       let expectedSeq = 1;
       let count = 0;
+      let hashAtHead = count === head.last_seq ? '' : undefined;
       for (;;) {
         const rows = await store.audit.chainPage(organizationId, expectedSeq, 1000);
         if (rows.length === 0) break;
         for (const row of rows) {
           const { hash, ...event } = toEvent(row);
           if (event.seq !== expectedSeq || !safeEqual(hash, hashOf(previousHash, event))) {
-            return { ok: false, count, first_broken_id: row.id };
+            return { ok: false, count, first_broken_id: row.id, missing_tail: Math.max(0, head.last_seq - count) };
           }
           previousHash = hash;
           expectedSeq += 1;
           count += 1;
+          if (count === head.last_seq) hashAtHead = hash;
         }
       }
-      return { ok: true, count, first_broken_id: null };
+      const missingTail = Math.max(0, head.last_seq - count);
+      // Every append writes the head with its event, so events without a head, or a head whose hash is
+      // not the one its event carries, mean the head was written around the log, not by it.
+      const headMatches =
+        stored === undefined ? count === 0 : missingTail === 0 && hashAtHead !== undefined && safeEqual(hashAtHead, head.last_hash);
+      return { ok: headMatches, count, first_broken_id: null, missing_tail: missingTail };
     },
   };
 }

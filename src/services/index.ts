@@ -106,7 +106,7 @@ export function createServices(deps: {
     usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush() }),
     gateway: { limiter: createRateLimiter(deps.rateCounter), meter: usageMeter },
     groups: createGroupService({ store, clock, authorizer, audit }),
-    members: createMemberService({ store, authorizer, audit }),
+    members: createMemberService({ store, clock, authorizer, audit, bus }),
     access: createAccessService({ store, clock, authorizer }),
     invitations: createInvitationService({ store, clock, authorizer, audit, notifier: deps.notifier, consoleUrl: config.consoleUrl }),
     /** Writes what is buffered in memory; called on shutdown. */

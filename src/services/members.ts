@@ -4,7 +4,10 @@ import type { Store } from '../store/store.ts';
 import { assertAdminRemainsAfter } from './admin-rule.ts';
 import { actorOf, type AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
+import type { Clock } from './clock.ts';
+import { settleKeysOfRemovedCreator } from './creator-removal.ts';
 import { NotFoundError } from './errors.ts';
+import type { InvalidationBus } from './invalidation.ts';
 import type { Principal } from './principal.ts';
 
 export interface OrganizationMemberView extends OrganizationMemberRecord {
@@ -12,8 +15,8 @@ export interface OrganizationMemberView extends OrganizationMemberRecord {
 }
 
 /** Membership of an organization: who is in it, and leaving or being removed. */
-export function createMemberService(deps: { store: Store; authorizer: Authorizer; audit: AuditLog }) {
-  const { store, authorizer, audit } = deps;
+export function createMemberService(deps: { store: Store; clock: Clock; authorizer: Authorizer; audit: AuditLog; bus: InvalidationBus }) {
+  const { store, clock, authorizer, audit, bus } = deps;
 
   return {
     async list(principal: Principal, organizationId: string, page: PageRequest) {
@@ -24,23 +27,27 @@ export function createMemberService(deps: { store: Store; authorizer: Authorizer
     },
 
     /**
-     * Removes a member with every group membership it has in the organization and its projects. A
-     * member may always remove itself (leave); removing another takes `members.write`.
+     * Removes a member with every group membership it has in the organization and its projects, and
+     * settles the keys it made for service accounts (see creator-removal.ts). A member may always
+     * remove itself (leave); removing another takes `members.write`.
      */
     async remove(principal: Principal, organizationId: string, principalId: string): Promise<'removed' | 'left'> {
       const leaving = principalId === principal.id;
       await authorizer.organization(principal, organizationId, leaving ? 'organization.read' : 'members.write');
-      await store.transaction(async (tx) => {
+      const actor = actorOf(principal);
+      const settled = await store.transaction(async (tx) => {
         if (!(await tx.organizations.findMember(organizationId, principalId))) throw new NotFoundError('member', 'principal_id');
         await assertAdminRemainsAfter(tx, organizationId, (members) => members.filter((m) => m.principal.id !== principalId));
         await tx.organizations.removeMember(organizationId, principalId);
-        await audit.record(tx, actorOf(principal), {
+        await audit.record(tx, actor, {
           type: leaving ? 'member.left' : 'member.removed',
           organizationId,
           resource: { type: 'member', id: principalId },
         });
+        return settleKeysOfRemovedCreator(tx, audit, actor, { organizationId, creatorId: principalId, now: clock() });
       });
       authorizer.invalidateOrganization(organizationId);
+      for (const keyId of [...settled.revoked, ...settled.flagged]) bus.publish({ kind: 'api_key', id: keyId });
       return leaving ? 'left' : 'removed';
     },
   };

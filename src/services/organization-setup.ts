@@ -49,7 +49,7 @@ export async function createOrganizationWithDefaults(
   actor: AuditActor,
   input: { name: string; personal: boolean; creator: PrincipalRef; region: string; now: number },
 ): Promise<{ organization: OrganizationRecord; project: ProjectRecord }> {
-  const organization: OrganizationRecord = { id: newId('org_'), name: input.name, personal: input.personal, created_at: input.now };
+  const organization: OrganizationRecord = { id: newId('org_'), name: input.name, personal: input.personal, created_at: input.now, api_key_creator_removal: 'revoke' };
   await tx.organizations.insert(organization, input.personal ? input.creator.id : null);
   await audit.record(tx, actor, {
     type: 'organization.created',

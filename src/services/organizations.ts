@@ -1,5 +1,6 @@
 import type { PageRequest } from '../store/pagination.ts';
 import type { OrganizationRecord } from '../store/records.ts';
+import type { ApiKeyCreatorRemoval } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { actorOf, type AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
@@ -40,19 +41,23 @@ export function createOrganizationService(deps: { store: Store; clock: Clock; au
       return (await authorizer.organization(principal, organizationId, 'organization.read')).organization;
     },
 
-    async rename(principal: Principal, organizationId: string, input: { name: string }): Promise<OrganizationRecord> {
+    /** Renames the organization and/or chooses what removing a member does to the keys it made for service accounts. */
+    async update(principal: Principal, organizationId: string, input: { name?: string | undefined; api_key_creator_removal?: ApiKeyCreatorRemoval | undefined }): Promise<OrganizationRecord> {
       const { organization } = await authorizer.organization(principal, organizationId, 'organization.write');
+      const { name, api_key_creator_removal: removal } = input;
+      const data: Record<string, unknown> = {};
+      if (name !== undefined) Object.assign(data, { name, previous_name: organization.name });
+      if (removal !== undefined) {
+        Object.assign(data, { api_key_creator_removal: removal, previous_api_key_creator_removal: organization.api_key_creator_removal });
+      }
+      if (Object.keys(data).length === 0) return organization;
       await store.transaction(async (tx) => {
-        await tx.organizations.rename(organizationId, input.name);
-        await audit.record(tx, actorOf(principal), {
-          type: 'organization.updated',
-          organizationId,
-          resource: { type: 'organization', id: organizationId },
-          data: { name: input.name, previous_name: organization.name },
-        });
+        if (name !== undefined) await tx.organizations.rename(organizationId, name);
+        if (removal !== undefined) await tx.organizations.setApiKeyCreatorRemoval(organizationId, removal);
+        await audit.record(tx, actorOf(principal), { type: 'organization.updated', organizationId, resource: { type: 'organization', id: organizationId }, data });
       });
       authorizer.invalidateOrganization(organizationId);
-      return { ...organization, name: input.name };
+      return { ...organization, name: name ?? organization.name, api_key_creator_removal: removal ?? organization.api_key_creator_removal };
     },
 
     async delete(principal: Principal, organizationId: string): Promise<void> {

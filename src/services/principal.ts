@@ -1,3 +1,4 @@
+import type { Permission } from '../access/permissions.ts';
 import type { PrincipalType } from '../store/schema.ts';
 
 /** The credential a request came with; it can only narrow what its principal may do. */
@@ -10,6 +11,8 @@ export type Credential =
       scope: { type: 'project' | 'organization'; id: string };
       permissions: 'all' | 'read_only';
       expiresAt: number | null;
+      /** What the key's creator held when it made the key for someone else; null: no ceiling. */
+      ceiling: ReadonlySet<Permission> | null;
     };
 
 /** Who is acting: a user or a service account, through one credential. Passed whole to every use case. */

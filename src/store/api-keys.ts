@@ -17,6 +17,8 @@ function toKey(row: ApiKeysTable): ApiKeyRecord {
     expires_at: row.expires_at === null ? null : Number(row.expires_at),
     last_used_at: row.last_used_at === null ? null : Number(row.last_used_at),
     revoked_at: row.revoked_at === null ? null : Number(row.revoked_at),
+    permission_ceiling: row.permission_ceiling === null ? null : (JSON.parse(row.permission_ceiling) as string[]),
+    creator_removed_at: row.creator_removed_at === null ? null : Number(row.creator_removed_at),
   };
 }
 
@@ -46,6 +48,8 @@ export function apiKeysRepository(db: Executor) {
           expires_at: key.expires_at,
           last_used_at: null,
           revoked_at: null,
+          permission_ceiling: key.permission_ceiling === null ? null : JSON.stringify(key.permission_ceiling),
+          creator_removed_at: null,
         })
         .execute();
       await db.insertInto('api_key_secrets').values({ secret_hash: secretHash, key_id: key.id, valid_until: null }).execute();
@@ -94,6 +98,25 @@ export function apiKeysRepository(db: Executor) {
         .returning('id')
         .execute();
       return rows.map((r) => r.id);
+    },
+
+    /** The live keys a principal made in an organization for someone else (its service accounts). */
+    async liveCreatedForOthersBy(organizationId: string, creatorId: string): Promise<ApiKeyRecord[]> {
+      const rows = await db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('organization_id', '=', organizationId)
+        .where('created_by', '=', creatorId)
+        .where('owner_id', '!=', creatorId)
+        .where('revoked_at', 'is', null)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map(toKey);
+    },
+
+    async markCreatorRemoved(id: string, at: number): Promise<void> {
+      await db.updateTable('api_keys').set({ creator_removed_at: at }).where('id', '=', id).where('creator_removed_at', 'is', null).execute();
     },
 
     /** Starts a rotation: the current secrets stay valid until `validUntil`, and a new one becomes current. */

@@ -29,6 +29,12 @@ export function auditRepository(db: Executor, dialect: 'sqlite' | 'postgres') {
       return { last_seq: Number(head.last_seq), last_hash: head.last_hash };
     },
 
+    /** The chain head as stored, without locking it; undefined for an organization that logged nothing. */
+    async chainHead(organizationId: string): Promise<{ last_seq: number; last_hash: string } | undefined> {
+      const head = await db.selectFrom('audit_chains').select(['last_seq', 'last_hash']).where('organization_id', '=', organizationId).executeTakeFirst();
+      return head && { last_seq: Number(head.last_seq), last_hash: head.last_hash };
+    },
+
     async append(row: AuditEventRow): Promise<void> {
       await db.insertInto('audit_events').values(row).execute();
       await db

@@ -10,6 +10,7 @@ import * as keysAudit from './migrations/0003_keys_audit.ts';
 import * as projectResources from './migrations/0004_project_resources.ts';
 import * as gateway from './migrations/0005_gateway.ts';
 import * as endpoints from './migrations/0006_dedicated_endpoints.ts';
+import * as keyCreators from './migrations/0007_key_creators.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -60,6 +61,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_project_resources': projectResources,
   '0005_gateway': gateway,
   '0006_dedicated_endpoints': endpoints,
+  '0007_key_creators': keyCreators,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -4,10 +4,12 @@ import { flag, type Executor } from './executor.ts';
 import { olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
 import type { OrganizationMemberRecord, OrganizationRecord, PrincipalRef } from './records.ts';
 import { principalSummary } from './row-mappers.ts';
-import type { OrganizationsTable } from './schema.ts';
+import type { ApiKeyCreatorRemoval, OrganizationsTable } from './schema.ts';
 
-function toOrganization(row: Pick<OrganizationsTable, 'id' | 'name' | 'personal' | 'created_at'>): OrganizationRecord {
-  return { id: row.id, name: row.name, personal: row.personal === 1, created_at: Number(row.created_at) };
+const ORGANIZATION_COLUMNS = ['id', 'name', 'personal', 'created_at', 'api_key_creator_removal'] as const;
+
+function toOrganization(row: Pick<OrganizationsTable, (typeof ORGANIZATION_COLUMNS)[number]>): OrganizationRecord {
+  return { id: row.id, name: row.name, personal: row.personal === 1, created_at: Number(row.created_at), api_key_creator_removal: row.api_key_creator_removal };
 }
 
 export function organizationsRepository(db: Executor, dialect: Dialect) {
@@ -16,14 +18,14 @@ export function organizationsRepository(db: Executor, dialect: Dialect) {
     async insert(org: OrganizationRecord, ownerId: string | null = null): Promise<void> {
       await db
         .insertInto('organizations')
-        .values({ id: org.id, name: org.name, personal: flag(org.personal), created_at: org.created_at, deleted_at: null, owner_id: ownerId })
+        .values({ id: org.id, name: org.name, personal: flag(org.personal), created_at: org.created_at, deleted_at: null, owner_id: ownerId, api_key_creator_removal: org.api_key_creator_removal })
         .execute();
     },
 
     async findPersonalOf(userId: string): Promise<OrganizationRecord | undefined> {
       const row = await db
         .selectFrom('organizations')
-        .select(['id', 'name', 'personal', 'created_at'])
+        .select(ORGANIZATION_COLUMNS)
         .where('owner_id', '=', userId)
         .where('personal', '=', 1)
         .executeTakeFirst();
@@ -33,7 +35,7 @@ export function organizationsRepository(db: Executor, dialect: Dialect) {
     async find(id: string): Promise<OrganizationRecord | undefined> {
       const row = await db
         .selectFrom('organizations')
-        .select(['id', 'name', 'personal', 'created_at'])
+        .select(ORGANIZATION_COLUMNS)
         .where('id', '=', id)
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
@@ -54,6 +56,10 @@ export function organizationsRepository(db: Executor, dialect: Dialect) {
       await db.updateTable('organizations').set({ name }).where('id', '=', id).execute();
     },
 
+    async setApiKeyCreatorRemoval(id: string, value: ApiKeyCreatorRemoval): Promise<void> {
+      await db.updateTable('organizations').set({ api_key_creator_removal: value }).where('id', '=', id).execute();
+    },
+
     async markDeleted(id: string, at: number): Promise<void> {
       await db.updateTable('organizations').set({ deleted_at: at }).where('id', '=', id).execute();
     },
@@ -62,7 +68,7 @@ export function organizationsRepository(db: Executor, dialect: Dialect) {
       let query = db
         .selectFrom('organization_members as m')
         .innerJoin('organizations as o', 'o.id', 'm.organization_id')
-        .select(['o.id', 'o.name', 'o.personal', 'o.created_at'])
+        .select(['o.id', 'o.name', 'o.personal', 'o.created_at', 'o.api_key_creator_removal'])
         .where('m.principal_id', '=', principalId)
         .where('o.deleted_at', 'is', null);
       if (page.after) {
@@ -79,7 +85,7 @@ export function organizationsRepository(db: Executor, dialect: Dialect) {
       const rows = await db
         .selectFrom('organization_members as m')
         .innerJoin('organizations as o', 'o.id', 'm.organization_id')
-        .select(['o.id', 'o.name', 'o.personal', 'o.created_at'])
+        .select(['o.id', 'o.name', 'o.personal', 'o.created_at', 'o.api_key_creator_removal'])
         .where('m.principal_id', '=', principalId)
         .where('o.deleted_at', 'is', null)
         .orderBy('o.created_at', 'desc')

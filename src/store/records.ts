@@ -1,4 +1,4 @@
-import type { PrincipalType, ScopeType } from './schema.ts';
+import type { ApiKeyCreatorRemoval, PrincipalType, ScopeType } from './schema.ts';
 
 /** What the store hands to services: rows with flags as booleans and regions gathered. */
 
@@ -27,6 +27,7 @@ export interface OrganizationRecord {
   name: string;
   personal: boolean;
   created_at: number;
+  api_key_creator_removal: ApiKeyCreatorRemoval;
 }
 
 export interface ProjectRecord {
@@ -114,4 +115,11 @@ export interface ApiKeyRecord {
   expires_at: number | null;
   last_used_at: number | null;
   revoked_at: number | null;
+  /**
+   * The permission names the creator held in the key's scope when it made the key for someone else;
+   * the key never reaches past them. Null: no ceiling beyond its owner's access.
+   */
+  permission_ceiling: string[] | null;
+  /** Set when the creator was removed and the organization keeps such keys working, flagged. */
+  creator_removed_at: number | null;
 }

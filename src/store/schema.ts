@@ -33,7 +33,11 @@ export interface OrganizationsTable {
   deleted_at: number | null;
   /** The user whose personal organization this is; null for other organizations. */
   owner_id: string | null;
+  /** What removing a member does to the keys it made for service accounts. */
+  api_key_creator_removal: ApiKeyCreatorRemoval;
 }
+
+export type ApiKeyCreatorRemoval = 'revoke' | 'flag';
 
 export interface OrganizationMembersTable {
   organization_id: string;
@@ -120,6 +124,10 @@ export interface ApiKeysTable {
   expires_at: number | null;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** JSON list of the permission names the creator held when it made the key; null: no ceiling. */
+  permission_ceiling: string | null;
+  /** When the key's creator left the organization, for keys kept working by the organization's setting. */
+  creator_removed_at: number | null;
 }
 
 export interface ApiKeySecretsTable {

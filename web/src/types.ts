@@ -106,6 +106,8 @@ export interface ApiKey {
   expires_at: number | null;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** When its creator left the organization, for a key the organization keeps working. */
+  creator_removed_at: number | null;
 }
 
 export interface IssuedApiKey extends ApiKey {

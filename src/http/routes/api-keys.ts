@@ -20,6 +20,7 @@ const apiKeyObject = z.object({
   expires_at: z.number().nullable(),
   last_used_at: z.number().nullable(),
   revoked_at: z.number().nullable(),
+  creator_removed_at: z.number().nullable().describe('When its creator left the organization, for a key the organization keeps working (api_key_creator_removal: flag).'),
 });
 const issuedKeyObject = apiKeyObject.extend({ key: z.string().describe('The secret, shown in this answer only.') });
 
@@ -43,6 +44,7 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
     expires_at: key.expires_at,
     last_used_at: services.apiKeyAuthenticator.lastUsed(key),
     revoked_at: key.revoked_at,
+    creator_removed_at: key.creator_removed_at,
   });
   const presentIssued = (issued: IssuedKey) => ({ ...present(issued.key), key: issued.secret });
 

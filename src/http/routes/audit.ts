@@ -58,9 +58,17 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
         config: { access: needs('audit_logs.read') },
         schema: {
           tags,
-          description: 'Recomputes the hash chain and names the first event that breaks it.',
+          description: 'Recomputes the hash chain, names the first event that breaks it, and holds the chain against its stored head.',
           params: orgParams,
-          response: { 200: z.object({ ok: z.boolean(), count: z.number(), first_broken_id: z.string().nullable() }), ...refusals },
+          response: {
+            200: z.object({
+              ok: z.boolean(),
+              count: z.number(),
+              first_broken_id: z.string().nullable(),
+              missing_tail: z.number().describe('Events the stored chain head counts that are missing from the end of the log.'),
+            }),
+            ...refusals,
+          },
         },
       },
       async (request) => services.audit.verify(principalOf(request), request.params.org),

@@ -33,9 +33,14 @@ export function organizationRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/organizations/:org',
       {
         config: { access: needs('organization.write') },
-        schema: { tags, params: orgParams, body: z.strictObject({ name }), response: { 200: organizationObject, ...refusals } },
+        schema: {
+          tags,
+          params: orgParams,
+          body: z.strictObject({ name: name.optional(), api_key_creator_removal: z.enum(['revoke', 'flag']).optional() }),
+          response: { 200: organizationObject, ...refusals },
+        },
       },
-      async (request) => presentOrganization(await services.organizations.rename(principalOf(request), request.params.org, request.body)),
+      async (request) => presentOrganization(await services.organizations.update(principalOf(request), request.params.org, request.body)),
     );
 
     app.delete(

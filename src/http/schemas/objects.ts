@@ -20,6 +20,7 @@ export const organizationObject = z.object({
   name: z.string(),
   personal: z.boolean(),
   created_at: z.number(),
+  api_key_creator_removal: z.enum(['revoke', 'flag']).describe("What removing a member does to the keys it made for service accounts."),
 });
 
 export const projectObject = z.object({

@@ -116,6 +116,11 @@ export function ApiKeys() {
                     <td>{key.last_used_at ? formatTime(key.last_used_at) : 'Never'}</td>
                     <td>
                       <span className={`badge ${status(key)}`}>{status(key)}</span>
+                      {key.creator_removed_at && !key.revoked_at ? (
+                        <span className="badge flagged" title={`Its creator left the organization ${formatTime(key.creator_removed_at)}`}>
+                          creator removed
+                        </span>
+                      ) : null}
                     </td>
                     <td className="row-actions">
                       {status(key) === 'active' ? (

@@ -20,21 +20,35 @@ const TYPES = [
 ];
 const PAGE_SIZE = 25;
 
+interface Verification {
+  ok: boolean;
+  count: number;
+  first_broken_id: string | null;
+  missing_tail: number;
+}
+
+function describeVerification(result: Verification): string {
+  if (result.ok) return `The chain is intact: ${result.count} events verified.`;
+  if (result.first_broken_id) return `The chain is broken at ${result.first_broken_id} (${result.count} events).`;
+  if (result.missing_tail > 0) return `The newest ${result.missing_tail} events are missing (${result.count} events verified).`;
+  return `The chain's stored head does not match its events (${result.count} events verified).`;
+}
+
 function Verify({ org }: { org: string }) {
   const action = useAction();
-  const [result, setResult] = useState<{ ok: boolean; count: number; first_broken_id: string | null } | undefined>();
+  const [result, setResult] = useState<Verification | undefined>();
   return (
     <div className="verify">
       <button
         type="button"
         className="secondary"
         disabled={action.busy}
-        onClick={async () => setResult(await action.run(() => get<{ ok: boolean; count: number; first_broken_id: string | null }>(`/v1/organizations/${org}/audit_logs/verify`)))}
+        onClick={async () => setResult(await action.run(() => get<Verification>(`/v1/organizations/${org}/audit_logs/verify`)))}
       >
         Verify chain
       </button>
       <span role="status">
-        {result ? (result.ok ? `The chain is intact: ${result.count} events verified.` : `The chain is broken at ${result.first_broken_id} (${result.count} events).`) : ''}
+        {result ? describeVerification(result) : ''}
       </span>
       <ErrorNotice error={action.error} />
     </div>
