@@ -57,6 +57,24 @@ describeEachDatabase('API keys made for service accounts', (kind) => {
     assert.equal((await eventsAbout(ann, annsBotKey.id)).length, 1, 'only its creation');
   });
 
+  test("a removed member's own keys are revoked, and stay revoked when the person is invited back", async () => {
+    const { ann, bob, projectPath, members } = await team();
+    const bobsOwnKey = await keyFor(bob, projectPath);
+    assert.equal((await api().get(projectPath, bobsOwnKey.key)).status, 200);
+
+    assert.equal((await api().delete(`/v1/organizations/${ann.org.id}/members/${bob.user.id}`, ann.token)).status, 200);
+    const [revocation] = await eventsAbout(ann, bobsOwnKey.id);
+    assert.equal(revocation.type, 'api_key.revoked');
+    assert.equal(revocation.actor.id, ann.user.id);
+    assert.equal(revocation.data.reason, 'owner_removed');
+
+    await addMember(api(), ann, ann.org.id, bob, { projects: [{ project_id: ann.project.id, group_id: members.id }] });
+    assert.equal((await api().get(projectPath, bob.token)).status, 200, 'Bob is back');
+    const refused = await api().get(projectPath, bobsOwnKey.key);
+    assert.equal(refused.status, 401, 'the key he held before does not come back with him');
+    assert.equal(errorOf(refused).code, 'api_key_revoked');
+  });
+
   test("an organization key is revoked when the admin who made it is removed", async () => {
     const { ann, bot, projectPath } = await team();
     const carl = await signUp(api(), 'carl');

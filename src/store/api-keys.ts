@@ -115,6 +115,19 @@ export function apiKeysRepository(db: Executor) {
       return rows.map(toKey);
     },
 
+    async liveOwnedBy(organizationId: string, ownerId: string): Promise<ApiKeyRecord[]> {
+      const rows = await db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('organization_id', '=', organizationId)
+        .where('owner_id', '=', ownerId)
+        .where('revoked_at', 'is', null)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map(toKey);
+    },
+
     async markCreatorRemoved(id: string, at: number): Promise<void> {
       await db.updateTable('api_keys').set({ creator_removed_at: at }).where('id', '=', id).where('creator_removed_at', 'is', null).execute();
     },
