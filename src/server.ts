@@ -60,6 +60,8 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
         pool: handle.pool,
         onMessage: (message) => bus.deliver(message),
         onError: logError('invalidation channel failed'),
+        // Three probes within the staleness bound: a deaf listener is dropped after two of them.
+        probeIntervalMs: Math.max(100, Math.floor(config.cacheMaxStalenessMs / 3)),
       })
     : undefined;
   const bus = createInvalidationBus(relay);
