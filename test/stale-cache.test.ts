@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Tenantry } from '../src/server.ts';
 import { Api, signUp } from './helpers/client.ts';
+import { addMember, groupNamed } from './helpers/organizations.ts';
 import { createPostgresDatabase, type TestDatabase } from './helpers/databases.ts';
 import { startPgFaultProxy, type PgFaultProxy } from './helpers/pg-fault-proxy.ts';
 import { startTenantry } from './helpers/server.ts';
@@ -80,5 +81,24 @@ describe('stale caches are bounded when invalidations are lost [postgres]', { sk
     const second = await warmKey(a, b);
     await a.delete(`${second.path}/api_keys/${second.key.id}`, second.ann.token);
     await answersWithin(async () => (await b.get(second.path, second.key.key)).status, 401, 400);
+  });
+
+  test('a NOTIFY that is never sent: a removed member loses access on the other instance within the bound', async () => {
+    const faults = await proxy();
+    const a = new Api((await instance(faults)).app);
+    const b = new Api((await instance()).app);
+    const ann = await signUp(a, 'ann');
+    const bob = await signUp(a, 'bob');
+    const members = await groupNamed(a, ann.token, `/v1/projects/${ann.project.id}`, 'members');
+    await addMember(a, ann, ann.org.id, bob, { projects: [{ project_id: ann.project.id, group_id: members.id }] });
+    const path = `/v1/projects/${ann.project.id}`;
+    assert.equal((await b.get(path, bob.token)).status, 200, 'warm on the second instance');
+
+    // The first instance's notifications never reach PostgreSQL; its own writes still do.
+    faults.swallowNotifies();
+    const removed = await a.delete(`/v1/organizations/${ann.org.id}/members/${bob.user.id}`, ann.token);
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    const elapsed = await answersWithin(async () => (await b.get(path, bob.token)).status, 404, MAX_STALENESS_SECONDS * 1000 + 500);
+    assert.ok(elapsed <= MAX_STALENESS_SECONDS * 1000 + 500);
   });
 });

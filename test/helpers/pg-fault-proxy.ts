@@ -12,7 +12,7 @@ export interface PgFaultProxy {
   url: string;
   /** The connections that have run LISTEN so far hear nothing more (later ones work). */
   deafenListeners(): void;
-  /** From now on a query that calls pg_notify is swallowed: it never reaches PostgreSQL. */
+  /** From now on the NOTIFYs sent through the proxy go to a channel nobody listens on. */
   swallowNotifies(): void;
   close(): Promise<void>;
 }
@@ -32,7 +32,12 @@ export async function startPgFaultProxy(databaseUrl: string): Promise<PgFaultPro
       const text = chunk.toString('latin1');
       if (text.includes('LISTEN tenantry_invalidations')) listeners.add(client);
       if (deaf.has(client)) return;
-      if (dropNotifies && text.includes('pg_notify(')) return;
+      // The channel's name is rewritten in place (same length, so the protocol's framing holds): the
+      // query succeeds, and its notification goes where nobody listens.
+      if (dropNotifies && text.includes('tenantry_invalidations') && !text.includes('LISTEN')) {
+        upstream.write(Buffer.from(text.replaceAll('tenantry_invalidations', 'tenantry_invalidationX'), 'latin1'));
+        return;
+      }
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
