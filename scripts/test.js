@@ -14,6 +14,8 @@ export const TEST_FILES = [
   'test/api-keys.test.ts',
   'test/key-creators.test.ts',
   'test/multi-instance.test.ts',
+  'test/concurrency.test.ts',
+  'test/stale-cache.test.ts',
   'test/files.test.ts',
   'test/upload-crash.test.ts',
   'test/fine-tuning.test.ts',

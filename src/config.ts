@@ -70,6 +70,12 @@ const fileSchema = z.strictObject({
     })
     .optional(),
   trusted_proxies: z.array(z.string().min(1)).optional(),
+  cache: z
+    .strictObject({
+      /** The longest a cached key, session or membership may lag behind the database. */
+      max_staleness_seconds: z.number().positive().max(3600).optional(),
+    })
+    .optional(),
 });
 
 export type ConfigFile = z.infer<typeof fileSchema>;
@@ -104,6 +110,11 @@ export interface Config {
   defaultRegion: string;
   auth: AuthLimits;
   trustedProxies: string[];
+  /**
+   * The bound on how stale an in-memory cache entry may be when an invalidation is lost: entries are
+   * read again after this long, and a deaf invalidation listener is noticed well within it.
+   */
+  cacheMaxStalenessMs: number;
   file: ConfigFile;
 }
 
@@ -153,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       maxSignupsPerIpPerHour: file.auth?.max_signups_per_ip_per_hour ?? 20,
     },
     trustedProxies: file.trusted_proxies ?? [],
+    cacheMaxStalenessMs: Math.round((file.cache?.max_staleness_seconds ?? 30) * 1000),
     file,
   };
 }

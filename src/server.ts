@@ -60,9 +60,12 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
         pool: handle.pool,
         onMessage: (message) => bus.deliver(message),
         onError: logError('invalidation channel failed'),
+        // Three probes within the staleness bound: a deaf listener is dropped after two of them.
+        probeIntervalMs: Math.max(100, Math.floor(config.cacheMaxStalenessMs / 3)),
       })
     : undefined;
-  const bus = createInvalidationBus(relay);
+  // One process (SQLite) hears every invalidation it makes; only shared databases need the bound.
+  const bus = createInvalidationBus(relay, relay ? config.cacheMaxStalenessMs : Number.POSITIVE_INFINITY);
   const redisCounter = config.redisUrl ? redisWindowCounter(config.redisUrl, logError('redis failed')) : undefined;
   const rateCounter = redisCounter ?? memoryWindowCounter();
   // The provisioner reports replica health back to the endpoint service, created just below.

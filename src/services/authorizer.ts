@@ -20,8 +20,8 @@ export interface Standing extends AccessSnapshot {
  * memory so a warm request costs no query; services invalidate them after each committed change.
  */
 export function createAuthorizer(store: Store, clock: Clock, bus: InvalidationBus) {
-  const standings = new GenerationalCache<Standing>();
-  const projects = new GenerationalCache<ProjectRecord | null>();
+  const standings = new GenerationalCache<Standing>(bus.maxStalenessMs);
+  const projects = new GenerationalCache<ProjectRecord | null>(bus.maxStalenessMs);
   bus.subscribe((message) => {
     if (message.kind === 'organization') standings.invalidate(message.id);
     else if (message.kind === 'project') projects.invalidate(message.id);

@@ -62,7 +62,7 @@ export function createInferenceService(deps: {
     max_tokens_per_1_minute: deps.rateLimits?.max_tokens_per_1_minute ?? 400_000,
   };
   const ceiling: Limits = deps.rateLimits?.ceiling ?? { max_requests_per_1_minute: 100_000, max_tokens_per_1_minute: 100_000_000 };
-  const settings = new GenerationalCache<ProjectGatewaySettings>();
+  const settings = new GenerationalCache<ProjectGatewaySettings>(bus.maxStalenessMs);
   bus.subscribe((message) => {
     if (message.kind === 'project') settings.invalidate(message.id);
     else if (message.kind === 'everything') settings.clear();

@@ -15,6 +15,11 @@ export type Invalidation =
 export type InvalidationHandler = (message: Invalidation) => void;
 
 export interface InvalidationBus {
+  /**
+   * How long a cache may keep an entry it has heard nothing about. Invalidations that travel between
+   * instances can be lost; every cache reads an entry again once it is this old.
+   */
+  readonly maxStalenessMs: number;
   /** Applies the invalidation here, now, and tells the other instances. */
   publish(message: Invalidation): void;
   subscribe(handler: InvalidationHandler): void;
@@ -22,12 +27,16 @@ export interface InvalidationBus {
 }
 
 /** Applies invalidations inside this process; `relay` carries them to other instances when set. */
-export function createInvalidationBus(relay?: { send(message: Invalidation): void; close(): Promise<void> }): InvalidationBus & { deliver(message: Invalidation): void } {
+export function createInvalidationBus(
+  relay?: { send(message: Invalidation): void; close(): Promise<void> },
+  maxStalenessMs = Number.POSITIVE_INFINITY,
+): InvalidationBus & { deliver(message: Invalidation): void } {
   const handlers: InvalidationHandler[] = [];
   const deliver = (message: Invalidation) => {
     for (const handler of handlers) handler(message);
   };
   return {
+    maxStalenessMs,
     publish(message) {
       deliver(message);
       relay?.send(message);

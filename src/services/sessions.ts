@@ -14,6 +14,8 @@ const SESSION_IDLE_SECONDS = 7 * 24 * 3600;
 interface CachedSession {
   session: SessionRecord;
   user: UserRecord;
+  /** performance.now() when its read began: past the bus's staleness bound it is read again. */
+  loadedAt: number;
 }
 
 /**
@@ -24,6 +26,8 @@ interface CachedSession {
 export function createSessionService(deps: { store: Store; clock: Clock; secret: string; bus: InvalidationBus; onError?: (e: unknown) => void }) {
   const { store, clock, secret, bus } = deps;
   const cache = new Map<string, CachedSession>();
+  /** Counts invalidations: a read that raced one may have seen the session before it ended. */
+  let epoch = 0;
   const recorder = new LastUsedRecorder((batch) => store.sessions.touch(batch), 60, 5_000, deps.onError);
 
   function drop(predicate: (entry: CachedSession) => boolean): void {
@@ -39,6 +43,7 @@ export function createSessionService(deps: { store: Store; clock: Clock; secret:
     if (message.kind === 'session') drop((e) => e.session.id === message.id);
     else if (message.kind === 'user_sessions') drop((e) => e.user.id === message.id);
     else if (message.kind === 'everything') drop(() => true);
+    if (message.kind === 'session' || message.kind === 'user_sessions' || message.kind === 'everything') epoch += 1;
   });
 
   /**
@@ -62,13 +67,18 @@ export function createSessionService(deps: { store: Store; clock: Clock; secret:
     async authenticate(token: string): Promise<CachedSession> {
       const hash = sha256Hex(token);
       let entry = cache.get(hash);
-      if (!entry) {
+      if (!entry || performance.now() - entry.loadedAt >= bus.maxStalenessMs) {
+        const startedAt = epoch;
+        const loadedAt = performance.now();
         const session = await store.sessions.findByTokenHash(hash);
         const user = session && (await store.users.findById(session.user_id));
-        if (!session || !user) throw new AuthenticationError('The session is unknown or has ended.');
+        if (!session || !user) {
+          cache.delete(hash);
+          throw new AuthenticationError('The session is unknown or has ended.');
+        }
         const { password_hash: _ignored, ...publicUser } = user;
-        entry = { session, user: publicUser };
-        cache.set(hash, entry);
+        entry = { session, user: publicUser, loadedAt };
+        if (startedAt === epoch) cache.set(hash, entry);
       }
       const now = clock();
       const lastUsed = Math.max(entry.session.last_used_at, recorder.latest(entry.session.id) ?? 0);
