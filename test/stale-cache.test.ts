@@ -101,4 +101,15 @@ describe('stale caches are bounded when invalidations are lost [postgres]', { sk
     const elapsed = await answersWithin(async () => (await b.get(path, bob.token)).status, 404, MAX_STALENESS_SECONDS * 1000 + 500);
     assert.ok(elapsed <= MAX_STALENESS_SECONDS * 1000 + 500);
   });
+
+  test('a NOTIFY that is never sent: a revoked key is refused on the other instance within the bound', async () => {
+    const faults = await proxy();
+    const a = new Api((await instance(faults)).app);
+    const b = new Api((await instance()).app);
+    const { ann, key, path } = await warmKey(a, b);
+    faults.swallowNotifies();
+    assert.equal((await a.delete(`${path}/api_keys/${key.id}`, ann.token)).status, 200);
+    const elapsed = await answersWithin(async () => (await b.get(path, key.key)).status, 401, MAX_STALENESS_SECONDS * 1000 + 500);
+    assert.ok(elapsed <= MAX_STALENESS_SECONDS * 1000 + 500);
+  });
 });

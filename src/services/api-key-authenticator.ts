@@ -16,6 +16,8 @@ interface CachedSecret {
   validUntil: number | null;
   /** The key's ceiling, parsed once per load rather than per request. */
   ceiling: ReadonlySet<Permission> | null;
+  /** performance.now() when its read began: past the bus's staleness bound it is read again. */
+  loadedAt: number;
 }
 
 /**
@@ -42,10 +44,12 @@ export function createApiKeyAuthenticator(deps: { store: Store; clock: Clock; au
 
   async function lookup(hash: string): Promise<CachedSecret | undefined> {
     const hit = bySecretHash.get(hash);
-    if (hit) return hit;
+    if (hit && performance.now() - hit.loadedAt < deps.bus.maxStalenessMs) return hit;
     const startedAt = epoch;
+    const loadedAt = performance.now();
     const row = await store.apiKeys.findBySecretHash(hash);
-    const found = row && { ...row, ceiling: ceilingSet(row.key.permission_ceiling) };
+    if (!row) bySecretHash.delete(hash);
+    const found = row && { ...row, ceiling: ceilingSet(row.key.permission_ceiling), loadedAt };
     // A load that raced an invalidation may have read the key before its change: serve it, don't keep it.
     if (found && startedAt === epoch) bySecretHash.set(hash, found);
     return found;
