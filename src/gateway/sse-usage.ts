@@ -15,8 +15,8 @@ export function usageOf(value: unknown): TokenUsage | undefined {
   return { input: Number.isFinite(input) ? input : 0, output: Number.isFinite(output) ? output : 0 };
 }
 
-/** A line longer than this is not held back: no usage chunk is anywhere near it. */
-const MAX_HELD_LINE = 1_000_000;
+/** An event or line longer than this is not held back: no usage chunk is anywhere near it. */
+const MAX_HELD = 1_000_000;
 
 export interface SseUsageTapOptions {
   /**
@@ -55,7 +55,7 @@ export class SseUsageTap extends Transform {
     this.tail = lines.pop() ?? '';
     if (this.forwardUsageChunk) {
       for (const line of lines) this.inspect(line);
-      if (this.tail.length > MAX_HELD_LINE) this.tail = '';
+      if (this.tail.length > MAX_HELD) this.tail = '';
       callback(null, chunk);
       return;
     }
@@ -65,11 +65,13 @@ export class SseUsageTap extends Transform {
       this.event += line + '\n';
       if (line === '' || line === '\r') out += this.endEvent();
     }
-    if (this.tail.length > MAX_HELD_LINE) {
-      // Let a huge line go out as it is; what follows of it is not a `data:` line and passes too.
+    if (this.event.length + this.tail.length > MAX_HELD) {
+      // A stream that never ends its events (no blank line) is not held in memory: it goes out as it
+      // came; what follows of a cut line does not start with `data:` and passes too.
       out += this.event + this.tail;
       this.event = '';
       this.tail = '';
+      this.withholdEvent = false;
     }
     callback(null, out.length > 0 ? out : undefined);
   }
