@@ -325,6 +325,7 @@ if (unavailable && process.env.CI === 'true') {
       await page.getByLabel('Message', { exact: true }).fill('hello there');
       await page.getByRole('button', { name: 'Send' }).click();
       await page.getByRole('list', { name: 'Conversation' }).getByText('echo: hello there').waitFor();
+      await page.getByText('5 tokens in, 3 out').waitFor(); // the stream's usage chunk, which the playground asks for
       await screenshot(page, 'playground');
       await nav(page, 'Usage');
       await eventually(async () => {

@@ -65,7 +65,7 @@ describeEachDatabase('dedicated endpoints (process provisioner)', (kind) => {
     const disabled = await api().patch(`/v1/dedicated_endpoints/${endpoint.id}`, key, { enabled: false });
     assert.equal(disabled.body.enabled, false);
     assert.equal(disabled.body.status, 'stopped');
-    await assert.rejects(openai.chat.completions.create({ model: endpoint.routing_key, messages: [] }), (e: { status: number; error: { code: string } }) => {
+    await assert.rejects(openai.chat.completions.create({ model: endpoint.routing_key, messages: [{ role: 'user', content: 'x' }] }), (e: { status: number; error: { code: string } }) => {
       assert.equal(e.status, 409);
       assert.equal(e.error.code, 'endpoint_disabled');
       return true;
@@ -79,7 +79,7 @@ describeEachDatabase('dedicated endpoints (process provisioner)', (kind) => {
     const deleted = await api().delete(`/v1/dedicated_endpoints/${endpoint.id}`, key);
     assert.deepEqual(deleted.body, { id: endpoint.id, object: 'dedicated_endpoint', deleted: true });
     assert.equal((await api().get(`/v1/dedicated_endpoints/${endpoint.id}`, key)).status, 404);
-    await assert.rejects(openai.chat.completions.create({ model: endpoint.routing_key, messages: [] }), (e: { status: number }) => e.status === 404);
+    await assert.rejects(openai.chat.completions.create({ model: endpoint.routing_key, messages: [{ role: 'user', content: 'x' }] }), (e: { status: number }) => e.status === 404);
     assert.equal(server.tenantry.services.endpoints.describe(endpoint.id), undefined);
   });
 
@@ -105,7 +105,7 @@ describeEachDatabase('dedicated endpoints (process provisioner)', (kind) => {
     await running(key, created.id);
     await waitFor(async () => (server.tenantry.services.endpoints.describe(created.id)?.healthy === 2 ? true : undefined), 'two healthy replicas');
     const answers = [];
-    for (let i = 0; i < 4; i += 1) answers.push((await openai.chat.completions.create({ model: created.routing_key, messages: [] })).choices[0]!.message.content);
+    for (let i = 0; i < 4; i += 1) answers.push((await openai.chat.completions.create({ model: created.routing_key, messages: [{ role: 'user', content: 'x' }] })).choices[0]!.message.content);
     const ports = answers.map((a) => /replica (\d+)/.exec(a ?? '')![1]);
     assert.equal(new Set(ports).size, 2);
     assert.notEqual(ports[0], ports[1]);
@@ -116,7 +116,7 @@ describeEachDatabase('dedicated endpoints (process provisioner)', (kind) => {
       const state = server.tenantry.services.endpoints.describe(created.id)!;
       return state.healthy === 2 && !state.pids.includes(victim!) ? true : undefined;
     }, 'the crashed replica to come back', 20_000);
-    assert.ok(await openai.chat.completions.create({ model: created.routing_key, messages: [] }));
+    assert.ok(await openai.chat.completions.create({ model: created.routing_key, messages: [{ role: 'user', content: 'x' }] }));
     await api().delete(`/v1/dedicated_endpoints/${created.id}`, key);
   });
 
@@ -129,7 +129,7 @@ describeEachDatabase('dedicated endpoints (process provisioner)', (kind) => {
       fetch(`${url}/v1/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: created.routing_key, messages: [], delay_ms: 5000 }),
+        body: JSON.stringify({ model: created.routing_key, messages: [{ role: 'user', content: 'x' }], delay_ms: 5000 }),
       });
     const load = Promise.all(Array.from({ length: 4 }, slow));
     await waitFor(async () => (server.tenantry.services.endpoints.describe(created.id)!.replicas === 2 ? true : undefined), 'a second replica', 10_000);
@@ -142,7 +142,7 @@ describeEachDatabase('dedicated endpoints (process provisioner)', (kind) => {
     const west = (await api().post('/v1/dedicated_endpoints', key, { ...newEndpoint, region: 'eu-west1' })).body;
     assert.equal(west.inference_base_url, 'http://west.example/v1');
     assert.equal(server.tenantry.services.endpoints.describe(west.id), undefined, 'not provisioned by a server of another region');
-    await assert.rejects(openai.chat.completions.create({ model: west.routing_key, messages: [] }), (e: { status: number; error: { code: string; message: string } }) => {
+    await assert.rejects(openai.chat.completions.create({ model: west.routing_key, messages: [{ role: 'user', content: 'x' }] }), (e: { status: number; error: { code: string; message: string } }) => {
       assert.equal(e.status, 400);
       assert.equal(e.error.code, 'wrong_region');
       assert.ok(e.error.message.includes('http://west.example/v1'));
@@ -151,7 +151,7 @@ describeEachDatabase('dedicated endpoints (process provisioner)', (kind) => {
     const dropWest = await api().patch(`/v1/projects/${west.project_id}`, (await setUp()).key, { regions: ['eu-north1'] });
     assert.equal(dropWest.status, 404, 'another project cannot even see it');
     const stranger = await setUp();
-    await assert.rejects(stranger.openai.chat.completions.create({ model: west.routing_key, messages: [] }), (e: { status: number }) => e.status === 404);
+    await assert.rejects(stranger.openai.chat.completions.create({ model: west.routing_key, messages: [{ role: 'user', content: 'x' }] }), (e: { status: number }) => e.status === 404);
     assert.equal((await api().get(`/v1/dedicated_endpoints/${west.id}`, stranger.key)).status, 404);
   });
 });
@@ -170,7 +170,7 @@ describeEachDatabase('dedicated endpoints after a restart', (kind) => {
       first = await startTenantry(database, { config });
       const again = new Api(first.app);
       await waitFor(async () => (first.services.endpoints.describe(endpoint.id)?.healthy === 1 ? true : undefined), 'the endpoint back after restart', 20_000);
-      const answer = await again.request('POST', '/v1/chat/completions', { token: key, body: { model: endpoint.routing_key, messages: [] } });
+      const answer = await again.request('POST', '/v1/chat/completions', { token: key, body: { model: endpoint.routing_key, messages: [{ role: 'user', content: 'x' }] } });
       assert.equal(answer.status, 200);
     } finally {
       await first.close();

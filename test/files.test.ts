@@ -32,6 +32,8 @@ describeEachDatabase('files (through the openai SDK)', (kind) => {
     assert.equal(uploaded.filename, 'train.jsonl');
     assert.equal(uploaded.purpose, 'fine-tune');
     assert.equal(uploaded.status, 'processed');
+    // OpenAI types expires_at (integer) and status_details (string) as optional, never null: absent here.
+    assert.deepEqual(Object.keys(uploaded).sort(), ['bytes', 'created_at', 'filename', 'id', 'object', 'purpose', 'status']);
 
     const retrieved = await openai.files.retrieve(uploaded.id);
     assert.deepEqual(retrieved, uploaded);
@@ -51,6 +53,11 @@ describeEachDatabase('files (through the openai SDK)', (kind) => {
     const fineTuneOnly: string[] = [];
     for await (const file of openai.files.list({ purpose: 'fine-tune' })) fineTuneOnly.push(file.id);
     assert.deepEqual(fineTuneOnly, [uploaded.id]);
+    const listed = await api().get('/v1/files', await keyFor(api(), ann.token, ann.project.id));
+    assert.ok(listed.body.data.every((file: object) => !('expires_at' in file) && !('status_details' in file)), JSON.stringify(listed.body.data));
+    const documented = (await api().get('/openapi.json')).body.paths['/v1/files/{file_id}'].get.responses['200'].content['application/json'].schema;
+    assert.equal(documented.properties.expires_at.type, 'integer', 'an integer, not nullable');
+    assert.ok(!documented.required.includes('expires_at') && !documented.required.includes('status_details'));
 
     const deleted = await openai.files.delete(uploaded.id);
     assert.deepEqual(deleted, { id: uploaded.id, object: 'file', deleted: true });

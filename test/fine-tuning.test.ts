@@ -72,8 +72,14 @@ describeEachDatabase('fine-tuning jobs and workers (through the openai SDK)', (k
     assert.equal(job.organization_id, ann.org.id);
     assert.equal(job.hyperparameters.n_epochs, 2);
     assert.equal(job.fine_tuned_model, null);
+    // Fields OpenAI marks nullable are null while they have no value.
+    for (const field of ['error', 'finished_at', 'trained_tokens', 'validation_file', 'estimated_finish', 'integrations', 'metadata'] as const) {
+      assert.ok(field in job && job[field] === null, `${field} is null`);
+    }
     const events = await openai.fineTuning.jobs.listEvents(job.id);
     assert.deepEqual(events.data.map((e) => e.message), ['Files validated (12 training examples); job queued.', `Validating training file: ${training.id}`]);
+    // An event's data is optional, not nullable, in OpenAI's schema: a message event has none.
+    assert.ok(events.data.every((e) => e.type === 'message' && !('data' in e)), JSON.stringify(events.data));
     const listed = await openai.fineTuning.jobs.list();
     assert.ok(listed.data.some((j) => j.id === job.id));
     await assert.rejects(other.openai.fineTuning.jobs.retrieve(job.id), (e: { status: number }) => e.status === 404);
@@ -100,6 +106,7 @@ describeEachDatabase('fine-tuning jobs and workers (through the openai SDK)', (k
       assert.ok(messages.includes('a line that is not JSON'));
       assert.ok(messages.some((m) => m.includes('outside the output folder')), 'a checkpoint outside the output folder is refused');
       const metrics = events.filter((e) => e.type === 'metrics');
+      assert.ok(events.every((e) => (e.type === 'metrics') === ('data' in e)), 'only metrics events carry data');
       assert.deepEqual(metrics.map((e) => (e.data as { step: number }).step).sort(), [1, 2, 3, 4]);
       assert.equal((metrics.find((e) => (e.data as { step: number }).step === 2)!.data as { train_loss: number }).train_loss, 1);
 

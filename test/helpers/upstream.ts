@@ -2,9 +2,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 
 /**
  * A small OpenAI-compatible model server for tests. Models named `slow` answer late, `broken` answer
- * 500, `endless` stream until the client goes away; every request is recorded. Like vLLM with runtime
- * LoRA loading, it takes `POST /v1/load_lora_adapter {lora_name, lora_path}` and answers 404 for a
- * model `ft:...` it has not loaded.
+ * 500, `endless` stream until the client goes away, `inline-usage` put a stream's usage on its last
+ * content chunk (as some servers do) instead of a chunk of its own; every request is recorded. Like vLLM
+ * with runtime LoRA loading, it takes `POST /v1/load_lora_adapter {lora_name, lora_path}` and answers
+ * 404 for a model `ft:...` it has not loaded.
  */
 export interface FakeUpstream {
   url: string;
@@ -54,18 +55,17 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       return response.end(JSON.stringify({ object: 'list', model, data: [{ object: 'embedding', index: 0, embedding }], usage: { prompt_tokens: 3, total_tokens: 3 } }));
     }
     const messages = (body.messages as Array<{ content: string }> | undefined) ?? [];
-    const reply = `echo: ${messages.at(-1)?.content ?? body.prompt ?? ''}`;
+    const text = path === '/v1/completions';
+    const reply = `echo: ${text ? String(body.prompt ?? '') : (messages.at(-1)?.content ?? '')}`;
+    const object = text ? 'text_completion' : 'chat.completion';
+    const choice = (content: string, finish: string | null) => {
+      if (text) return { index: 0, text: content, finish_reason: finish };
+      return body.stream ? { index: 0, delta: { content }, finish_reason: finish } : { index: 0, message: { role: 'assistant', content }, finish_reason: finish };
+    };
     if (!body.stream) {
       response.writeHead(200, { 'content-type': 'application/json' });
       return response.end(
-        JSON.stringify({
-          id: 'chatcmpl-1',
-          object: 'chat.completion',
-          created: 1,
-          model,
-          choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }],
-          usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
-        }),
+        JSON.stringify({ id: 'chatcmpl-1', object, created: 1, model, choices: [choice(reply, 'stop')], usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 } }),
       );
     }
     response.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -73,15 +73,23 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     response.on('close', () => {
       if (!finished) state.abandoned += 1;
     });
+    const chunkObject = text ? 'text_completion' : 'chat.completion.chunk';
     const words = model === 'endless' ? Array.from({ length: 10_000 }, (_, i) => `w${i} `) : reply.split(/(?<= )/);
-    for (const word of words) {
+    const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+    const usage = { prompt_tokens: 5, completion_tokens: words.length, total_tokens: 5 + words.length };
+    for (const [i, word] of words.entries()) {
       if (response.destroyed) return;
-      response.write(`data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta: { content: word }, finish_reason: null }] })}\n\n`);
+      const last = i === words.length - 1;
+      const chunk = { id: 'chatcmpl-1', object: chunkObject, created: 1, model, choices: [choice(word, null)], ...(model === 'inline-usage' && last && includeUsage ? { usage } : {}) };
+      response.write(`data: ${JSON.stringify(chunk)}\n\n`);
       await new Promise((resolve) => setTimeout(resolve, model === 'endless' ? 20 : 5));
     }
-    const options = body.stream_options as { include_usage?: boolean } | undefined;
-    if (options?.include_usage) {
-      response.write(`data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model, choices: [], usage: { prompt_tokens: 5, completion_tokens: words.length, total_tokens: 5 + words.length } })}\n\n`);
+    if (includeUsage && model !== 'inline-usage') {
+      // Sent in two pieces, split inside the JSON, as a network may deliver it.
+      const event = `data: ${JSON.stringify({ id: 'chatcmpl-1', object: chunkObject, created: 1, model, choices: [], usage })}\n\n`;
+      response.write(event.slice(0, 30));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      response.write(event.slice(30));
     }
     finished = true;
     response.end('data: [DONE]\n\n');

@@ -9,29 +9,30 @@ import { projectOf, projectQuery } from '../project-context.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { errorResponse, listOf, listQuery, refusals } from '../schemas/common.ts';
 
+/**
+ * OpenAI's file object. `expires_at` and `status_details` are optional in OpenAI's schema (an integer and
+ * a string, never null): Tenantry's files do not expire and have no status details, so they are left out.
+ */
 const fileObject = z.object({
   id: z.string(),
   object: z.literal('file'),
-  bytes: z.number(),
-  created_at: z.number(),
-  expires_at: z.number().nullable(),
+  bytes: z.number().int(),
+  created_at: z.number().int(),
+  expires_at: z.number().int().optional(),
   filename: z.string(),
   purpose: z.string(),
   status: z.literal('processed'),
-  status_details: z.null(),
+  status_details: z.string().optional(),
 });
 
-/** OpenAI's file object. */
-export const presentFile = (file: FileRecord) => ({
+export const presentFile = (file: FileRecord): z.infer<typeof fileObject> => ({
   id: file.id,
   object: 'file' as const,
   bytes: file.bytes,
   created_at: file.created_at,
-  expires_at: null,
   filename: file.filename,
   purpose: file.purpose,
   status: 'processed' as const,
-  status_details: null,
 });
 
 /** A filename fit for a Content-Disposition header. */

@@ -5,7 +5,8 @@ import type { Services } from '../../services/index.ts';
 import { presentList } from '../presenters.ts';
 import { projectOf, projectQuery } from '../project-context.ts';
 import { needs, principalOf } from '../route-access.ts';
-import { listQuery, refusals } from '../schemas/common.ts';
+import { listOf, listQuery, refusals } from '../schemas/common.ts';
+import { fineTuningJob, fineTuningJobCheckpoint, fineTuningJobEvent } from '../schemas/fine-tuning.ts';
 
 const auto = <T extends z.ZodType>(value: T) => z.union([z.literal('auto'), value]);
 const hyperparameters = z.strictObject({
@@ -33,10 +34,8 @@ const createJobBody = z.strictObject({
   integrations: z.array(z.unknown()).max(0, 'integrations are not supported').nullable().optional(),
 });
 
-const jobObject = z.object({ id: z.string(), object: z.literal('fine_tuning.job'), status: z.string() }).loose();
-
 /** OpenAI's fine-tuning job, with Tenantry's `project_id` and the `suffix` also under its own name. */
-export const presentJob = (job: JobRecord) => ({
+export const presentJob = (job: JobRecord): z.infer<typeof fineTuningJob> => ({
   id: job.id,
   object: 'fine_tuning.job' as const,
   created_at: job.created_at,
@@ -44,10 +43,10 @@ export const presentJob = (job: JobRecord) => ({
   estimated_finish: null,
   fine_tuned_model: job.fine_tuned_model,
   finished_at: job.finished_at,
-  hyperparameters: job.hyperparameters,
+  hyperparameters: job.hyperparameters as z.infer<typeof fineTuningJob>['hyperparameters'],
   integrations: null,
   metadata: job.metadata,
-  method: job.method,
+  method: job.method as z.infer<typeof fineTuningJob>['method'],
   model: job.model,
   organization_id: job.organization_id,
   project_id: job.project_id,
@@ -61,23 +60,24 @@ export const presentJob = (job: JobRecord) => ({
   validation_file: job.validation_file,
 });
 
-const presentEvent = (event: JobEventRecord) => ({
+/** `data` is optional, not nullable, in OpenAI's schema: an event without data (a message) leaves it out. */
+const presentEvent = (event: JobEventRecord): z.infer<typeof fineTuningJobEvent> => ({
   object: 'fine_tuning.job.event' as const,
   id: event.id,
   created_at: event.created_at,
-  level: event.level,
+  level: event.level as z.infer<typeof fineTuningJobEvent>['level'],
   message: event.message,
-  type: event.type,
-  data: event.data,
+  type: event.type as z.infer<typeof fineTuningJobEvent>['type'],
+  ...(event.data === null ? {} : { data: event.data }),
 });
 
-const presentCheckpoint = (job: JobRecord) => (checkpoint: CheckpointRecord) => ({
+const presentCheckpoint = (job: JobRecord) => (checkpoint: CheckpointRecord): z.infer<typeof fineTuningJobCheckpoint> => ({
   object: 'fine_tuning.job.checkpoint' as const,
   id: checkpoint.id,
   created_at: checkpoint.created_at,
   fine_tuned_model_checkpoint: `ft:${job.model}:${job.organization_id}:${job.suffix ?? ''}:${job.id}:ckpt-step-${checkpoint.step_number}`,
   fine_tuning_job_id: job.id,
-  metrics: checkpoint.metrics,
+  metrics: checkpoint.metrics as Record<string, number>,
   step_number: checkpoint.step_number,
 });
 
@@ -87,42 +87,41 @@ export function fineTuningRoutes(services: Services): FastifyPluginAsyncZod {
     const params = z.strictObject({ job_id: z.string() });
     const query = z.strictObject(projectQuery);
     const pageQuery = listQuery.extend(projectQuery);
-    const list = z.object({ object: z.literal('list'), data: z.array(z.unknown()), has_more: z.boolean() }).loose();
 
     app.post(
       '/v1/fine_tuning/jobs',
-      { config: { access: needs('fine_tuning.write') }, schema: { tags, querystring: query, body: createJobBody, response: { 200: jobObject, ...refusals } } },
+      { config: { access: needs('fine_tuning.write') }, schema: { tags, querystring: query, body: createJobBody, response: { 200: fineTuningJob, ...refusals } } },
       async (request) => presentJob(await services.fineTuning.create(principalOf(request), projectOf(request), request.body)),
     );
 
     app.get(
       '/v1/fine_tuning/jobs',
-      { config: { access: needs('fine_tuning.read') }, schema: { tags, querystring: pageQuery, response: { 200: list, ...refusals } } },
+      { config: { access: needs('fine_tuning.read') }, schema: { tags, querystring: pageQuery, response: { 200: listOf(fineTuningJob), ...refusals } } },
       async (request) => presentList(await services.fineTuning.list(principalOf(request), projectOf(request), request.query), presentJob, (j) => j.id),
     );
 
     app.get(
       '/v1/fine_tuning/jobs/:job_id',
-      { config: { access: needs('fine_tuning.read') }, schema: { tags, params, querystring: query, response: { 200: jobObject, ...refusals } } },
+      { config: { access: needs('fine_tuning.read') }, schema: { tags, params, querystring: query, response: { 200: fineTuningJob, ...refusals } } },
       async (request) => presentJob(await services.fineTuning.get(principalOf(request), projectOf(request), request.params.job_id)),
     );
 
     app.post(
       '/v1/fine_tuning/jobs/:job_id/cancel',
-      { config: { access: needs('fine_tuning.write') }, schema: { tags, params, querystring: query, response: { 200: jobObject, ...refusals } } },
+      { config: { access: needs('fine_tuning.write') }, schema: { tags, params, querystring: query, response: { 200: fineTuningJob, ...refusals } } },
       async (request) => presentJob(await services.fineTuning.cancel(principalOf(request), projectOf(request), request.params.job_id)),
     );
 
     app.get(
       '/v1/fine_tuning/jobs/:job_id/events',
-      { config: { access: needs('fine_tuning.read') }, schema: { tags, description: 'Newest first.', params, querystring: pageQuery, response: { 200: list, ...refusals } } },
+      { config: { access: needs('fine_tuning.read') }, schema: { tags, description: 'Newest first.', params, querystring: pageQuery, response: { 200: listOf(fineTuningJobEvent), ...refusals } } },
       async (request) =>
         presentList(await services.fineTuning.events(principalOf(request), projectOf(request), request.params.job_id, request.query), presentEvent, (e) => e.id),
     );
 
     app.get(
       '/v1/fine_tuning/jobs/:job_id/checkpoints',
-      { config: { access: needs('fine_tuning.read') }, schema: { tags, params, querystring: pageQuery, response: { 200: list, ...refusals } } },
+      { config: { access: needs('fine_tuning.read') }, schema: { tags, params, querystring: pageQuery, response: { 200: listOf(fineTuningJobCheckpoint), ...refusals } } },
       async (request) => {
         const { job, page } = await services.fineTuning.checkpoints(principalOf(request), projectOf(request), request.params.job_id, request.query);
         return presentList(page, presentCheckpoint(job), (c) => c.id);

@@ -13,6 +13,7 @@ import { errorBody } from '../errors.ts';
 import { projectOf, projectQuery } from '../project-context.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { errorResponse, refusals } from '../schemas/common.ts';
+import { INFERENCE_REQUESTS, type InferencePath } from '../schemas/inference.ts';
 
 export interface GatewayDeps {
   limiter: RateLimiter;
@@ -34,7 +35,12 @@ class EndpointNotReadyError extends ServiceError {
   }
 }
 
-const PATHS = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings'] as const;
+const PATHS = Object.keys(INFERENCE_REQUESTS) as InferencePath[];
+
+/** Whether the client itself asked for the final usage chunk of a stream. */
+function clientAskedForUsage(body: Record<string, unknown>): boolean {
+  return (body.stream_options as { include_usage?: unknown } | null | undefined)?.include_usage === true;
+}
 
 /** The upstream's base URL ends in /v1; the path after /v1 is the same on both sides. */
 function upstreamUrl(base: string, path: string): string {
@@ -76,7 +82,7 @@ export function inferenceRoutes(services: Services, gateway: GatewayDeps): Fasti
             tags: ['inference'],
             description: 'OpenAI-compatible; routed by `model` to its upstream.',
             querystring: z.strictObject(projectQuery),
-            body: z.object({ model: z.string().min(1), stream: z.boolean().optional() }).loose(),
+            body: INFERENCE_REQUESTS[path],
             response: { 200: z.unknown(), 429: errorResponse, 502: errorResponse, 504: errorResponse, ...refusals },
           },
         },
@@ -99,8 +105,11 @@ export function inferenceRoutes(services: Services, gateway: GatewayDeps): Fasti
           }
           const baseUrl = target.upstream.kind === 'shared' ? target.upstream.url : lease!.url;
           const streaming = request.body.stream === true;
-          const body = streaming && path !== '/v1/embeddings'
-            ? { ...request.body, stream_options: { include_usage: true, ...((request.body.stream_options as object | undefined) ?? {}) } }
+          // The upstream always sends the usage chunk so that the stream can be metered, even when the
+          // client did not ask for it (or said no); the tap then keeps it from the client.
+          const meteredStream = streaming && path !== '/v1/embeddings';
+          const body = meteredStream
+            ? { ...request.body, stream_options: { ...((request.body.stream_options as object | null | undefined) ?? {}), include_usage: true } }
             : request.body;
           const abort = new AbortController();
           request.raw.once('close', () => {
@@ -150,7 +159,7 @@ export function inferenceRoutes(services: Services, gateway: GatewayDeps): Fasti
           // A stream: hand the socket over and pipe chunk by chunk; backpressure runs end to end.
           reply.hijack();
           reply.raw.writeHead(upstream.statusCode, { ...decision.headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-          const tap = new SseUsageTap();
+          const tap = new SseUsageTap({ forwardUsageChunk: clientAskedForUsage(request.body) });
           try {
             await pipeline(upstream.body, tap, reply.raw);
             meter(principal, target, tap.usage);

@@ -43,7 +43,7 @@ export function Playground() {
     controller.current = abort;
     let text = '';
     try {
-      const body = { model: chosen, stream: true, messages: system ? [{ role: 'system', content: system }, ...history] : history };
+      const body = { model: chosen, stream: true, stream_options: { include_usage: true }, messages: system ? [{ role: 'system', content: system }, ...history] : history };
       for await (const chunk of stream<Chunk>('/v1/chat/completions', body, { project: project.id, signal: abort.signal })) {
         text += chunk.choices?.[0]?.delta?.content ?? '';
         setReply(text);
