@@ -30,6 +30,7 @@ export const TEST_FILES = [
   'test/cli.test.ts',
   'test/console.test.ts',
   'test/test-runner.test.ts',
+  'test/configuration-doc.test.ts',
 ];
 
 // Run the suite only as `npm test` (node scripts/test.js), not when a test imports this file.
