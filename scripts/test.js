@@ -29,6 +29,7 @@ export const TEST_FILES = [
   'test/tenancy.property.test.ts',
   'test/cli.test.ts',
   'test/console.test.ts',
+  'test/console-verify-email.test.ts',
   'test/test-runner.test.ts',
   'test/configuration-doc.test.ts',
 ];
