@@ -80,6 +80,9 @@ const fileSchema = z.strictObject({
 
 export type ConfigFile = z.infer<typeof fileSchema>;
 
+/** The file's schema, also walked by the check that docs/configuration.md documents every key. */
+export { fileSchema as configFileSchema };
+
 export interface Region {
   id: string;
   inference_base_url: string;

@@ -9,6 +9,14 @@ describeEachDatabase('accounts', (kind) => {
   const server = useTenantry(kind, { clock });
   const api = () => new Api(server.tenantry.app);
 
+  test('without SMTP, GET /v1/me tells the console that this server does not verify emails', async () => {
+    const ann = await signUp(api(), 'ann');
+    const me = await api().get('/v1/me', ann.token);
+    assert.equal(me.status, 200);
+    assert.equal(me.body.email_verified, false);
+    assert.equal(me.body.email_verification_enabled, false);
+  });
+
   test('signing up creates the user, a personal organization and its default project', async () => {
     const email = uniqueEmail('ann');
     const response = await api().post('/v1/auth/signup', undefined, { email, password: 'a long password', name: 'Ann' });

@@ -122,4 +122,45 @@ describeEachDatabase('the tenantry command line', (kind) => {
     assert.equal((await tenantry(annHome, ['logout'])).code, 0);
     assert.equal((await tenantry(annHome, ['whoami'])).code, 1);
   });
+
+  test('tables show times as ISO dates in UTC, lists joined and owners as type:id; --json stays the API\'s JSON; whoami names the organization', async () => {
+    const url = await listen(server.tenantry);
+    const api = new Api(server.tenantry.app);
+    const cat = await signUp(api, 'cat', 'cat password 1');
+    const home = mkdtempSync(join(tmpdir(), 'tenantry-cli-cat-'));
+    assert.equal((await tenantry(home, ['login', '--url', url, '--email', cat.user.email, '--password-stdin'], { stdin: 'cat password 1\n' })).code, 0);
+    const isoSecond = /\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\b/;
+
+    const whoami = await tenantry(home, ['whoami']);
+    assert.equal(whoami.code, 0, whoami.stderr);
+    assert.match(whoami.stdout, /^ID\s+EMAIL\s+NAME\s+ORGANIZATION\s+PROJECT$/m);
+    assert.ok(whoami.stdout.includes(`cat's organization (${cat.org.id})`), whoami.stdout);
+
+    const project = json(await tenantry(home, ['projects', 'create', 'Two regions', '--region', 'eu-north1', '--region', 'eu-west1', '--json']));
+    assert.deepEqual(project.regions, ['eu-north1', 'eu-west1'], '--json keeps the array');
+    const projects = await tenantry(home, ['projects', 'list']);
+    const row = projects.stdout.split('\n').find((line) => line.startsWith(project.id));
+    assert.match(row ?? '', /Two regions\s+eu-north1, eu-west1\s+active/, projects.stdout);
+    assert.ok(!projects.stdout.includes('["'), 'no JSON arrays in a table');
+
+    assert.equal((await tenantry(home, ['use', 'project', project.id])).code, 0);
+    const whoamiInProject = await tenantry(home, ['whoami']);
+    assert.ok(whoamiInProject.stdout.includes(`cat's organization (${cat.org.id})  ${project.id}`), whoamiInProject.stdout);
+    assert.equal((await tenantry(home, ['keys', 'create', 'ci'])).code, 0);
+    const keys = await tenantry(home, ['keys', 'list']);
+    assert.ok(keys.stdout.includes(`user:${cat.user.id}`), keys.stdout);
+
+    const invitation = await tenantry(home, ['invite', 'someone@example.test', '--org', cat.org.id]);
+    assert.equal(invitation.code, 0, invitation.stderr);
+    const invitationJson = json(await tenantry(home, ['invitations', 'list', '--org', cat.org.id, '--json']));
+    const expiresAt: number = invitationJson.data[0].expires_at;
+    assert.equal(typeof expiresAt, 'number', '--json keeps Unix seconds');
+    const expected = new Date(expiresAt * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    assert.ok(invitation.stdout.includes(expected), invitation.stdout);
+    assert.ok(!invitation.stdout.includes(String(expiresAt)), 'no raw Unix seconds in a table');
+
+    const audit = await tenantry(home, ['audit', 'list', '--org', cat.org.id, '--type', 'project.created']);
+    assert.match(audit.stdout, isoSecond);
+    assert.ok(audit.stdout.includes(`project:${project.id}`), audit.stdout);
+  });
 });

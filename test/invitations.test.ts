@@ -178,11 +178,15 @@ describeEachDatabase('invitations by email (SMTP)', (kind) => {
     assert.equal(unverified.status, 403);
     assert.equal(errorOf(unverified).code, 'email_not_verified');
 
+    const unverifiedMe = (await api().get('/v1/me', bob.token)).body;
+    assert.equal(unverifiedMe.email_verification_enabled, true, 'with SMTP the server verifies emails');
+    assert.equal(unverifiedMe.email_verified, false);
     assert.equal((await api().post('/v1/auth/verify_email', ann.token, { token })).status, 400, "another user's token");
     const verified = await api().post('/v1/auth/verify_email', bob.token, { token });
     assert.equal(verified.status, 200);
     assert.equal(verified.body.email_verified, true);
     assert.equal((await api().post('/v1/auth/verify_email', bob.token, { token })).status, 400, 'single use');
+    assert.equal((await api().get('/v1/me', bob.token)).body.email_verified, true);
     assert.equal((await api().post(`/v1/me/invitations/${invited.id}/accept`, bob.token)).status, 200);
   });
 });

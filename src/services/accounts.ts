@@ -143,7 +143,11 @@ export function createAccountService(deps: {
       await sessions.end(principal.credential.sessionId);
     },
 
-    async me(principal: Principal): Promise<{ user: UserRecord | undefined; memberships: MembershipSummary[] }> {
+    /**
+     * The caller, its organizations, and whether this server verifies emails (it sends the link only
+     * when SMTP is configured, so without SMTP there is nothing a user could do to verify).
+     */
+    async me(principal: Principal): Promise<{ user: UserRecord | undefined; memberships: MembershipSummary[]; emailVerificationEnabled: boolean }> {
       const user = principal.type === 'user' ? await store.users.findById(principal.id) : undefined;
       const organizations = await store.organizations.allForPrincipal(principal.id);
       const now = clock();
@@ -160,7 +164,7 @@ export function createAccountService(deps: {
           return { organization, groups };
         }),
       );
-      return { user: user && publicUser(user), memberships };
+      return { user: user && publicUser(user), memberships, emailVerificationEnabled: deps.notifier.deliversEmail };
     },
 
     async changePassword(principal: Principal, input: { current_password: string; new_password: string }): Promise<UserRecord> {

@@ -4,16 +4,24 @@ import { Console } from './Console.tsx';
 import { Loading } from './components/States.tsx';
 import { Login } from './pages/Login.tsx';
 import { Signup } from './pages/Signup.tsx';
+import { VerifyEmail } from './pages/VerifyEmail.tsx';
 import { navigate, useLocation } from './router.tsx';
 import { SessionContext } from './session.tsx';
 import type { Me } from './types.ts';
 
 const AUTH_PAGES = new Set(['/login', '/signup']);
 
+/** Where to go after signing in: `?next=` when it is a path of this console, else home. */
+function nextPath(search: URLSearchParams): string {
+  const next = search.get('next') ?? '';
+  // Only a path on this origin: `//host` or `/\host` would leave it.
+  return /^\/(?![/\\])/.test(next) ? next : '/';
+}
+
 export function App() {
   // undefined while the first /v1/me is on its way; null when nobody is signed in.
   const [me, setMe] = useState<Me | null | undefined>(undefined);
-  const { path } = useLocation();
+  const { path, search } = useLocation();
 
   const refresh = useCallback(async () => {
     const current = await get<Me>('/v1/me');
@@ -41,17 +49,20 @@ export function App() {
   }, [refresh]);
 
   const onAuthPage = AUTH_PAGES.has(path);
+  const query = search.toString();
   useEffect(() => {
-    if (me === null && !onAuthPage) navigate('/login', { replace: true });
-    if (me && onAuthPage) navigate('/', { replace: true });
-  }, [me, onAuthPage]);
+    // A signed-out visit to a page (the email's verification link) comes back to it after signing in.
+    const here = path + (query ? `?${query}` : '');
+    if (me === null && !onAuthPage) navigate(path === '/' ? '/login' : `/login?next=${encodeURIComponent(here)}`, { replace: true });
+    if (me && onAuthPage) navigate(nextPath(new URLSearchParams(query)), { replace: true });
+  }, [me, onAuthPage, path, query]);
 
   if (me === undefined) return <Loading what="the console" />;
   if (me === null) return path === '/signup' ? <Signup onSignedIn={refresh} /> : <Login onSignedIn={refresh} />;
   if (onAuthPage) return <Loading what="your organization" />;
   return (
     <SessionContext.Provider value={{ me, refresh, signOut }}>
-      <Console />
+      {path === '/verify-email' ? <VerifyEmail /> : <Console />}
     </SessionContext.Provider>
   );
 }

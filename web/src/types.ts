@@ -23,6 +23,9 @@ export interface MeOrganization {
 
 export interface Me extends User {
   csrf_token?: string;
+  email_verified: boolean;
+  /** Whether this server verifies emails (it has SMTP): only then is an unverified user asked to. */
+  email_verification_enabled: boolean;
   organizations: MeOrganization[];
 }
 

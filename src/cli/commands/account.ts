@@ -4,6 +4,14 @@ import { forgetCredentials, readCredentials, resolveConnection, writeCredentials
 import { promptHidden, promptLine, readStdin } from '../client/prompt.ts';
 import { example, run } from '../client/context.ts';
 
+interface Me {
+  id: string;
+  email?: string;
+  name?: string;
+  organizations: Array<{ id: string; name: string; personal: boolean }>;
+  api_key?: { id: string; scope: { type: string; id: string } };
+}
+
 export function accountCommands(program: Command): void {
   example(
     program
@@ -41,11 +49,20 @@ export function accountCommands(program: Command): void {
     }),
   );
 
-  example(program.command('whoami').description('Who the credentials are, and their organizations.'), 'tenantry whoami --json').action(
+  example(program.command('whoami').description('Who the credentials are, and the organization and project commands act in.'), 'tenantry whoami --json').action(
     run(async ({ api, out }) => {
-      const me = await api.request('GET', '/v1/me');
+      const me = await api.request<Me>('GET', '/v1/me');
       const stored = readCredentials();
-      out.print(me, [{ id: me.id, email: me.email ?? '', name: me.name ?? '', organization: stored.organization_id ?? '', project: stored.project_id ?? '' }], ['id', 'email', 'name', 'organization', 'project']);
+      const keyScope = me.api_key?.scope;
+      // An API key acts in its own organization (the only one it sees) and, scoped to one, its project.
+      const orgId = stored.organization_id ?? (keyScope ? me.organizations[0]?.id : undefined);
+      const org = me.organizations.find((o) => o.id === orgId);
+      const projectId = stored.project_id ?? (keyScope?.type === 'project' ? keyScope.id : undefined);
+      out.print(
+        me,
+        [{ id: me.id, email: me.email ?? '', name: me.name ?? '', organization: org ? `${org.name} (${org.id})` : (orgId ?? ''), project: projectId ?? '' }],
+        ['id', 'email', 'name', 'organization', 'project'],
+      );
     }),
   );
 

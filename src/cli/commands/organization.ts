@@ -57,7 +57,7 @@ export function organizationCommands(program: Command): void {
   example(members.command('list').description('List members and their groups.').option(...ORG), 'tenantry members list').action(
     run(async ({ api, out, org }) => {
       const page = await api.request('GET', `/v1/organizations/${org()}/members?limit=100`);
-      const rows = list(page).map((m: any) => ({ id: m.principal.id, type: m.principal.type, email: m.principal.email ?? '', name: m.principal.name, groups: m.groups.map((g: any) => g.name).join(',') }));
+      const rows = list(page).map((m: any) => ({ id: m.principal.id, type: m.principal.type, email: m.principal.email ?? '', name: m.principal.name, groups: m.groups.map((g: any) => g.name) }));
       out.print(page, rows, ['id', 'type', 'email', 'name', 'groups']);
     }),
   );
@@ -177,7 +177,7 @@ export function organizationCommands(program: Command): void {
   example(access.command('who').description('Who has access to a project, and why.').option(...PROJECT), 'tenantry access who --project proj_abc').action(
     run(async (ctx) => {
       const page = await ctx.api.request('GET', `/v1/projects/${await ctx.project()}/access`);
-      ctx.out.print(page, list(page).map((e: any) => ({ id: e.principal.id, email: e.principal.email ?? '', role: e.role, via: e.via.map((v: any) => v.group_id).join(',') })), ['id', 'email', 'role', 'via']);
+      ctx.out.print(page, list(page).map((e: any) => ({ id: e.principal.id, email: e.principal.email ?? '', role: e.role, via: e.via.map((v: any) => v.group_id) })), ['id', 'email', 'role', 'via']);
     }),
   );
 
@@ -202,7 +202,7 @@ export function organizationCommands(program: Command): void {
         if (options[option]) query.set(param, options[option]!);
       }
       const page = await api.request('GET', `/v1/organizations/${org()}/audit_logs?${query}`);
-      out.print(page, list(page).map((e: any) => ({ seq: e.seq, type: e.type, actor: e.actor.id ?? e.actor.type, resource: `${e.resource.type}:${e.resource.id}`, created_at: new Date(e.created_at * 1000).toISOString() })), ['seq', 'type', 'actor', 'resource', 'created_at']);
+      out.print(page, list(page).map((e: any) => ({ seq: e.seq, type: e.type, actor: e.actor.id ?? e.actor.type, resource: e.resource, created_at: e.created_at })), ['seq', 'type', 'actor', 'resource', 'created_at']);
     }),
   );
   example(audit.command('verify').description('Recompute the hash chain.').option(...ORG), 'tenantry audit verify').action(
@@ -228,7 +228,7 @@ export function organizationCommands(program: Command): void {
       const since = options.since ?? String(Math.floor(Date.now() / 1000) - 7 * 86400);
       const query = `start_time=${since}&bucket_width=${options.bucket}&group_by=${encodeURIComponent(options.groupBy)}`;
       const page = await api.request('GET', options.project ? `/v1/projects/${options.project}/usage?${query}` : `/v1/organizations/${org()}/usage?${query}`);
-      const rows = page.data.flatMap((b: any) => b.results.map((r: any) => ({ start: new Date(b.start_time * 1000).toISOString(), ...r })));
+      const rows = page.data.flatMap((b: any) => b.results.map((r: any) => ({ start: b.start_time, ...r })));
       out.print(page, rows, ['start', 'project_id', 'api_key_id', 'model', 'num_model_requests', 'input_tokens', 'output_tokens']);
     }),
   );

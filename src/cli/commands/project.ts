@@ -5,6 +5,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
 import { UsageError } from '../client/api.ts';
 import { example, list, run } from '../client/context.ts';
+import { formatTime } from '../client/output.ts';
 import { progressBar, uploadFile } from '../client/upload.ts';
 
 const PROJECT = ['--project <id>', 'project (default: `tenantry use project`, or the API key\'s)'] as const;
@@ -17,7 +18,7 @@ export function projectCommands(program: Command): void {
   example(keys.command('list').option(...PROJECT).description('List keys (yours, or all for project admins).'), 'tenantry keys list').action(
     run(async (ctx) => {
       const page = await ctx.api.request('GET', `/v1/projects/${await ctx.project()}/api_keys?limit=100`);
-      ctx.out.print(page, list(page).map((k: any) => ({ ...k, owner: k.owner.id })), ['id', 'name', 'redacted_value', 'owner', 'permissions', 'last_used_at', 'revoked_at']);
+      ctx.out.print(page, list(page), ['id', 'name', 'redacted_value', 'owner', 'permissions', 'last_used_at', 'revoked_at']);
     }),
   );
   example(
@@ -137,14 +138,14 @@ export function projectCommands(program: Command): void {
         const fresh = list(page).filter((e: any) => !seen.has(e.id)).reverse();
         for (const event of fresh as any[]) {
           seen.add(event.id);
-          process.stdout.write(ctx.out.json ? `${JSON.stringify(event)}\n` : `${new Date(event.created_at * 1000).toISOString()}  ${event.level.padEnd(5)}  ${event.message}\n`);
+          process.stdout.write(ctx.out.json ? `${JSON.stringify(event)}\n` : `${formatTime(event.created_at)}  ${event.level.padEnd(5)}  ${event.message}\n`);
         }
         if (!options.follow) return;
         const job = await ctx.api.request('GET', `/v1/fine_tuning/jobs/${id}`, { project });
         if (TERMINAL.has(job.status)) {
           const last = await ctx.api.request('GET', `/v1/fine_tuning/jobs/${id}/events?limit=100`, { project });
           for (const event of (list(last).filter((e: any) => !seen.has(e.id)).reverse() as any[])) {
-            process.stdout.write(ctx.out.json ? `${JSON.stringify(event)}\n` : `${new Date(event.created_at * 1000).toISOString()}  ${event.level.padEnd(5)}  ${event.message}\n`);
+            process.stdout.write(ctx.out.json ? `${JSON.stringify(event)}\n` : `${formatTime(event.created_at)}  ${event.level.padEnd(5)}  ${event.message}\n`);
           }
           ctx.out.note(`Job ${id} ${job.status}.`);
           if (job.status !== 'succeeded') process.exitCode = 1;

@@ -85,6 +85,7 @@ export function authRoutes(services: Services): FastifyPluginAsyncZod {
               id: z.string(),
               object: z.enum(['user', 'service_account']),
               csrf_token: z.string().optional(),
+              email_verification_enabled: z.boolean().describe('Whether this server verifies emails (SMTP is configured): when true, an unverified user must verify before accepting invitations.'),
               organizations: z.array(
                 z.object({ id: z.string(), name: z.string(), personal: z.boolean(), groups: z.array(z.object({ id: z.string(), name: z.string(), role: z.string() })) }),
               ),
@@ -96,12 +97,13 @@ export function authRoutes(services: Services): FastifyPluginAsyncZod {
       },
       async (request) => {
         const principal = principalOf(request);
-        const { user, memberships } = await services.accounts.me(principal);
+        const { user, memberships, emailVerificationEnabled } = await services.accounts.me(principal);
         const organizations = memberships.map((m) => ({ id: m.organization.id, name: m.organization.name, personal: m.organization.personal, groups: m.groups }));
         const credential = principal.credential;
         return {
           ...(user ? presentUser(user) : { id: principal.id, object: principal.type }),
           ...(credential.kind === 'session' ? { csrf_token: services.sessions.csrfToken(credential.sessionId) } : {}),
+          email_verification_enabled: emailVerificationEnabled,
           organizations,
           ...(credential.kind === 'api_key' ? { api_key: { id: credential.keyId, scope: credential.scope } } : {}),
         };

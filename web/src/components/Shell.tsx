@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { navigate, Link } from '../router.tsx';
 import { orgPath, projectPath, useSession, useWorkspace } from '../session.tsx';
 import { MyInvitations } from './MyInvitations.tsx';
+import { VerifyEmailBanner } from './VerifyEmailBanner.tsx';
 
 const NEW = '__new__';
 
@@ -109,6 +110,7 @@ export function Shell({ projectPage, children }: { projectPage: string | undefin
           ) : null}
         </aside>
         <main className="content">
+          <VerifyEmailBanner />
           <MyInvitations />
           {children}
         </main>

@@ -2,12 +2,15 @@ import { useState, type FormEvent } from 'react';
 import { post } from '../api.ts';
 import { FormError, TextField } from '../components/Field.tsx';
 import { useAction } from '../hooks.ts';
-import { Link } from '../router.tsx';
+import { Link, useLocation } from '../router.tsx';
 
 export function Login({ onSignedIn }: { onSignedIn: () => Promise<unknown> }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const action = useAction();
+  // Keep where the person was going (?next=) when they switch between signing in and signing up.
+  const { search } = useLocation();
+  const next = search.get('next');
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const done = await action.run(async () => {
@@ -28,7 +31,7 @@ export function Login({ onSignedIn }: { onSignedIn: () => Promise<unknown> }) {
         </button>
       </form>
       <p>
-        New here? <Link to="/signup">Create an account</Link>
+        New here? <Link to={next ? `/signup?next=${encodeURIComponent(next)}` : '/signup'}>Create an account</Link>
       </p>
     </main>
   );

@@ -2,13 +2,16 @@ import { useState, type FormEvent } from 'react';
 import { post } from '../api.ts';
 import { FormError, TextField } from '../components/Field.tsx';
 import { useAction } from '../hooks.ts';
-import { Link } from '../router.tsx';
+import { Link, useLocation } from '../router.tsx';
 
 export function Signup({ onSignedIn }: { onSignedIn: () => Promise<unknown> }) {
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const action = useAction();
+  // Keep where the person was going (?next=) when they switch between signing in and signing up.
+  const { search } = useLocation();
+  const next = search.get('next');
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const done = await action.run(async () => {
@@ -40,7 +43,7 @@ export function Signup({ onSignedIn }: { onSignedIn: () => Promise<unknown> }) {
         </button>
       </form>
       <p>
-        Already have an account? <Link to="/login">Sign in</Link>
+        Already have an account? <Link to={next ? `/login?next=${encodeURIComponent(next)}` : '/login'}>Sign in</Link>
       </p>
     </main>
   );
