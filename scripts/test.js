@@ -15,6 +15,7 @@ export const TEST_FILES = [
   'test/multi-instance.test.ts',
   'test/files.test.ts',
   'test/upload-crash.test.ts',
+  'test/crash.test.ts',
   'test/fine-tuning.test.ts',
   'test/example-trainer.test.ts',
   'test/gateway.test.ts',
