@@ -173,50 +173,61 @@ describeEachDatabase('crash safety: kill -9 and restart', (kind) => {
     }
   });
 
-  test('the server killed while a worker holds a lease: after the restart the job still finishes', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tenantry-crash-lease-'));
-    const options = await serverOptions(dataDir, await freePort());
-    let server: ServerProcess = await startServerProcess(options);
-    const http = fetchClient(() => server.url);
-    const worker = startWorkerProcess({ url: server.url, token: WORKER_TOKEN, leaseSeconds: 2, trainerArgs: '--steps 20 --step-ms 100' });
-    try {
-      const signup = await http.call('POST', '/v1/auth/signup', { body: { email: `lease.${kind.kind}@crash.test`, password: 'a long password', name: 'Lease' } });
-      const token = signup.body.session_token as string;
-      const project = { 'openai-project': signup.body.project.id as string };
-      const form = new FormData();
-      form.append('purpose', 'fine-tune');
-      form.append('file', new Blob([trainingFile('lease')]), 'train.jsonl');
-      const file = await http.call('POST', '/v1/files', { token, form, headers: project });
-      assert.equal(file.status, 200, JSON.stringify(file.body));
-      const job = await http.call('POST', '/v1/fine_tuning/jobs', { token, body: { model: BASE_MODEL, training_file: file.body.id }, headers: project });
-      assert.equal(job.status, 200, JSON.stringify(job.body));
+  const leaseCases = [
+    { title: 'the server killed while a worker holds a lease: after the restart the job finishes (the worker carries on, or claims it again)', workerDiesToo: false },
+    { title: 'the server and its worker killed together mid-job: after the restart another worker takes the job once the lease lapses, and it finishes', workerDiesToo: true },
+  ];
+  for (const { title, workerDiesToo } of leaseCases) {
+    test(title, async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'tenantry-crash-lease-'));
+      const options = await serverOptions(dataDir, await freePort());
+      let server: ServerProcess = await startServerProcess(options);
+      const http = fetchClient(() => server.url);
+      // A short lease, so that a lapsed one is taken over within the test's time.
+      const startWorker = () => startWorkerProcess({ url: server.url, token: WORKER_TOKEN, leaseSeconds: 2, trainerArgs: '--steps 20 --step-ms 100' });
+      const workers = [startWorker()];
+      try {
+        const signup = await http.call('POST', '/v1/auth/signup', { body: { email: `lease.${kind.kind}.${workerDiesToo}@crash.test`, password: 'a long password', name: 'Lease' } });
+        const token = signup.body.session_token as string;
+        const project = { 'openai-project': signup.body.project.id as string };
+        const form = new FormData();
+        form.append('purpose', 'fine-tune');
+        form.append('file', new Blob([trainingFile('lease')]), 'train.jsonl');
+        const file = await http.call('POST', '/v1/files', { token, form, headers: project });
+        assert.equal(file.status, 200, JSON.stringify(file.body));
+        const job = await http.call('POST', '/v1/fine_tuning/jobs', { token, body: { model: BASE_MODEL, training_file: file.body.id }, headers: project });
+        assert.equal(job.status, 200, JSON.stringify(job.body));
+        const events = async () => (await http.call('GET', `/v1/fine_tuning/jobs/${job.body.id}/events?limit=100`, { token, headers: project })).body.data as Array<{ type: string; message: string }>;
 
-      // Kill the server once the worker holds the job and its trainer has reported a step.
-      await waitFor(async () => {
-        const events = await http.call('GET', `/v1/fine_tuning/jobs/${job.body.id}/events`, { token, headers: project });
-        return events.body.data.some((e: { type: string }) => e.type === 'metrics') ? true : undefined;
-      }, 'the trainer to report a step');
-      await server.kill();
-      server = await startServerProcess(options);
+        // Kill the server once the worker holds the job and its trainer has reported a step.
+        await waitFor(async () => ((await events()).some((e) => e.type === 'metrics') ? true : undefined), 'the trainer to report a step');
+        if (workerDiesToo) await Promise.all([server.kill(), killWorkerGroup(workers[0]!.child)]);
+        else await server.kill();
+        server = await startServerProcess(options);
+        if (workerDiesToo) workers.push(startWorker());
 
-      const finished = await waitFor(async () => {
-        const current = await http.call('GET', `/v1/fine_tuning/jobs/${job.body.id}`, { token, headers: project });
-        return ['succeeded', 'failed', 'cancelled'].includes(current.body.status) ? current.body : undefined;
-      }, 'the job to finish after the restart', 40_000);
-      assert.equal(finished.status, 'succeeded', worker.output());
-      assert.ok(finished.fine_tuned_model.startsWith(`ft:${BASE_MODEL}:`) && finished.fine_tuned_model.endsWith(`:${job.body.id}`), finished.fine_tuned_model);
-      assert.ok(finished.result_files.length > 0);
-      for (const id of finished.result_files) {
-        const content = await http.call('GET', `/v1/files/${id}/content`, { token, headers: project });
-        assert.equal(content.status, 200, `result file ${id} downloads`);
+        const finished = await waitFor(async () => {
+          const current = await http.call('GET', `/v1/fine_tuning/jobs/${job.body.id}`, { token, headers: project });
+          return ['succeeded', 'failed', 'cancelled'].includes(current.body.status) ? current.body : undefined;
+        }, 'the job to finish after the restart', 40_000);
+        assert.equal(finished.status, 'succeeded', workers.map((w) => w.output()).join('\n'));
+        assert.ok(finished.fine_tuned_model.startsWith(`ft:${BASE_MODEL}:`) && finished.fine_tuned_model.endsWith(`:${job.body.id}`), finished.fine_tuned_model);
+        if (workerDiesToo) {
+          assert.ok((await events()).some((e) => /stopped renewing its lease; the job was queued again/.test(e.message)), 'the lapsed lease was taken over');
+        }
+        assert.ok(finished.result_files.length > 0);
+        for (const id of finished.result_files) {
+          const content = await http.call('GET', `/v1/files/${id}/content`, { token, headers: project });
+          assert.equal(content.status, 200, `result file ${id} downloads`);
+        }
+        const verified = await http.call('GET', `/v1/organizations/${signup.body.organization.id}/audit_logs/verify`, { token });
+        assert.equal(verified.body.ok, true, JSON.stringify(verified.body));
+      } finally {
+        for (const worker of workers) await killWorkerGroup(worker.child);
+        await server.stop();
       }
-      const verified = await http.call('GET', `/v1/organizations/${signup.body.organization.id}/audit_logs/verify`, { token });
-      assert.equal(verified.body.ok, true, JSON.stringify(verified.body));
-    } finally {
-      await killWorkerGroup(worker.child);
-      await server.stop();
-    }
-  });
+    });
+  }
 });
 
 /** After the restart: each acknowledged write is there, whole, with its audit event; nothing else is half there. */
