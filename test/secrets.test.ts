@@ -71,8 +71,9 @@ function pgDumpAvailable(): boolean {
 describeEachDatabase('secrets at rest and in logs', (kind) => {
   let smtp: Awaited<ReturnType<typeof startSmtpReceiver>>;
   let database: TestDatabase;
+  const smtpCredentials = { user: 'tenantry', password: `smtp-password-${unique()}` };
   before(async () => {
-    smtp = await startSmtpReceiver();
+    smtp = await startSmtpReceiver(smtpCredentials);
     database = await kind.create();
   });
   after(async () => {
@@ -90,11 +91,17 @@ describeEachDatabase('secrets at rest and in logs', (kind) => {
     };
     const serverSecret = keep('TENANTRY_SECRET', `server-secret-${unique()}`);
     const workerToken = keep('TENANTRY_WORKER_TOKEN', `worker-token-${unique()}`);
+    keep('SMTP password', smtpCredentials.password);
     // Markers the scan must find: a region id (logged at start, stored with the project, in its audit
     // event) and a project name (stored and audited).
     const markerRegion = `planted-region-${unique().toLowerCase()}`;
     const markerName = `planted-name-${unique()}`;
-    const databaseUrl = database.kind === 'sqlite' ? `sqlite:${join(dataDir, 'tenantry.db')}` : database.url;
+    // On PostgreSQL the server gets a password in its URL (the test server trusts local connections and
+    // ignores it): the URL must not reach the log either.
+    const databasePassword = keep('the database password', `db-password-${unique()}`);
+    const withPassword = new URL(database.url);
+    withPassword.password = databasePassword;
+    const databaseUrl = database.kind === 'sqlite' ? `sqlite:${join(dataDir, 'tenantry.db')}` : withPassword.toString();
     let server: ServerProcess | undefined = await startServerProcess({
       dataDir,
       databaseUrl,
@@ -106,7 +113,7 @@ describeEachDatabase('secrets at rest and in logs', (kind) => {
           { id: markerRegion, inference_base_url: 'http://127.0.0.1:9/v1' },
         ],
         models: [{ id: BASE_MODEL, upstream: 'http://127.0.0.1:9/v1', fine_tunable: true }],
-        smtp: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'Tenantry <no-reply@tenantry.test>' },
+        smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: smtpCredentials.user, password: smtpCredentials.password, from: 'Tenantry <no-reply@tenantry.test>' },
       },
     });
     const { call, all } = fetchClient(() => server!.url);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigFile } from '../../src/config.ts';
 
@@ -48,7 +49,8 @@ export async function freePort(): Promise<number> {
 
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   mkdirSync(options.dataDir, { recursive: true });
-  const configPath = join(options.dataDir, 'test-config.json');
+  // Outside the data folder, which then holds only what the server writes.
+  const configPath = join(mkdtempSync(join(tmpdir(), 'tenantry-config-')), 'config.json');
   writeFileSync(configPath, JSON.stringify({ auth: TEST_AUTH, ...options.config }));
   const child = spawn(process.execPath, [BIN, 'serve'], {
     env: {
