@@ -47,14 +47,18 @@ type Acknowledged =
   | { type: 'project'; id: string; owner: Owner }
   | { type: 'group'; id: string; owner: Owner }
   | { type: 'api_key'; id: string; owner: Owner; projectId: string; secret: string }
+  | { type: 'api_key.revoked'; id: string; owner: Owner; projectId: string }
   | { type: 'file'; id: string; owner: Owner; projectId: string; content: string }
+  | { type: 'file.deleted'; id: string; owner: Owner; projectId: string }
   | { type: 'fine_tuning.job'; id: string; owner: Owner; projectId: string; trainingFile: string };
 
-const CREATED_EVENT: Record<Acknowledged['type'], string> = {
+const EVENT_OF: Record<Acknowledged['type'], string> = {
   project: 'project.created',
   group: 'group.created',
   api_key: 'api_key.created',
+  'api_key.revoked': 'api_key.revoked',
   file: 'file.created',
+  'file.deleted': 'file.deleted',
   'fine_tuning.job': 'fine_tuning.job.created',
 };
 
@@ -106,32 +110,56 @@ describeEachDatabase('crash safety: kill -9 and restart', (kind) => {
         }
       };
 
+      // Revocations and deletions sent but not answered when the server died: either outcome is fine.
+      const unanswered = new Set<string>();
+
       async function client(index: number): Promise<void> {
         const owner = owners[index % OWNERS]!;
         const pick = random(SEED * 31 + index);
+        const choose = <T>(items: T[]): T => items[Math.floor(pick() * items.length)]!;
         const projects = [owner.defaultProjectId];
-        const files: Array<{ id: string; projectId: string }> = [];
+        const keys: Array<{ id: string; projectId: string }> = [];
+        // Files a job names are never deleted here, so that every job's file stays.
+        const files: Array<{ id: string; projectId: string; named: boolean }> = [];
         for (let n = 0; !killing; n += 1) {
           const label = `c${index}-${n}`;
-          const projectId = projects[Math.floor(pick() * projects.length)]!;
+          const projectId = choose(projects);
           const roll = pick();
+          let target: string | undefined;
           inFlight += 1;
           try {
-            if (roll < 0.15) {
+            if (roll < 0.12) {
               const answer = await http.call('POST', `/v1/organizations/${owner.orgId}/projects`, { token: owner.token, body: { name: `Project ${label}` } });
               if (answer.status !== 201) refused.push(`project ${answer.status} ${JSON.stringify(answer.body)}`);
               else {
                 projects.push(answer.body.id);
                 acknowledge({ type: 'project', id: answer.body.id, owner });
               }
-            } else if (roll < 0.3) {
+            } else if (roll < 0.24) {
               const answer = await http.call('POST', `/v1/organizations/${owner.orgId}/groups`, { token: owner.token, body: { name: `group ${label}`, role: 'viewer' } });
               if (answer.status !== 201) refused.push(`group ${answer.status} ${JSON.stringify(answer.body)}`);
               else acknowledge({ type: 'group', id: answer.body.id, owner });
-            } else if (roll < 0.55) {
+            } else if (roll < 0.32 && keys.length > 0) {
+              const key = keys.splice(Math.floor(pick() * keys.length), 1)[0]!;
+              target = key.id;
+              const answer = await http.call('DELETE', `/v1/projects/${key.projectId}/api_keys/${key.id}`, { token: owner.token });
+              if (answer.status !== 200) refused.push(`revoke ${answer.status} ${JSON.stringify(answer.body)}`);
+              else acknowledge({ type: 'api_key.revoked', id: key.id, owner, projectId: key.projectId });
+            } else if (roll < 0.5) {
               const answer = await http.call('POST', `/v1/projects/${projectId}/api_keys`, { token: owner.token, body: { name: `key ${label}` } });
               if (answer.status !== 201) refused.push(`key ${answer.status} ${JSON.stringify(answer.body)}`);
-              else acknowledge({ type: 'api_key', id: answer.body.id, owner, projectId, secret: answer.body.key });
+              else {
+                keys.push({ id: answer.body.id, projectId });
+                acknowledge({ type: 'api_key', id: answer.body.id, owner, projectId, secret: answer.body.key });
+              }
+            } else if (roll < 0.56 && files.some((f) => !f.named)) {
+              const unnamed = files.filter((f) => !f.named);
+              const file = choose(unnamed);
+              files.splice(files.indexOf(file), 1);
+              target = file.id;
+              const answer = await http.call('DELETE', `/v1/files/${file.id}`, { token: owner.token, headers: { 'openai-project': file.projectId } });
+              if (answer.status !== 200) refused.push(`file delete ${answer.status} ${JSON.stringify(answer.body)}`);
+              else acknowledge({ type: 'file.deleted', id: file.id, owner, projectId: file.projectId });
             } else if (roll < 0.8 || files.length === 0) {
               const content = trainingFile(label);
               const form = new FormData();
@@ -140,11 +168,12 @@ describeEachDatabase('crash safety: kill -9 and restart', (kind) => {
               const answer = await http.call('POST', '/v1/files', { token: owner.token, form, headers: { 'openai-project': projectId } });
               if (answer.status !== 200) refused.push(`file ${answer.status} ${JSON.stringify(answer.body)}`);
               else {
-                files.push({ id: answer.body.id, projectId });
+                files.push({ id: answer.body.id, projectId, named: false });
                 acknowledge({ type: 'file', id: answer.body.id, owner, projectId, content });
               }
             } else {
-              const file = files[Math.floor(pick() * files.length)]!;
+              const file = choose(files);
+              file.named = true;
               const answer = await http.call('POST', '/v1/fine_tuning/jobs', { token: owner.token, body: { model: BASE_MODEL, training_file: file.id }, headers: { 'openai-project': file.projectId } });
               if (answer.status !== 200) refused.push(`job ${answer.status} ${JSON.stringify(answer.body)}`);
               else acknowledge({ type: 'fine_tuning.job', id: answer.body.id, owner, projectId: file.projectId, trainingFile: file.id });
@@ -152,6 +181,7 @@ describeEachDatabase('crash safety: kill -9 and restart', (kind) => {
           } catch {
             // The connection died with the server: this write was never acknowledged.
             if (!killing) throw new Error(`client ${index} lost the server before the kill`);
+            if (target) unanswered.add(target);
           } finally {
             inFlight -= 1;
           }
@@ -164,10 +194,13 @@ describeEachDatabase('crash safety: kill -9 and restart', (kind) => {
       assert.ok(acknowledged.length >= killAfter);
       // The kill must land while writes are under way, or it proves nothing.
       assert.ok(inFlightAtKill >= CLIENTS / 2, `${inFlightAtKill} writes were in flight at the kill`);
-      t.diagnostic(`${acknowledged.length} writes acknowledged, ${inFlightAtKill - 1} others in flight at the kill`);
+      const counts = new Map<string, number>();
+      for (const write of acknowledged) counts.set(write.type, (counts.get(write.type) ?? 0) + 1);
+      const byType = [...counts].map(([type, count]) => `${count} ${type}`);
+      t.diagnostic(`${acknowledged.length} writes acknowledged (${byType.join(', ')}), ${inFlightAtKill - 1} others in flight at the kill`);
 
       server = await startServerProcess(options);
-      await verifyAfterRestart(http, owners, acknowledged, join(dataDir, 'files'));
+      await verifyAfterRestart(http, owners, acknowledged, unanswered, join(dataDir, 'files'));
     } finally {
       await server.stop();
     }
@@ -231,8 +264,8 @@ describeEachDatabase('crash safety: kill -9 and restart', (kind) => {
 });
 
 /** After the restart: each acknowledged write is there, whole, with its audit event; nothing else is half there. */
-async function verifyAfterRestart(http: ReturnType<typeof fetchClient>, owners: Owner[], acknowledged: Acknowledged[], filesDir: string): Promise<void> {
-  const filesListed = new Set<string>();
+async function verifyAfterRestart(http: ReturnType<typeof fetchClient>, owners: Owner[], acknowledged: Acknowledged[], unanswered: Set<string>, filesDir: string): Promise<void> {
+  const filesKept = new Set<string>();
   for (const owner of owners) {
     const { token, orgId } = owner;
     const verified = await http.call('GET', `/v1/organizations/${orgId}/audit_logs/verify`, { token });
@@ -241,18 +274,16 @@ async function verifyAfterRestart(http: ReturnType<typeof fetchClient>, owners: 
     const events = await http.all<{ type: string; seq: number; resource: { id: string } }>(`/v1/organizations/${orgId}/audit_logs`, token);
     assert.equal(verified.body.count, events.length);
     assert.deepEqual(events.map((e) => e.seq).sort((a, b) => a - b), Array.from({ length: events.length }, (_, i) => i + 1), 'seq has no gap');
-    const created = (type: string) => new Set(events.filter((e) => e.type === type).map((e) => e.resource.id));
+    const recorded = (type: string) => new Set(events.filter((e) => e.type === type).map((e) => e.resource.id));
+    const without = (all: Set<string>, gone: Set<string>) => new Set([...all].filter((id) => !gone.has(id)));
 
     const mine = acknowledged.filter((w) => w.owner === owner);
     assert.ok(events.length >= mine.length, 'every acknowledged write has its audit event');
-    for (const write of mine) {
-      assert.ok(created(CREATED_EVENT[write.type]).has(write.id), `${write.type} ${write.id} has its ${CREATED_EVENT[write.type]} event`);
-    }
+    for (const write of mine) assert.ok(recorded(EVENT_OF[write.type]).has(write.id), `${write.type} ${write.id} has its ${EVENT_OF[write.type]} event`);
 
     // Projects: each one the server knows has its event and its built-in groups.
     const projects = await http.all<{ id: string }>(`/v1/organizations/${orgId}/projects?include_archived=true`, token);
-    assert.deepEqual(new Set(projects.map((p) => p.id)), created('project.created'), 'the projects are exactly those with a project.created event');
-    for (const write of mine.filter((w) => w.type === 'project')) assert.ok(projects.some((p) => p.id === write.id), `project ${write.id} is listed`);
+    assert.deepEqual(new Set(projects.map((p) => p.id)), recorded('project.created'), 'the projects are exactly those with a project.created event');
     for (const project of projects) {
       const groups = await http.all<{ name: string; built_in: boolean }>(`/v1/projects/${project.id}/groups`, token);
       assert.deepEqual(groups.filter((g) => g.built_in).map((g) => g.name).sort(), ['admins', 'members'], `project ${project.id} has its built-in groups`);
@@ -260,55 +291,61 @@ async function verifyAfterRestart(http: ReturnType<typeof fetchClient>, owners: 
 
     // Organization groups: the custom ones are exactly those with a group.created event.
     const groups = await http.all<{ id: string; built_in: boolean }>(`/v1/organizations/${orgId}/groups`, token);
-    assert.deepEqual(new Set(groups.filter((g) => !g.built_in).map((g) => g.id)), created('group.created'));
+    assert.deepEqual(new Set(groups.filter((g) => !g.built_in).map((g) => g.id)), recorded('group.created'));
     for (const write of mine.filter((w) => w.type === 'group')) {
-      const group = await http.call('GET', `/v1/organizations/${orgId}/groups/${write.id}`, { token });
-      assert.equal(group.status, 200, `group ${write.id} survived`);
+      assert.equal((await http.call('GET', `/v1/organizations/${orgId}/groups/${write.id}`, { token })).status, 200, `group ${write.id} survived`);
     }
 
-    const keysListed = new Set<string>();
+    // Keys, files and jobs of every project, against the events that created, revoked or deleted them.
+    const keysListed = new Map<string, { revoked_at: number | null }>();
+    const filesListed = new Set<string>();
     const jobsListed = new Set<string>();
-    const filesOfOrg = new Set<string>();
     for (const project of projects) {
       const headers = { 'openai-project': project.id };
-      for (const key of await http.all<{ id: string; revoked_at: number | null }>(`/v1/projects/${project.id}/api_keys`, token)) {
-        assert.equal(key.revoked_at, null);
-        keysListed.add(key.id);
-      }
+      for (const key of await http.all<{ id: string; revoked_at: number | null }>(`/v1/projects/${project.id}/api_keys`, token)) keysListed.set(key.id, key);
       for (const file of await http.all<{ id: string; bytes: number }>('/v1/files', token, headers)) {
         const content = await http.call('GET', `/v1/files/${file.id}/content`, { token, headers });
         assert.equal(content.status, 200, `file ${file.id} downloads`);
         assert.equal(content.bytes.length, file.bytes, `file ${file.id} is whole`);
-        filesOfOrg.add(file.id);
+        filesListed.add(file.id);
       }
       for (const job of await http.all<{ id: string; training_file: string; status: string }>('/v1/fine_tuning/jobs', token, headers)) {
-        assert.ok(filesOfOrg.has(job.training_file) || (await http.call('GET', `/v1/files/${job.training_file}`, { token, headers })).status === 200, `job ${job.id} names a file that exists`);
+        assert.equal((await http.call('GET', `/v1/files/${job.training_file}`, { token, headers })).status, 200, `job ${job.id} names a file that exists`);
         assert.ok(['validating_files', 'queued'].includes(job.status), `job ${job.id} is ${job.status}`);
         jobsListed.add(job.id);
       }
     }
-    assert.deepEqual(keysListed, created('api_key.created'), 'the keys are exactly those with an api_key.created event');
-    assert.deepEqual(filesOfOrg, created('file.created'), 'the files are exactly those with a file.created event');
-    assert.deepEqual(jobsListed, created('fine_tuning.job.created'), 'the jobs are exactly those with a fine_tuning.job.created event');
-    for (const id of filesOfOrg) filesListed.add(id);
+    const revoked = recorded('api_key.revoked');
+    assert.deepEqual(new Set(keysListed.keys()), recorded('api_key.created'), 'the keys are exactly those with an api_key.created event');
+    for (const [id, key] of keysListed) assert.equal(key.revoked_at !== null, revoked.has(id), `key ${id} is revoked exactly when its api_key.revoked event says so`);
+    assert.deepEqual(filesListed, without(recorded('file.created'), recorded('file.deleted')), 'the files are exactly those created and not deleted');
+    assert.deepEqual(jobsListed, recorded('fine_tuning.job.created'), 'the jobs are exactly those with a fine_tuning.job.created event');
+    for (const id of filesListed) filesKept.add(id);
 
+    const acknowledgedIds = (type: Acknowledged['type']) => new Set(mine.filter((w) => w.type === type).map((w) => w.id));
     for (const write of mine) {
-      if (write.type === 'api_key') {
-        assert.ok(keysListed.has(write.id), `key ${write.id} is listed`);
-        // The secret the server handed out still opens the project.
+      const headers = { 'openai-project': 'projectId' in write ? write.projectId : '' };
+      if (write.type === 'project') {
+        assert.equal((await http.call('GET', `/v1/projects/${write.id}`, { token })).status, 200, `project ${write.id} survived`);
+      } else if (write.type === 'api_key') {
+        // The secret the server handed out opens the project exactly while the key is not revoked.
         const used = await http.call('GET', '/v1/files', { token: write.secret });
-        assert.equal(used.status, 200, `key ${write.id} works: ${JSON.stringify(used.body)}`);
+        const isRevoked = keysListed.get(write.id)?.revoked_at !== null;
+        if (acknowledgedIds('api_key.revoked').has(write.id)) assert.ok(isRevoked, `key ${write.id} stays revoked`);
+        else if (!unanswered.has(write.id)) assert.ok(!isRevoked, `key ${write.id} was never revoked`);
+        assert.equal(used.status, isRevoked ? 401 : 200, `key ${write.id} ${isRevoked ? 'is refused' : 'works'}: ${JSON.stringify(used.body)}`);
       } else if (write.type === 'file') {
-        const content = await http.call('GET', `/v1/files/${write.id}/content`, { token, headers: { 'openai-project': write.projectId } });
-        assert.equal(content.status, 200);
-        assert.equal(content.bytes.toString(), write.content, `file ${write.id} has the bytes that were uploaded`);
+        const content = await http.call('GET', `/v1/files/${write.id}/content`, { token, headers });
+        if (acknowledgedIds('file.deleted').has(write.id)) assert.equal(content.status, 404, `file ${write.id} stays deleted`);
+        else if (!unanswered.has(write.id)) assert.equal(content.bytes.toString(), write.content, `file ${write.id} has the bytes that were uploaded`);
+        else assert.ok(content.status === 404 || content.bytes.toString() === write.content, `file ${write.id} is there whole or gone`);
       } else if (write.type === 'fine_tuning.job') {
-        const job = await http.call('GET', `/v1/fine_tuning/jobs/${write.id}`, { token, headers: { 'openai-project': write.projectId } });
+        const job = await http.call('GET', `/v1/fine_tuning/jobs/${write.id}`, { token, headers });
         assert.equal(job.status, 200);
         assert.equal(job.body.training_file, write.trainingFile);
       }
     }
   }
-  // On disk: no partial upload, and no content without its row.
-  assert.deepEqual(new Set(readdirSync(filesDir)), filesListed, 'the files folder holds exactly the listed files');
+  // On disk: no partial upload, no content without its row, no row without its content.
+  assert.deepEqual(new Set(readdirSync(filesDir)), filesKept, 'the files folder holds exactly the listed files');
 }
