@@ -54,6 +54,20 @@ describeEachDatabase('an upload cut off by a crash', (kind) => {
       assert.deepEqual(readdirSync(filesDir), [], 'the restart swept the partial upload');
       const listed = await json(server.url, '/v1/files', { headers: { authorization: `Bearer ${key}` } });
       assert.deepEqual(listed.data, []);
+      const events = await json(server.url, `/v1/organizations/${signup.organization.id}/audit_logs?type=file.created`, { headers: { authorization: `Bearer ${signup.session_token}` } });
+      assert.deepEqual(events.data, [], 'no file.created event for the upload that never finished');
+      const verified = await json(server.url, `/v1/organizations/${signup.organization.id}/audit_logs/verify`, { headers: { authorization: `Bearer ${signup.session_token}` } });
+      assert.equal(verified.ok, true, JSON.stringify(verified));
+
+      // The restarted server takes the same upload whole.
+      const form = new FormData();
+      form.append('purpose', 'fine-tune');
+      form.append('file', new Blob([line.repeat(200)]), 'big.jsonl');
+      const uploaded = await fetch(`${server.url}/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+      assert.equal(uploaded.status, 200);
+      const file = (await uploaded.json()) as { id: string; bytes: number };
+      assert.equal(file.bytes, line.length * 200);
+      assert.deepEqual(readdirSync(filesDir), [file.id]);
     } finally {
       await server.stop();
       await database.drop();
