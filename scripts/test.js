@@ -24,6 +24,8 @@ export const TEST_FILES = [
   'test/stale-cache.test.ts',
   'test/files.test.ts',
   'test/upload-crash.test.ts',
+  'test/crash.test.ts',
+  'test/secrets.test.ts',
   'test/fine-tuning.test.ts',
   'test/example-trainer.test.ts',
   'test/gateway.test.ts',

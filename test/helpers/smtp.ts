@@ -5,13 +5,27 @@ export interface ReceivedMail {
   raw: string;
 }
 
-/** A real SMTP receiver inside the test process: it accepts every message and keeps it. */
-export async function startSmtpReceiver(): Promise<{ port: number; messages: ReceivedMail[]; waitFor(count: number): Promise<void>; close(): Promise<void> }> {
+/**
+ * A real SMTP receiver inside the test process: it accepts every message and keeps it. Given
+ * `credentials`, it also takes AUTH (over plain TCP, as a test may) and refuses any other login.
+ */
+export async function startSmtpReceiver(
+  credentials?: { user: string; password: string },
+): Promise<{ port: number; messages: ReceivedMail[]; waitFor(count: number): Promise<void>; close(): Promise<void> }> {
   const messages: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    ...(credentials
+      ? {
+          allowInsecureAuth: true,
+          onAuth(auth, _session, callback) {
+            if (auth.username === credentials.user && auth.password === credentials.password) callback(null, { user: auth.username });
+            else callback(new Error('Invalid username or password'));
+          },
+        }
+      : {}),
     onData(stream, session, callback) {
       let raw = '';
       stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
