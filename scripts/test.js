@@ -21,6 +21,7 @@ export const TEST_FILES = [
   'test/endpoints.test.ts',
   'test/cli-client.test.ts',
   'test/tenancy.property.test.ts',
+  'test/fuzz.test.ts',
   'test/cli.test.ts',
   'test/console.test.ts',
 ];
