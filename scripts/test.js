@@ -22,6 +22,7 @@ export const TEST_FILES = [
   'test/cli-client.test.ts',
   'test/tenancy.property.test.ts',
   'test/fuzz.test.ts',
+  'test/fuzz-regressions.test.ts',
   'test/cli.test.ts',
   'test/console.test.ts',
 ];
