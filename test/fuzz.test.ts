@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import type { ConfigFile } from '../src/config.ts';
 import { Api } from './helpers/client.ts';
 import { describeEachDatabase } from './helpers/databases.ts';
-import { createFuzzFixtures, startSturdyUpstream, WORKER_TOKEN, type FuzzFixtures } from './helpers/fuzz-fixtures.ts';
+import { createFuzzFixtures, repairFixtures, startSturdyUpstream, WORKER_TOKEN, type FuzzFixtures } from './helpers/fuzz-fixtures.ts';
 import { INFERENCE, keyOf, requestsFor, weightOf, type FuzzRequest } from './helpers/fuzz-requests.ts';
 import { operationsOf, type Operation } from './helpers/openapi-arbitraries.ts';
 import { useTenantry } from './helpers/server.ts';
@@ -39,6 +39,9 @@ const TYPE_OF_STATUS: Record<number, string> = {
   413: 'invalid_request_error',
   429: 'rate_limit_error',
 };
+
+/** Credentials that are no credentials: unknown, malformed, of the wrong kind, or huge. */
+const GARBAGE_TOKENS = ['tnt_sess_' + 'A'.repeat(43), 'tnt_key_' + 'B'.repeat(43), 'tnt_key_', 'tnt_sess_', 'x', 'tnt_key_' + 'C'.repeat(10_000), 'tnt_sess_%00', WORKER_TOKEN];
 
 interface Answer {
   status: number;
@@ -124,7 +127,7 @@ describeEachDatabase('fuzzing from /openapi.json', (kind) => {
         case 'worker':
           return fixtures.workerToken;
         case 'garbage':
-          return 'tnt_sess_' + 'A'.repeat(43);
+          return GARBAGE_TOKENS[sent % GARBAGE_TOKENS.length];
         case 'throwaway': {
           if (throwawayToken) return throwawayToken;
           const login = await api.post('/v1/auth/login', undefined, fixtures.throwaway);
@@ -214,6 +217,7 @@ describeEachDatabase('fuzzing from /openapi.json', (kind) => {
 
     await fc.assert(
       fc.asyncProperty(requests, async (request) => {
+        if (sent % 50 === 0) await repairFixtures(api, fixtures);
         const started = Date.now();
         const answer = await send(request);
         if (answer !== 'hang') {

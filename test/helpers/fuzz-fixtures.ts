@@ -113,8 +113,27 @@ export async function createFuzzFixtures(api: Api): Promise<FuzzFixtures> {
       flavor_name: ['base'],
       gpu_type: ['gpu-h100-sxm'],
       after: [project, file.id, heldJob.id],
+      role: ['admin', 'member', 'viewer', 'billing_manager'],
+      file_ids: [file.id],
+      model_ids: ['chat-model', 'embed-model'],
+      group_ids: [orgGroup.id],
     },
   };
+}
+
+/**
+ * Undoes what earlier fuzzed requests may have changed that would shut later ones out of whole
+ * areas: model permissions and rate limits that refuse every model, a region dropped from a project.
+ */
+export async function repairFixtures(api: Api, fixtures: FuzzFixtures): Promise<void> {
+  const token = fixtures.owner.token;
+  for (const project of fixtures.ids.proj!) {
+    await api.post(`/v1/projects/${project}/model_permissions`, token, { mode: 'deny_list', model_ids: [] });
+    await api.patch(`/v1/projects/${project}`, token, { regions: ['eu-north1', 'eu-west1'] });
+    for (const model of ['chat-model', 'embed-model']) {
+      await api.post(`/v1/projects/${project}/rate_limits/${model}`, token, { max_requests_per_1_minute: 100_000, max_tokens_per_1_minute: 100_000_000 });
+    }
+  }
 }
 
 /**

@@ -66,6 +66,11 @@ function credentialFor(operation: Operation): fc.Arbitrary<Credential> {
 
 function makeHint(ids: Record<string, string[]>): Hint {
   return (field, schema) => {
+    // A list of ids (`file_ids`, `model_ids`): mostly real ones, so that the request can succeed.
+    if (schema.type === 'array' && ids[field]?.length) {
+      const real = fc.subarray(ids[field]!, { minLength: Math.min(Math.max(1, schema.minItems ?? 0), ids[field]!.length) });
+      return fc.oneof({ weight: 3, arbitrary: real }, { weight: 1, arbitrary: validValue(schema) });
+    }
     if (schema.type === 'array' || schema.type === 'object' || schema.anyOf || schema.enum) return undefined;
     if (field === 'password' || field === 'current_password' || field === 'new_password') {
       return fc.oneof(fc.constant(FUZZ_PASSWORD), validValue(schema));
@@ -310,7 +315,8 @@ export function requestsFor(operation: Operation, context: RequestContext): fc.A
   return baseRequest(operation, context, hint).chain((base) => {
     const choices: Array<{ weight: number; arbitrary: fc.Arbitrary<FuzzRequest> }> = [];
     if (isUpload) {
-      choices.push({ weight: 8, arbitrary: uploadBodies().map((b) => ({ ...assemble(operation, base, b.label, { payload: b.payload, contentType: b.contentType }), ...(b.param ? { field: { name: b.param, mustRefuse: true } } : {}) })) });
+      const valid = assemble(operation, base, 'valid upload', { payload: multipartBody([{ name: 'purpose', value: 'fine-tune' }, { name: 'file', filename: 'train.jsonl', value: TRAINING_JSONL }]), contentType: 'multipart/form-data; boundary=fuzzboundary' });
+      choices.push({ weight: 8, arbitrary: uploadBodies().map((b) => ({ ...assemble(operation, base, b.label, { payload: b.payload, contentType: b.contentType }), ...(b.param ? { field: { name: b.param, mustRefuse: true }, base: valid } : {}) })) });
     } else {
       choices.push({ weight: 2, arbitrary: fc.constant(assemble(operation, base, 'valid')) });
     }
