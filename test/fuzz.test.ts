@@ -24,7 +24,7 @@ import { useTenantry } from './helpers/server.ts';
  * Every distinct failure is collected and reported with the smallest request that showed it.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
-const RUNS = Number(process.env.FUZZ_RUNS ?? 1200);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
 const ANSWER_WITHIN_MS = 5000;
 /** FUZZ_TRACE=<file>: one line per request (time, status, param, request), to see what a run sent. */
 const TRACE = process.env.FUZZ_TRACE;
@@ -107,7 +107,7 @@ describeEachDatabase('fuzzing from /openapi.json', (kind) => {
     assert.ok(operations.length > 50, `the document lists ${operations.length} operations`);
     const methodsOf = new Map<string, Set<string>>();
     for (const operation of operations) methodsOf.set(operation.path, (methodsOf.get(operation.path) ?? new Set()).add(operation.method));
-    const context = { ids: { ...fixtures.ids, file_ids: fixtures.ids.file_id!, model_ids: fixtures.ids.model!, group_ids: fixtures.ids.grp! }, methodsOf };
+    const context = { ids: fixtures.ids, methodsOf };
     const requests = fc.oneof(...operations.map((operation) => ({ weight: weightOf(operation), arbitrary: requestsFor(operation, context) })));
 
     const failures = new Map<string, Failure>();

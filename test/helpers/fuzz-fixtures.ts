@@ -45,6 +45,16 @@ async function created(api: Api, method: string, url: string, token: string, bod
   return response.body;
 }
 
+async function uploadTrainingFile(api: Api, token: string, project: string): Promise<{ id: string }> {
+  const upload = await api.request('POST', '/v1/files', {
+    token,
+    headers: { 'openai-project': project, 'content-type': 'multipart/form-data; boundary=fuzzboundary' },
+    rawBody: multipartBody([{ name: 'purpose', value: 'fine-tune' }, { name: 'file', filename: 'train.jsonl', value: TRAINING_JSONL }]),
+  });
+  assert.equal(upload.status, 200, JSON.stringify(upload.body));
+  return upload.body;
+}
+
 export async function createFuzzFixtures(api: Api): Promise<FuzzFixtures> {
   const owner = await signUp(api, 'fuzz-owner', FUZZ_PASSWORD);
   const invitee = await signUp(api, 'fuzz-invitee', FUZZ_PASSWORD);
@@ -65,13 +75,7 @@ export async function createFuzzFixtures(api: Api): Promise<FuzzFixtures> {
   const outgoing = await created(api, 'POST', `/v1/organizations/${org}/invitations`, t, { email: invitee.user.email });
   const incoming = await created(api, 'POST', `/v1/organizations/${invitee.org.id}/invitations`, invitee.token, { email: owner.user.email });
 
-  const upload = await api.request('POST', '/v1/files', {
-    token: t,
-    headers: { ...inProject, 'content-type': 'multipart/form-data; boundary=fuzzboundary' },
-    rawBody: multipartBody([{ name: 'purpose', value: 'fine-tune' }, { name: 'file', filename: 'train.jsonl', value: TRAINING_JSONL }]),
-  });
-  assert.equal(upload.status, 200, JSON.stringify(upload.body));
-  const file = upload.body;
+  const file = await uploadTrainingFile(api, t, project);
   const dataset = await created(api, 'POST', '/v1/datasets', t, { name: 'fuzz data', file_ids: [file.id] }, inProject);
   const heldJob = await created(api, 'POST', '/v1/fine_tuning/jobs', t, { model: 'chat-model', training_file: file.id }, inProject);
   const queuedJob = await created(api, 'POST', '/v1/fine_tuning/jobs', t, { model: 'chat-model', training_file: file.id }, inProject);
@@ -127,6 +131,13 @@ export async function createFuzzFixtures(api: Api): Promise<FuzzFixtures> {
  */
 export async function repairFixtures(api: Api, fixtures: FuzzFixtures): Promise<void> {
   const token = fixtures.owner.token;
+  const project = fixtures.ids.proj![0]!;
+  // A deleted file is replaced, in every pool that names it, by a new upload.
+  const fileId = fixtures.ids.file_id![0]!;
+  if ((await api.get(`/v1/files/${fileId}`, token, { 'openai-project': project })).status === 404) {
+    const file = await uploadTrainingFile(api, token, project);
+    for (const pool of ['file_id', 'training_file', 'validation_file', 'file_ids']) fixtures.ids[pool] = [file.id];
+  }
   for (const project of fixtures.ids.proj!) {
     await api.post(`/v1/projects/${project}/model_permissions`, token, { mode: 'deny_list', model_ids: [] });
     await api.patch(`/v1/projects/${project}`, token, { regions: ['eu-north1', 'eu-west1'] });

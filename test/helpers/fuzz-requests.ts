@@ -64,11 +64,22 @@ function credentialFor(operation: Operation): fc.Arbitrary<Credential> {
   );
 }
 
+/** The pool as it is now: the fixtures replace an id whose object a request deleted. */
+const livePool = (ids: Record<string, string[]>, name: string): string[] => ids[name] ?? [];
+
+/** One id of a pool, read when the request is generated rather than when the arbitrary is built. */
+function fromPool(ids: Record<string, string[]>, name: string): fc.Arbitrary<string> {
+  return fc.nat().map((n) => {
+    const pool = livePool(ids, name);
+    return pool[n % pool.length]!;
+  });
+}
+
 function makeHint(ids: Record<string, string[]>): Hint {
   return (field, schema) => {
     // A list of ids (`file_ids`, `model_ids`): mostly real ones, so that the request can succeed.
     if (schema.type === 'array' && ids[field]?.length) {
-      const real = fc.subarray(ids[field]!, { minLength: Math.min(Math.max(1, schema.minItems ?? 0), ids[field]!.length) });
+      const real = fc.nat().map((n) => livePool(ids, field).slice(0, 1 + (n % livePool(ids, field).length)));
       return fc.oneof({ weight: 3, arbitrary: real }, { weight: 1, arbitrary: validValue(schema) });
     }
     if (schema.type === 'array' || schema.type === 'object' || schema.anyOf || schema.enum) return undefined;
@@ -79,7 +90,7 @@ function makeHint(ids: Record<string, string[]>): Hint {
       return fc.oneof(fc.constantFrom(...(ids.email ?? [])), fc.nat().map((n) => `fuzz.${n}@example.test`));
     }
     const real = ids[field];
-    if (real && real.length > 0) return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...real) }, { weight: 1, arbitrary: validValue(schema) });
+    if (real && real.length > 0) return fc.oneof({ weight: 3, arbitrary: fromPool(ids, field) }, { weight: 1, arbitrary: validValue(schema) });
     return undefined;
   };
 }
@@ -192,7 +203,7 @@ function pathValue(parameter: Parameter, ids: Record<string, string[]>): fc.Arbi
   const real = ids[parameter.name];
   const encode = (id: string) => (parameter.name === '*' ? id.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(id));
   if (!real || real.length === 0) return malformedId();
-  return fc.oneof(fc.constantFrom(...real).map(encode), malformedId());
+  return fc.oneof(fromPool(ids, parameter.name).map(encode), malformedId());
 }
 
 interface Base {
