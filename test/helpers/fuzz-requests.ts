@@ -261,24 +261,55 @@ function assemble(operation: Operation, base: Base, mutation: string, overrides:
   };
 }
 
+/**
+ * The fields a mutation may break: every top-level property, and the properties of a nested object
+ * the valid body holds (`scaling.min_replicas`, `hyperparameters.n_epochs`).
+ */
+function fieldPaths(schema: JsonSchema, body: Record<string, unknown>): Array<{ path: string[]; schema: JsonSchema; required: boolean }> {
+  const paths: Array<{ path: string[]; schema: JsonSchema; required: boolean }> = [];
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    paths.push({ path: [name], schema: property, required: (schema.required ?? []).includes(name) });
+    const value = body[name];
+    if (property.properties && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      for (const [child, childSchema] of Object.entries(property.properties)) {
+        paths.push({ path: [name, child], schema: childSchema, required: (property.required ?? []).includes(child) });
+      }
+    }
+  }
+  return paths;
+}
+
+/** A copy of `body` with the field at `path` set to `value`, or removed when `value` is undefined. */
+function withField(body: Record<string, unknown>, path: string[], value: unknown): Record<string, unknown> {
+  const [head, ...rest] = path as [string, ...string[]];
+  const next = { ...body };
+  if (rest.length > 0) next[head] = withField(body[head] as Record<string, unknown>, rest, value);
+  else if (value === undefined) delete next[head];
+  else next[head] = value;
+  return next;
+}
+
 function bodyFieldMutation(operation: Operation, base: Base): fc.Arbitrary<FuzzRequest> | undefined {
   const schema = operation.body;
-  const body = base.body;
+  const body = base.body as Record<string, unknown>;
   if (!schema?.properties || typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  const fields = Object.keys(schema.properties);
+  const fields = fieldPaths(schema, body);
   const unknownIsRefused = schema.additionalProperties === false;
   const valid = assemble(operation, base, 'valid');
-  const unknown = fc.constant({ ...valid, payload: JSON.stringify({ ...body, zz_unknown: 1 }), headers: { ...valid.headers, 'content-type': 'application/json' }, mutation: 'body: unknown field', field: { name: 'zz_unknown', mustRefuse: unknownIsRefused }, base: valid });
+  const json = { ...valid.headers, 'content-type': 'application/json' };
+  const unknown = fc.constant({ ...valid, payload: JSON.stringify({ ...body, zz_unknown: 1 }), headers: json, mutation: 'body: unknown field', field: { name: 'zz_unknown', mustRefuse: unknownIsRefused }, base: valid });
   if (fields.length === 0) return unknown;
-  const broken = fc.constantFrom(...fields).chain((name) => {
-    const mutations = fieldMutations(schema.properties![name]!, (schema.required ?? []).includes(name));
-    return fc.constantFrom(...mutations).chain((mutation) =>
-      mutation.value.map((value): FuzzRequest => {
-        const next: Record<string, unknown> = { ...(body as Record<string, unknown>) };
-        if (value === undefined) delete next[name];
-        else next[name] = value;
-        return { ...valid, payload: toJson(next), headers: { ...valid.headers, 'content-type': 'application/json' }, mutation: `body.${name}: ${mutation.label}`, field: { name, mustRefuse: mutation.mustRefuse }, base: valid };
-      }),
+  const broken = fc.constantFrom(...fields).chain((field) => {
+    const name = field.path.join('.');
+    return fc.constantFrom(...fieldMutations(field.schema, field.required)).chain((mutation) =>
+      mutation.value.map((value): FuzzRequest => ({
+        ...valid,
+        payload: toJson(withField(body, field.path, value)),
+        headers: json,
+        mutation: `body.${name}: ${mutation.label}`,
+        field: { name, mustRefuse: mutation.mustRefuse },
+        base: valid,
+      })),
     );
   });
   return fc.oneof({ weight: 5, arbitrary: broken }, { weight: 1, arbitrary: unknown });
