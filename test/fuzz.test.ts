@@ -195,7 +195,9 @@ describeEachDatabase('fuzzing from /openapi.json', (kind) => {
         if (!sameRefusal) return `400 for a broken ${field.name} names ${JSON.stringify(paramOf(answer))}`;
       }
       if (field?.mustRefuse && credentialed && answer.status < 400) return `a broken ${field.name} was accepted (${answer.status})`;
-      if (field?.mustRefuse && credentialed && [403, 404, 409].includes(answer.status)) return `a broken ${field.name} was checked after visibility or state (${answer.status})`;
+      // An upload is checked as it streams, after its project (nothing of a refused upload is read).
+      const streamed = operationKey === 'POST /v1/files';
+      if (field?.mustRefuse && credentialed && !streamed && [403, 404, 409].includes(answer.status)) return `a broken ${field.name} was checked after visibility or state (${answer.status})`;
       return undefined;
     }
 

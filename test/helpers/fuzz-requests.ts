@@ -157,8 +157,9 @@ const BROKEN_BODIES: Array<{ label: string; contentType?: string; payload: strin
 /** Multipart upload bodies: the valid one, and ways to break it. */
 function uploadBodies(): fc.Arbitrary<{ label: string; contentType: string; payload: string; param?: string }> {
   const type = 'multipart/form-data; boundary=fuzzboundary';
-  const upload = (filename: string, purpose: string | undefined = 'fine-tune', value = TRAINING_JSONL) =>
-    multipartBody([...(purpose !== undefined ? [{ name: 'purpose', value: purpose }] : []), { name: 'file', filename, value, contentType: 'application/jsonl' }]);
+  // `purpose: null` leaves the purpose out.
+  const upload = (filename: string, purpose: string | null = 'fine-tune', value = TRAINING_JSONL) =>
+    multipartBody([...(purpose !== null ? [{ name: 'purpose', value: purpose }] : []), { name: 'file', filename, value, contentType: 'application/jsonl' }]);
   const odd = fc.constantFrom(
     '../../../../etc/passwd',
     '..\\..\\windows\\win.ini',
@@ -180,7 +181,7 @@ function uploadBodies(): fc.Arbitrary<{ label: string; contentType: string; payl
     { weight: 4, arbitrary: odd.map((filename) => ({ label: `file name ${JSON.stringify(filename.slice(0, 16))}`, contentType: type, payload: upload(filename) })) },
     fc.constantFrom(
       { label: 'upload: bad purpose', contentType: type, payload: upload('t.jsonl', 'nope'), param: 'purpose' },
-      { label: 'upload: no purpose', contentType: type, payload: upload('t.jsonl', undefined), param: 'purpose' },
+      { label: 'upload: no purpose', contentType: type, payload: upload('t.jsonl', null), param: 'purpose' },
       { label: 'upload: no file', contentType: type, payload: multipartBody([{ name: 'purpose', value: 'fine-tune' }]), param: 'file' },
       { label: 'upload: bad JSONL', contentType: type, payload: upload('t.jsonl', 'fine-tune', 'not json\n'), param: 'file' },
       { label: 'upload: NUL in JSONL', contentType: type, payload: upload('t.jsonl', 'fine-tune', '{"text": "a\u0000b"}\n') },
