@@ -227,7 +227,7 @@ describeEachDatabase('fuzzing from /openapi.json', (kind) => {
           if (answer.status < 400) reached.add(keyOf(request.operation));
         }
         const problem = await problemWith(request, answer);
-        if (TRACE) appendFileSync(TRACE, `${Date.now() - started}ms ${answer === 'hang' ? 'hang' : answer.status} ${String(answer === 'hang' ? '' : paramOf(answer))} ${request.credential} ${request.method} ${request.url.slice(0, 100)} | ${request.mutation} | ${(request.payload ?? '').slice(0, 150)}\n`);
+        if (TRACE) appendFileSync(TRACE, `${Date.now() - started}ms ${answer === 'hang' ? 'hang' : answer.status} ${String(answer === 'hang' ? '' : paramOf(answer))} ${request.credential}${answer !== 'hang' && answer.status >= 400 ? ` [${String((answer.body as { error?: { message?: string } })?.error?.message ?? '').slice(0, 80)}]` : ''} ${request.method} ${request.url.slice(0, 100)} | ${request.mutation} | ${(request.payload ?? '').slice(0, 150)}\n`);
         if (problem) record(problem, request, answer === 'hang' ? undefined : answer);
       }),
       { seed: SEED, numRuns: RUNS },
