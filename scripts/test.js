@@ -33,6 +33,8 @@ export const TEST_FILES = [
   'test/fine-tuned-models.test.ts',
   'test/cli-client.test.ts',
   'test/tenancy.property.test.ts',
+  'test/fuzz.test.ts',
+  'test/fuzz-regressions.test.ts',
   'test/cli.test.ts',
   'test/console.test.ts',
   'test/console-verify-email.test.ts',

@@ -86,8 +86,9 @@ export function limitsAndUsageRoutes(services: Services): FastifyPluginAsyncZod 
           response: { 200: z.unknown(), ...refusals },
         },
       },
+      // The router has decoded the model id already (a second decoding threw on a `%` in it).
       async (request) => {
-        const limit = await services.inference.setRateLimit(principalOf(request), request.params.proj, decodeURIComponent(request.params.model), request.body);
+        const limit = await services.inference.setRateLimit(principalOf(request), request.params.proj, request.params.model, request.body);
         return { object: 'project.rate_limit', id: limit.model, ...limit };
       },
     );

@@ -21,10 +21,11 @@ export function modelRoutes(services: Services): FastifyPluginAsyncZod {
     );
 
     // Model ids hold slashes (meta-llama/Llama-3.3-70B-Instruct), sent as they are or URL-encoded.
+    // The router has decoded the path already: decoding it again would throw on a `%` in an id.
     app.get(
       '/v1/models/*',
       { config: { access: needs('models.read') }, schema: { tags, params: z.object({ '*': z.string() }), querystring: query, response: { 200: modelObject, ...refusals } } },
-      async (request) => present(await services.models.get(principalOf(request), projectOf(request), decodeURIComponent(request.params['*']))),
+      async (request) => present(await services.models.get(principalOf(request), projectOf(request), request.params['*'])),
     );
   };
 }
