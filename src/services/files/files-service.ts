@@ -20,6 +20,13 @@ export class PayloadTooLargeError extends ServiceError {
   }
 }
 
+/** The upload's content stopped before its end: the form was cut short, or the client went away. */
+export class IncompleteUploadError extends InvalidRequestError {
+  constructor() {
+    super('The upload ended before the file did.', 'file', 'invalid_multipart');
+  }
+}
+
 /**
  * One upload in progress. The route feeds it the multipart form's parts in the order they come:
  * the file streams through the line checker into storage; nothing is listed until `finish`
@@ -75,6 +82,9 @@ export function createFileService(deps: { store: Store; clock: Clock; authorizer
           filename = name;
           pending = await storage.create(id);
           content.on('data', (chunk: Buffer) => (bytes += chunk.length));
+          // A form cut short has its file part destroyed by the parser, possibly before we got here; a
+          // pipeline from a stream already destroyed that way would never settle.
+          if (content.destroyed) throw new IncompleteUploadError();
           try {
             await pipeline(content, inspector, pending.stream);
           } catch (error) {

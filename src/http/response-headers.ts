@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The answer carries a credential (a session token, a CSRF token, an API key's secret): no cache,
+     * shared or private, may keep it.
+     */
+    sensitive?: boolean;
+  }
+}
+
+/**
+ * The API documentation pages (swagger-ui): its scripts, styles and images are files of its own, loaded
+ * from /docs/static; it fetches the document from /docs/json; its icons are data: URIs in its CSS. No
+ * inline script, nothing from elsewhere, and no page may frame it.
+ */
+export const DOCS_CSP =
+  "default-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; " +
+  "script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'";
+
+/**
+ * Headers every answer gets, decided once per route rather than case by case: `nosniff` on all of them
+ * (a JSON error must never be sniffed into HTML), `no-store` where the route declares `sensitive`.
+ */
+export function registerResponseHeaders(app: FastifyInstance): void {
+  app.addHook('onSend', (request, reply, payload, done) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (request.routeOptions.config?.sensitive) reply.header('cache-control', 'no-store');
+    done(null, payload);
+  });
+}

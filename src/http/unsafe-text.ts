@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import { InvalidRequestError } from '../services/errors.ts';
+
+/**
+ * Text no field may carry: U+0000 (PostgreSQL refuses it in text and in jsonb, SQLite truncates at it in
+ * places) and a lone UTF-16 surrogate (not a character: it cannot be encoded as UTF-8, and jsonb refuses
+ * its `\ud800` escape). Refused at one depth, before any route sees the request, so both databases
+ * answer alike: 400 naming the field.
+ */
+const UNSAFE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Control characters (C0, DEL, C1): never part of a name, an email or a file name. */
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+export function isUnsafeText(value: string): boolean {
+  return UNSAFE_TEXT.test(value);
+}
+
+/** The dotted path (`regions.1`, `messages.0.content`) of the first unsafe string in a parsed value. */
+function unsafePath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return isUnsafeText(value) ? path : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) {
+      const found = unsafePath(value[i], path ? `${path}.${i}` : String(i));
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  for (const key in value) {
+    const child = path ? `${path}.${key}` : key;
+    // A key is text too; reported by a printable form of the path it would have had.
+    if (isUnsafeText(key)) return (path ? `${path}.` : '') + printable(key);
+    const found = unsafePath((value as Record<string, unknown>)[key], child);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** A name fit to quote back: the unsafe code units shown as `\uXXXX`. */
+export function printable(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    out += char.length === 1 && (code === 0 || (code >= 0xd800 && code <= 0xdfff)) ? `\\u${code.toString(16).padStart(4, '0')}` : char;
+  }
+  return out;
+}
+
+function unsafeTextError(param: string): InvalidRequestError {
+  return new InvalidRequestError(`${param}: must not contain U+0000 or an unpaired surrogate.`, param, 'invalid_characters');
+}
+
+/** For text that arrives outside the parsed body, like a multipart form's fields and file name. */
+export function assertSafeText(value: string, param: string): void {
+  if (isUnsafeText(value)) throw unsafeTextError(param);
+}
+
+/**
+ * Walks the path parameters, the query string and the parsed body of every request before validation.
+ * A walk over what was parsed anyway, no copy; a route's own schema then sees only safe text.
+ */
+export function registerUnsafeTextRefusal(app: FastifyInstance): void {
+  app.addHook('preValidation', (request, _reply, done) => {
+    const found = unsafePath(request.params, '') ?? unsafePath(request.query, '') ?? unsafePath(request.body, '');
+    if (found !== undefined) return done(unsafeTextError(found));
+    done();
+  });
+}
