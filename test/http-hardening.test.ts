@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { Api, errorOf, signUp } from './helpers/client.ts';
 import { describeEachDatabase } from './helpers/databases.ts';
 import { listen } from './helpers/listen.ts';
@@ -208,6 +209,31 @@ describeEachDatabase('HTTP hardening', (kind) => {
     const limits = await api().post(`/v1/projects/${ann.project.id}/rate_limits/${model}`, ann.token, { max_requests_per_1_minute: 1 });
     assert.notEqual(limits.status, 414);
     errorOf(limits);
+  });
+
+  test('what the HTTP parser itself refuses (a malformed header, headers too large) is answered in the error shape too', async () => {
+    const base = new URL(await listen(server.tenantry));
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(base.port), base.hostname, () => socket.end(request));
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (text += chunk));
+        socket.on('close', () => resolve(text));
+        socket.on('error', (error) => (text ? resolve(text) : reject(error)));
+      });
+    const answers: [string, number][] = [
+      ['GET /healthz HTTP/1.1\r\nHost: x\r\nNot a header line\r\n\r\n', 400],
+      [`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`, 431],
+    ];
+    for (const [request, status] of answers) {
+      const answer = await raw(request);
+      const [head, body] = answer.split('\r\n\r\n');
+      assert.match(head!, new RegExp(`^HTTP/1.1 ${status} `));
+      assert.match(head!, /content-type: application\/json/i);
+      const parsed = JSON.parse(body!);
+      assert.equal(errorOf({ status, body: parsed, headers: {} }).type, 'invalid_request_error');
+    }
   });
 
   test('a known path asked with a method it does not take answers 405 with Allow; an unknown path stays 404', async () => {

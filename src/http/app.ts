@@ -8,7 +8,7 @@ import type { Config } from '../config.ts';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../store/store.ts';
 import { registerAuthentication } from './authenticate.ts';
-import { handleError, handleFrameworkError, notFoundHandler } from './errors.ts';
+import { handleClientError, handleError, handleFrameworkError, notFoundHandler } from './errors.ts';
 import { PUBLIC, type RouteAccess } from './route-access.ts';
 import { DOCS_CSP, registerResponseHeaders } from './response-headers.ts';
 import { registerUnreadBodyRelease } from './unread-body.ts';
@@ -69,6 +69,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     // Path parameters are ids and URL-encoded model ids (`ft:<base>:<org>:<suffix>:<job>`), well under this.
     maxParamLength: 512,
     frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.decorate('routeTable', [] as RouteEntry[]);
@@ -82,7 +83,14 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     }
   });
   // For a 405's Allow header: the methods some route answers on this path.
-  const allowedMethods = (path: string) => [...routedMethods].filter((method) => app.findRoute({ method: method as 'GET', url: path }) !== null);
+  const routesOn = (method: string, path: string): boolean => {
+    try {
+      return app.findRoute({ method: method as 'GET', url: path }) !== null;
+    } catch {
+      return false; // a path the router cannot read has no route under any method
+    }
+  };
+  const allowedMethods = (path: string) => [...routedMethods].filter((method) => routesOn(method, path));
 
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built by typed presenters; the zod response schemas document them in OpenAPI.

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { RateLimitedError, ServiceError, type ErrorType } from '../services/errors.ts';
@@ -110,6 +111,28 @@ export function handleFrameworkError(error: FastifyError, _request: FastifyReque
     return reply.status(400).send(errorBody('invalid_request_error', 'The path is not valid percent-encoded UTF-8.', null, 'invalid_url'));
   }
   return reply.status(400).send(errorBody('invalid_request_error', 'The request could not be routed.', null, 'invalid_request'));
+}
+
+const CLIENT_ERRORS: Record<string, { status: number; reason: string; code: string; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, reason: 'Request Timeout', code: 'request_timeout', message: 'The request did not arrive in time.' },
+  HPE_HEADER_OVERFLOW: { status: 431, reason: 'Request Header Fields Too Large', code: 'headers_too_large', message: 'The request headers are too large.' },
+};
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (a malformed request line or header,
+ * headers too large, a request too slow): answered on the socket, in the one error shape, then closed.
+ */
+export function handleClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, reason: 'Bad Request', code: 'malformed_request', message: 'The request is not valid HTTP/1.1.' };
+  const body = JSON.stringify(errorBody('invalid_request_error', known.message, null, known.code));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${known.status} ${known.reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 /**
