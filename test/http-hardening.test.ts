@@ -10,6 +10,7 @@ import { describeEachDatabase } from './helpers/databases.ts';
 import { listen } from './helpers/listen.ts';
 import { startTenantry, useTenantry } from './helpers/server.ts';
 
+const WORKER_TOKEN = 'hardening-worker-token';
 const json = { 'content-type': 'application/json' };
 const BOUNDARY = 'hardeningboundary';
 const multipart = { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` };
@@ -30,7 +31,7 @@ function assertRefused(response: { status: number; body: unknown }, param: strin
 }
 
 describeEachDatabase('HTTP hardening', (kind) => {
-  const server = useTenantry(kind, { config: { files: { max_bytes: 1024 * 1024 } } });
+  const server = useTenantry(kind, { config: { files: { max_bytes: 1024 * 1024 } }, env: { TENANTRY_WORKER_TOKEN: WORKER_TOKEN } });
   const api = () => new Api(server.tenantry.app);
   const keyFor = async (token: string, projectId: string): Promise<string> => (await api().post(`/v1/projects/${projectId}/api_keys`, token, { name: 'k' })).body.key;
 
@@ -109,6 +110,16 @@ describeEachDatabase('HTTP hardening', (kind) => {
     assertRefused(await send(`--${BOUNDARY}\r\nContent-Disposition: form-da`), 'file');
     assertRefused(await send(form([{ name: 'purpose', value: 'batch' }], false)), 'file');
     assert.deepEqual((await api().get('/v1/files', key)).body.data, []);
+
+    // The workers' result-file upload likewise; and its `path` (the file's name) is one line of text.
+    const worker = { authorization: `Bearer ${WORKER_TOKEN}`, 'x-worker-id': 'w1' };
+    const workerUpload = (path: string, headers: Record<string, string>) =>
+      api().request('POST', `/v1/workers/jobs/ftjob-none/result_files?path=${path}`, { rawBody: form([{ name: 'file', filename: 'a.bin', value: 'x' }]), headers: { ...worker, ...headers } });
+    const workerNoBoundary = await workerUpload('adapter.bin', { 'content-type': 'multipart/form-data' });
+    assertRefused(workerNoBoundary, 'file');
+    assert.equal(errorOf(workerNoBoundary).code, 'invalid_multipart');
+    assertRefused(await workerUpload('adapter%0A.bin', multipart), 'path');
+    assertRefused(await workerUpload('adapter%00.bin', multipart), 'path');
   });
 
   test('the same cut form over a socket answers 400, not 500, and leaves no file behind', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { InvalidRequestError, ServiceError } from '../../services/errors.ts';
+import { InvalidRequestError } from '../../services/errors.ts';
 import { PURPOSES } from '../../services/files/files-service.ts';
 import type { Services } from '../../services/index.ts';
 import type { FileRecord } from '../../store/files.ts';
@@ -8,6 +8,7 @@ import { presentList } from '../presenters.ts';
 import { projectOf, projectQuery } from '../project-context.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { errorResponse, listOf, listQuery, refusals } from '../schemas/common.ts';
+import { assertMultipartForm, formErrorOf } from '../multipart.ts';
 import { assertSafeText, CONTROL_CHARACTERS } from '../unsafe-text.ts';
 
 const fileObject = z.object({
@@ -41,24 +42,6 @@ function dispositionOf(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
-/** A `multipart/form-data` Content-Type with its boundary parameter (RFC 2046: 1 to 70 characters). */
-const MULTIPART_WITH_BOUNDARY = /^multipart\/form-data\s*;(?:.*;)?\s*boundary\s*=\s*(?:"[^"]{1,70}"|[^\s;"]{1,70})/i;
-
-/**
- * The parser's own failures are the form's fault, not the server's: a form that ends before its
- * closing boundary (busboy: "Part terminated early ...", or the part's stream closed under the reader)
- * or with a malformed part header.
- */
-function isMalformedForm(error: unknown): boolean {
-  if (!(error instanceof Error) || error instanceof ServiceError) return false;
-  if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return true;
-  return /terminated early|unexpected end of multipart|malformed part header|multipart: /i.test(error.message);
-}
-
-function malformedForm(): InvalidRequestError {
-  return new InvalidRequestError('The multipart form is malformed or ends before its closing boundary.', 'file', 'invalid_multipart');
-}
-
 /** A file name, as stored and shown: one line of printable text. */
 function checkedFilename(filename: string): string {
   assertSafeText(filename, 'file');
@@ -85,9 +68,7 @@ export function fileRoutes(services: Services): FastifyPluginAsyncZod {
       },
       async (request) => {
         if (!request.isMultipart()) throw new InvalidRequestError('Send the file as multipart/form-data with the fields file and purpose.', 'file');
-        if (!MULTIPART_WITH_BOUNDARY.test(request.headers['content-type'] ?? '')) {
-          throw new InvalidRequestError('The Content-Type multipart/form-data needs its boundary parameter.', 'file', 'invalid_multipart');
-        }
+        assertMultipartForm(request);
         const upload = await services.files.beginUpload(principalOf(request), projectOf(request));
         try {
           for await (const part of request.parts({ limits: { fileSize: services.files.maxBytes, files: 1, fields: 8, parts: 10 } })) {
@@ -105,7 +86,7 @@ export function fileRoutes(services: Services): FastifyPluginAsyncZod {
           return presentFile(await upload.finish());
         } catch (error) {
           await upload.abort();
-          throw isMalformedForm(error) ? malformedForm() : error;
+          throw formErrorOf(error);
         }
       },
     );

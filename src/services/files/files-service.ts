@@ -7,7 +7,7 @@ import type { Store } from '../../store/store.ts';
 import { actorOf, type AuditLog } from '../audit.ts';
 import type { Authorizer } from '../authorizer.ts';
 import type { Clock } from '../clock.ts';
-import { InvalidRequestError, NotFoundError, ServiceError } from '../errors.ts';
+import { IncompleteUploadError, InvalidRequestError, NotFoundError, ServiceError } from '../errors.ts';
 import type { Principal } from '../principal.ts';
 import { JsonlInspector, LineProblemError, type Purpose } from './jsonl-inspector.ts';
 import type { FileStorage, PendingFile } from './storage.ts';
@@ -17,13 +17,6 @@ export const PURPOSES: readonly Purpose[] = ['fine-tune', 'batch'];
 export class PayloadTooLargeError extends ServiceError {
   constructor(maxBytes: number) {
     super('invalid_request_error', `The file is larger than the limit of ${maxBytes} bytes.`, 'file', 'payload_too_large');
-  }
-}
-
-/** The upload's content stopped before its end: the form was cut short, or the client went away. */
-export class IncompleteUploadError extends InvalidRequestError {
-  constructor() {
-    super('The upload ended before the file did.', 'file', 'invalid_multipart');
   }
 }
 

@@ -5,7 +5,7 @@ import type { JobRecord } from '../../store/fine-tuning.ts';
 import type { Repositories, Store } from '../../store/store.ts';
 import { systemActor, type AuditLog } from '../audit.ts';
 import type { Clock } from '../clock.ts';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.ts';
+import { ConflictError, IncompleteUploadError, InvalidRequestError, NotFoundError } from '../errors.ts';
 import type { FileStorage } from '../files/storage.ts';
 import { fineTunedModelName, recordJobEvent } from './jobs.ts';
 
@@ -110,6 +110,9 @@ export function createWorkerQueue(deps: { store: Store; clock: Clock; audit: Aud
       let bytes = 0;
       content.on('data', (chunk: Buffer) => (bytes += chunk.length));
       try {
+        // A form cut short has its part destroyed by the parser, maybe while the lines above waited; a
+        // pipeline from a stream already destroyed that way would never settle.
+        if (content.destroyed) throw new IncompleteUploadError();
         await pipeline(content, pending.stream);
         await store.transaction(async (tx) => {
           const current = await held(tx, workerId, jobId);
