@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onSendHookHandler } from 'fastify';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -28,12 +28,22 @@ export const DOCS_CSP =
 
 /**
  * Headers every answer gets, decided once per route rather than case by case: `nosniff` on all of them
- * (a JSON error must never be sniffed into HTML), `no-store` where the route declares `sensitive`.
+ * (a JSON error must never be sniffed into HTML), `no-store` on the routes that declare `sensitive`,
+ * through a hook of their own, so that no other route pays for the check.
  */
 export function registerResponseHeaders(app: FastifyInstance): void {
-  app.addHook('onSend', (request, reply, payload, done) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
-    if (request.routeOptions.config?.sensitive) reply.header('cache-control', 'no-store');
     done(null, payload);
   });
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.sensitive) return;
+    const own = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend];
+    route.onSend = [...own, noStore];
+  });
 }
+
+const noStore: onSendHookHandler = (_request, reply, payload, done) => {
+  reply.header('cache-control', 'no-store');
+  done(null, payload);
+};
