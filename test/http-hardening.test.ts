@@ -311,6 +311,43 @@ describeEachDatabase('HTTP hardening', (kind) => {
   });
 });
 
+describeEachDatabase('shutting down', (kind) => {
+  test('a request that arrives on an open connection while the server shuts down gets 503 in the error shape', async () => {
+    const database = await kind.create();
+    const tenantry = await startTenantry(database);
+    try {
+      const base = new URL(await listen(tenantry));
+      const socket = connect(Number(base.port), base.hostname);
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (text += chunk));
+      const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      // A first request, routed but not complete (half its body sent), keeps the connection busy...
+      const body = JSON.stringify({ email: 'nobody@example.test', password: 'not the password' });
+      const routed = new Promise<void>((resolve) => tenantry.app.server.once('request', () => resolve()));
+      socket.write(`POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+      await routed;
+      // ...while the server begins to shut down; then the rest of it, and a second request behind it.
+      const closed = tenantry.close();
+      while (tenantry.app.server.listening) await new Promise((resolve) => setImmediate(resolve));
+      socket.write(`${body.slice(10)}GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n`);
+      await ended;
+      await closed;
+      const answers = text.split(/(?=HTTP\/1\.1 )/);
+      assert.equal(answers.length, 2, text);
+      assert.match(answers[0]!, /^HTTP\/1\.1 401 /);
+      assert.match(answers[1]!, /^HTTP\/1\.1 503 /);
+      const error = JSON.parse(answers[1]!.split('\r\n\r\n')[1]!).error;
+      assert.equal(error.type, 'api_error');
+      assert.equal(error.code, 'server_shutting_down');
+    } finally {
+      await tenantry.close();
+      await database.drop();
+    }
+  });
+});
+
 describeEachDatabase('data on disk', (kind) => {
   test('a fresh data folder, its SQLite database with -wal and -shm, the secret and uploaded files are readable by their owner only, whatever the umask', async () => {
     const database = await kind.create();

@@ -11,6 +11,7 @@ import { registerAuthentication } from './authenticate.ts';
 import { handleClientError, handleError, handleFrameworkError, notFoundHandler } from './errors.ts';
 import { PUBLIC, type RouteAccess } from './route-access.ts';
 import { DOCS_CSP, registerResponseHeaders } from './response-headers.ts';
+import { registerShutdownRefusal } from './shutdown.ts';
 import { registerUnreadBodyRelease } from './unread-body.ts';
 import { registerUnsafeTextRefusal } from './unsafe-text.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
@@ -70,6 +71,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     maxParamLength: 512,
     frameworkErrors: handleFrameworkError,
     clientErrorHandler: handleClientError,
+    // Refused by registerShutdownRefusal instead, in the error shape.
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.decorate('routeTable', [] as RouteEntry[]);
@@ -97,6 +100,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(notFoundHandler(allowedMethods));
+  registerShutdownRefusal(app);
   registerUnsafeTextRefusal(app);
   registerResponseHeaders(app);
   registerUnreadBodyRelease(app);
