@@ -311,6 +311,45 @@ describeEachDatabase('HTTP hardening', (kind) => {
   });
 });
 
+describeEachDatabase('result files of fine-tuning workers', (kind) => {
+  const BASE_MODEL = 'acme/tunable';
+  const server = useTenantry(kind, {
+    env: { TENANTRY_WORKER_TOKEN: WORKER_TOKEN },
+    config: { files: { max_bytes: 4 * 1024 * 1024 }, models: [{ id: BASE_MODEL, upstream: 'http://127.0.0.1:9/v1', fine_tunable: true }] },
+  });
+  const api = () => new Api(server.tenantry.app);
+
+  test('a result file over 1 MiB is kept whole up to files.max_bytes, and one over it is refused with 413, not cut short', async () => {
+    const ann = await signUp(api(), 'ann');
+    const key = (await api().post(`/v1/projects/${ann.project.id}/api_keys`, ann.token, { name: 'k' })).body.key;
+    const training = await api().request('POST', '/v1/files', { token: key, rawBody: form([{ name: 'purpose', value: 'fine-tune' }, { name: 'file', filename: 't.jsonl', value: '{"text": "hello"}' }]), headers: multipart });
+    assert.equal(training.status, 200, JSON.stringify(training.body));
+    const job = await api().post('/v1/fine_tuning/jobs', key, { model: BASE_MODEL, training_file: training.body.id });
+    assert.equal(job.status, 200, JSON.stringify(job.body));
+    const worker = { authorization: `Bearer ${WORKER_TOKEN}`, 'x-worker-id': 'w1' };
+    const claimed = await api().request('POST', '/v1/workers/claim', { headers: worker, body: { lease_seconds: 60 } });
+    assert.equal(claimed.body.job.id, job.body.id);
+    const upload = (path: string, bytes: number) =>
+      api().request('POST', `/v1/workers/jobs/${job.body.id}/result_files?path=${path}`, {
+        rawBody: form([{ name: 'file', filename: path, value: 'r'.repeat(bytes) }]),
+        headers: { ...worker, ...multipart },
+      });
+
+    const kept = await upload('adapter.bin', 3 * 1024 * 1024);
+    assert.equal(kept.status, 200, JSON.stringify(kept.body));
+    const stored = await api().get(`/v1/files/${kept.body.id}`, key);
+    assert.equal(stored.body.bytes, 3 * 1024 * 1024);
+    const content = await api().get(`/v1/files/${kept.body.id}/content`, key);
+    assert.equal(String(content.body).length, 3 * 1024 * 1024);
+
+    const tooLarge = await upload('huge.bin', 5 * 1024 * 1024);
+    assertRefused(tooLarge, 'file', 413);
+    assert.equal(errorOf(tooLarge).code, 'payload_too_large');
+    const files = (await api().get('/v1/files', key)).body.data.map((f: { filename: string }) => f.filename).sort();
+    assert.deepEqual(files, ['adapter.bin', 't.jsonl']);
+  });
+});
+
 describeEachDatabase('shutting down', (kind) => {
   test('a request that arrives on an open connection while the server shuts down gets 503 in the error shape', async () => {
     const database = await kind.create();

@@ -94,9 +94,11 @@ export function workerRoutes(services: Services): FastifyPluginAsyncZod {
       async (request) => {
         assertMultipartForm(request);
         try {
-          const part = await request.file();
+          // The same size limit as uploads (without one the parser cuts every file at the 1 MiB body limit).
+          const part = await request.file({ limits: { fileSize: services.files.maxBytes, files: 1 } });
           if (!part) throw new InvalidRequestError('Send one file as multipart/form-data.', 'file');
-          return { id: await queue.addResultFile(request.headers['x-worker-id'], request.params.job_id, request.query.path, part.file) };
+          const truncated = () => part.file.truncated;
+          return { id: await queue.addResultFile(request.headers['x-worker-id'], request.params.job_id, request.query.path, part.file, truncated) };
         } catch (error) {
           throw formErrorOf(error);
         }
