@@ -62,6 +62,19 @@ describeEachDatabase('HTTP hardening', (kind) => {
     assert.deepEqual(organizations.body.data.map((o: { id: string }) => o.id), [ann.org.id]);
   });
 
+  test('a body nested deeper than 64 levels is refused with 400, however deep, instead of exhausting the stack', async () => {
+    const ann = await signUp(api(), 'ann');
+    for (const depth of [65, 200_000]) {
+      const nested = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+      const response = await api().request('POST', '/v1/organizations', { token: ann.token, rawBody: `{"name": "deep", "a": ${nested}}`, headers: json });
+      assert.equal(response.status, 400, `depth ${depth}`);
+      assert.equal(errorOf(response).code, 'too_deep');
+      assert.match(String(errorOf(response).param), /^a(\.0)+$/);
+    }
+    const ordinary = await api().post('/v1/organizations', ann.token, { name: 'shallow' });
+    assert.equal(ordinary.status, 201);
+  });
+
   test('a name with a control character is refused; one of any printable Unicode, astral included, is kept', async () => {
     const ann = await signUp(api(), 'ann');
     assertRefused(await api().post('/v1/organizations', ann.token, { name: 'two\nlines' }), 'name');
