@@ -103,8 +103,10 @@ export function createWorkerQueue(deps: { store: Store; clock: Clock; audit: Aud
       });
     },
 
-    /** Stores one of the output folder's files as a result file of the job. */
-    /** `truncated` says whether the parser cut the content at the size limit (it then just ends early). */
+    /**
+     * Stores one of the output folder's files as a result file of the job. `truncated` says whether the
+     * parser cut the content at the size limit (the content then simply ends early).
+     */
     async addResultFile(workerId: string, jobId: string, filename: string, content: Readable, truncated: () => boolean): Promise<string> {
       const job = await store.transaction((tx) => held(tx, workerId, jobId));
       const id = newId('file-');
