@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { CONSOLE_CSP } from '../src/http/routes/console.ts';
 import { Api, errorOf, signUp } from './helpers/client.ts';
 import { describeEachDatabase } from './helpers/databases.ts';
 import { listen } from './helpers/listen.ts';
@@ -321,6 +322,9 @@ describeEachDatabase('HTTP hardening', (kind) => {
     }
     const document = await api().get('/docs/json');
     assert.equal(document.status, 200);
+    // The console's page (built or not) still carries its own policy.
+    const consolePage = await api().get('/', undefined, { accept: 'text/html' });
+    assert.equal(consolePage.headers['content-security-policy'], CONSOLE_CSP);
   });
 });
 
