@@ -15,6 +15,7 @@ export const TEST_FILES = [
   'test/groups.test.ts',
   'test/access.test.ts',
   'test/http-conventions.test.ts',
+  'test/http-hardening.test.ts',
   'test/invitations.test.ts',
   'test/audit.test.ts',
   'test/api-keys.test.ts',

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { buildHttpApp } from './http/app.ts';
+import { makePrivateDirectory } from './lib/private-files.ts';
 import { systemClock, type Clock } from './services/clock.ts';
 import { createServices, type Services } from './services/index.ts';
 import { localFileStorage } from './services/files/storage.ts';
@@ -39,9 +40,10 @@ export function resolveSecret(config: Config): string {
   try {
     return readFileSync(path, 'utf8').trim();
   } catch {
-    mkdirSync(config.dataDir, { recursive: true });
+    makePrivateDirectory(config.dataDir);
     const secret = randomBytes(32).toString('base64url');
     writeFileSync(path, secret + '\n', { mode: 0o600, flag: 'wx' });
+    chmodSync(path, 0o600);
     return readFileSync(path, 'utf8').trim();
   }
 }

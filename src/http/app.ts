@@ -8,8 +8,12 @@ import type { Config } from '../config.ts';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../store/store.ts';
 import { registerAuthentication } from './authenticate.ts';
-import { handleError, handleNotFound } from './errors.ts';
+import { handleClientError, handleError, handleFrameworkError, notFoundHandler } from './errors.ts';
 import { PUBLIC, type RouteAccess } from './route-access.ts';
+import { DOCS_CSP, registerResponseHeaders } from './response-headers.ts';
+import { registerShutdownRefusal } from './shutdown.ts';
+import { registerUnreadBodyRelease } from './unread-body.ts';
+import { registerUnsafeTextRefusal } from './unsafe-text.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { consoleRoutes } from './routes/console.ts';
@@ -63,22 +67,43 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     childLoggerFactory: (logger) => logger,
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     bodyLimit: 1024 * 1024,
+    // Path parameters are ids and URL-encoded model ids (`ft:<base>:<org>:<suffix>:<job>`), well under this.
+    maxParamLength: 512,
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
+    // Refused by registerShutdownRefusal instead, in the error shape.
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.decorate('routeTable', [] as RouteEntry[]);
+  const routedMethods = new Set<string>();
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     // Read lazily: hooks of encapsulated plugins (the docs) complete the declaration after this one.
     for (const method of methods) {
+      routedMethods.add(method);
       app.routeTable.push({ method, url: route.url, get access() { return route.config?.access; } });
     }
   });
+  // For a 405's Allow header: the methods some route answers on this path.
+  const routesOn = (method: string, path: string): boolean => {
+    try {
+      return app.findRoute({ method: method as 'GET', url: path }) !== null;
+    } catch {
+      return false; // a path the router cannot read has no route under any method
+    }
+  };
+  const allowedMethods = (path: string) => [...routedMethods].filter((method) => routesOn(method, path));
 
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built by typed presenters; the zod response schemas document them in OpenAPI.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler(handleNotFound);
+  app.setNotFoundHandler(notFoundHandler(allowedMethods));
+  registerShutdownRefusal(app);
+  registerUnsafeTextRefusal(app);
+  registerResponseHeaders(app);
+  registerUnreadBodyRelease(app);
 
   await app.register(cookie);
   await app.register(multipart);
@@ -96,7 +121,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     docs.addHook('onRoute', (route) => {
       route.config = { ...(route.config ?? {}), access: PUBLIC };
     });
-    await docs.register(swaggerUi, { routePrefix: '/docs' });
+    await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
   });
 
   registerAuthentication(app, services, { allowedOrigins: [new URL(config.consoleUrl).origin], workerToken: config.workerToken });

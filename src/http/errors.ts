@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { RateLimitedError, ServiceError, type ErrorType } from '../services/errors.ts';
@@ -63,6 +64,11 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: st
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'payload_too_large', message: 'The body is too large.' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: 'unsupported_media_type', message: 'Send the body as application/json.' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'invalid_content_length' },
+  // @fastify/multipart's limits on the parts of a form.
+  FST_PARTS_LIMIT: { status: 413, code: 'payload_too_large', message: 'The form has too many parts.' },
+  FST_FILES_LIMIT: { status: 413, code: 'payload_too_large', message: 'The form has too many files.' },
+  FST_FIELDS_LIMIT: { status: 413, code: 'payload_too_large', message: 'The form has too many fields.' },
+  FST_PROTO_VIOLATION: { status: 400, code: 'invalid_value', message: 'A form field has a reserved name.' },
 };
 
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -91,6 +97,58 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   return reply.status(500).send(errorBody('api_error', 'The server failed to handle this request.', null, 'internal_error'));
 }
 
-export function handleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return reply.status(404).send(errorBody('not_found_error', `Unknown path: ${request.method} ${request.url.split('?')[0]}`, null, 'unknown_path'));
+/**
+ * What Fastify's router answers by itself, before any hook runs: a path whose percent-encoding does not
+ * decode, or a path parameter over `maxParamLength`. In the one error shape like every other answer.
+ */
+export function handleFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // No route, so none of the app's onSend hooks: the header they would add is set here.
+  reply.header('x-content-type-options', 'nosniff');
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return reply.status(414).send(errorBody('invalid_request_error', 'A path parameter is too long.', null, 'uri_too_long'));
+  }
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return reply.status(400).send(errorBody('invalid_request_error', 'The path is not valid percent-encoded UTF-8.', null, 'invalid_url'));
+  }
+  return reply.status(400).send(errorBody('invalid_request_error', 'The request could not be routed.', null, 'invalid_request'));
+}
+
+const CLIENT_ERRORS: Record<string, { status: number; reason: string; code: string; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, reason: 'Request Timeout', code: 'request_timeout', message: 'The request did not arrive in time.' },
+  HPE_HEADER_OVERFLOW: { status: 431, reason: 'Request Header Fields Too Large', code: 'headers_too_large', message: 'The request headers are too large.' },
+};
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (a malformed request line or header,
+ * headers too large, a request too slow): answered on the socket, in the one error shape, then closed.
+ */
+export function handleClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, reason: 'Bad Request', code: 'malformed_request', message: 'The request is not valid HTTP/1.1.' };
+  const body = JSON.stringify(errorBody('invalid_request_error', known.message, null, known.code));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${known.status} ${known.reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+/**
+ * 404 for a path no route has; 405 with `Allow` for a path that exists under other methods.
+ * `allowedMethods` is asked only here, off the hot path.
+ */
+export function notFoundHandler(allowedMethods: (path: string) => string[]) {
+  return function handleNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const path = request.url.split('?')[0]!;
+    const allowed = allowedMethods(path);
+    if (allowed.length > 0) {
+      return reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send(errorBody('invalid_request_error', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}.`, null, 'method_not_allowed'));
+    }
+    return reply.status(404).send(errorBody('not_found_error', `Unknown path: ${request.method} ${path}`, null, 'unknown_path'));
+  };
 }

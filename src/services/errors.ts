@@ -28,6 +28,16 @@ export class InvalidRequestError extends ServiceError {
   }
 }
 
+/**
+ * An upload's content stopped before its end: the form was cut short (the multipart parser destroys
+ * the part) or the client went away.
+ */
+export class IncompleteUploadError extends InvalidRequestError {
+  constructor() {
+    super('The upload ended before the file did.', 'file', 'invalid_multipart');
+  }
+}
+
 export class AuthenticationError extends ServiceError {
   constructor(message = 'Missing or invalid credentials.', code = 'invalid_credentials') {
     super('authentication_error', message, null, code);

@@ -71,6 +71,8 @@ export function createServices(deps: {
   });
   projects.registerRegionUsageCheck(endpoints.regionInUse);
   const models = createModelCatalogue({ store, authorizer, models: config.file.models ?? [], routingKeys: endpoints.routingKeys });
+  // One limit for every file stored: uploads and the workers' result files.
+  const maxFileBytes = config.file.files?.max_bytes ?? 512 * 1024 * 1024;
   const usageMeter = new UsageMeter((rows) => store.gateway.addUsage(rows), 1000, deps.onError);
   const sessions = createSessionService({ store, clock, secret, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   const apiKeyAuthenticator = createApiKeyAuthenticator({ store, clock, authorizer, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
@@ -82,7 +84,7 @@ export function createServices(deps: {
     apiKeyAuthenticator,
     apiKeys: createApiKeyService({ store, clock, authorizer, audit, bus }),
     serviceAccounts: createServiceAccountService({ store, clock, authorizer, audit, bus }),
-    files: createFileService({ store, clock, authorizer, audit, storage: deps.fileStorage, maxBytes: config.file.files?.max_bytes ?? 512 * 1024 * 1024 }),
+    files: createFileService({ store, clock, authorizer, audit, storage: deps.fileStorage, maxBytes: maxFileBytes }),
     accounts: createAccountService({
       store,
       clock,
@@ -100,7 +102,7 @@ export function createServices(deps: {
     datasets,
     models,
     fineTuning: createFineTuningService({ store, clock, authorizer, audit, models }),
-    workerQueue: createWorkerQueue({ store, clock, audit, storage: deps.fileStorage }),
+    workerQueue: createWorkerQueue({ store, clock, audit, storage: deps.fileStorage, maxBytes: maxFileBytes }),
     endpoints,
     inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.file.rate_limits, endpoints, regions: config.regions, servedRegion: config.servedRegion, fineTuned, adapterLoader: vllmAdapterLoader({ timeoutMs: config.upstreamTimeoutMs }) }),
     usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush() }),

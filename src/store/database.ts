@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
+import { makePrivateDirectory, makePrivateFile } from '../lib/private-files.ts';
 import type { Database } from './schema.ts';
 import * as core from './migrations/0001_core.ts';
 import * as invitations from './migrations/0002_invitations.ts';
@@ -34,7 +34,12 @@ export function openDatabase(url: string): DatabaseHandle {
 }
 
 function openSqlite(path: string): DatabaseHandle {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    makePrivateDirectory(dirname(path));
+    // SQLite creates the database 0644 less the umask, and its -wal and -shm files with the database's
+    // own mode: an empty 0600 file made first keeps all three private.
+    makePrivateFile(path);
+  }
   const sqlite = new SqliteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');

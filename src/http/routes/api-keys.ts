@@ -56,7 +56,7 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
     app.post(
       '/v1/projects/:proj/api_keys',
       {
-        config: { access: needs('api_keys.write') },
+        config: { access: needs('api_keys.write'), sensitive: true },
         schema: { tags, params: projectParams, body: z.strictObject({ ...keyBody, owner_id: z.string().min(1).optional() }), response: { 201: issuedKeyObject, ...refusals } },
       },
       async (request, reply) => reply.status(201).send(presentIssued(await services.apiKeys.createForProject(principalOf(request), request.params.proj, request.body))),
@@ -86,7 +86,7 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
     app.post(
       '/v1/projects/:proj/api_keys/:key/rotate',
       {
-        config: { access: needs('api_keys.write') },
+        config: { access: needs('api_keys.write'), sensitive: true },
         schema: {
           tags,
           description: 'A new secret; the old one keeps working for grace_seconds.',
@@ -101,7 +101,7 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
     app.post(
       '/v1/organizations/:org/api_keys',
       {
-        config: { access: needs('service_accounts.write') },
+        config: { access: needs('service_accounts.write'), sensitive: true },
         schema: { tags, params: orgParams, body: z.strictObject({ ...keyBody, owner_id: z.string().min(1) }), response: { 201: issuedKeyObject, ...refusals } },
       },
       async (request, reply) => reply.status(201).send(presentIssued(await services.apiKeys.createForOrganization(principalOf(request), request.params.org, request.body))),

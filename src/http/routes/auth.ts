@@ -27,7 +27,7 @@ export function authRoutes(services: Services): FastifyPluginAsyncZod {
     app.post(
       '/v1/auth/signup',
       {
-        config: { access: PUBLIC },
+        config: { access: PUBLIC, sensitive: true },
         schema: {
           tags: ['accounts'],
           body: z.strictObject({ email, password, name }),
@@ -54,7 +54,7 @@ export function authRoutes(services: Services): FastifyPluginAsyncZod {
     app.post(
       '/v1/auth/login',
       {
-        config: { access: PUBLIC },
+        config: { access: PUBLIC, sensitive: true },
         schema: {
           tags: ['accounts'],
           body: z.strictObject({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(256) }),
@@ -77,7 +77,7 @@ export function authRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/v1/me',
       {
-        config: { access: AUTHENTICATED },
+        config: { access: AUTHENTICATED, sensitive: true },
         schema: {
           tags: ['accounts'],
           response: {

@@ -8,6 +8,8 @@ import { presentList } from '../presenters.ts';
 import { projectOf, projectQuery } from '../project-context.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { errorResponse, listOf, listQuery, refusals } from '../schemas/common.ts';
+import { assertMultipartForm, formErrorOf } from '../multipart.ts';
+import { assertSafeText, CONTROL_CHARACTERS } from '../unsafe-text.ts';
 
 /**
  * OpenAI's file object. `expires_at` and `status_details` are optional in OpenAI's schema (an integer and
@@ -41,6 +43,13 @@ function dispositionOf(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
+/** A file name, as stored and shown: one line of printable text. */
+function checkedFilename(filename: string): string {
+  assertSafeText(filename, 'file');
+  if (CONTROL_CHARACTERS.test(filename)) throw new InvalidRequestError('The file name must not contain control characters.', 'file', 'invalid_characters');
+  return filename;
+}
+
 export function fileRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
     const tags = ['files'];
@@ -60,13 +69,16 @@ export function fileRoutes(services: Services): FastifyPluginAsyncZod {
       },
       async (request) => {
         if (!request.isMultipart()) throw new InvalidRequestError('Send the file as multipart/form-data with the fields file and purpose.', 'file');
+        assertMultipartForm(request);
         const upload = await services.files.beginUpload(principalOf(request), projectOf(request));
         try {
           for await (const part of request.parts({ limits: { fileSize: services.files.maxBytes, files: 1, fields: 8, parts: 10 } })) {
+            assertSafeText(part.fieldname, 'file');
             if (part.type === 'file') {
               if (part.fieldname !== 'file') throw new InvalidRequestError(`Unknown file field "${part.fieldname}"; send it as "file".`, part.fieldname);
-              await upload.receiveFile(part.filename, part.file, () => part.file.truncated);
+              await upload.receiveFile(checkedFilename(part.filename), part.file, () => part.file.truncated);
             } else if (part.fieldname === 'purpose') {
+              assertSafeText(String(part.value), 'purpose');
               upload.setPurpose(String(part.value));
             } else {
               throw new InvalidRequestError(`Unknown field "${part.fieldname}".`, part.fieldname);
@@ -75,7 +87,7 @@ export function fileRoutes(services: Services): FastifyPluginAsyncZod {
           return presentFile(await upload.finish());
         } catch (error) {
           await upload.abort();
-          throw error;
+          throw formErrorOf(error);
         }
       },
     );

@@ -5,6 +5,8 @@ import type { Services } from '../../services/index.ts';
 import { presentJob } from './fine-tuning.ts';
 import { WORKER } from '../route-access.ts';
 import { refusals } from '../schemas/common.ts';
+import { assertMultipartForm, formErrorOf } from '../multipart.ts';
+import { CONTROL_CHARACTERS } from '../unsafe-text.ts';
 
 /**
  * The fine-tuning worker protocol: claim a job with a lease, renew it, read the job's files, report
@@ -78,14 +80,28 @@ export function workerRoutes(services: Services): FastifyPluginAsyncZod {
           description: 'multipart/form-data with one `file`; `path` is its place in the output folder.',
           headers: workerHeaders,
           params: jobParams,
-          querystring: z.strictObject({ path: z.string().min(1).max(1000).refine((p) => !p.split('/').includes('..') && !p.startsWith('/'), 'must stay inside the output folder') }),
+          querystring: z.strictObject({
+            path: z
+              .string()
+              .min(1)
+              .max(1000)
+              .refine((p) => !p.split('/').includes('..') && !p.startsWith('/'), 'must stay inside the output folder')
+              .refine((p) => !CONTROL_CHARACTERS.test(p), 'must not contain control characters'),
+          }),
           response: { 200: z.object({ id: z.string() }), ...refusals },
         },
       },
       async (request) => {
-        const part = await request.file();
-        if (!part) throw new InvalidRequestError('Send one file as multipart/form-data.', 'file');
-        return { id: await queue.addResultFile(request.headers['x-worker-id'], request.params.job_id, request.query.path, part.file) };
+        assertMultipartForm(request);
+        try {
+          // The same size limit as uploads (without one the parser cuts every file at the 1 MiB body limit).
+          const part = await request.file({ limits: { fileSize: services.files.maxBytes, files: 1 } });
+          if (!part) throw new InvalidRequestError('Send one file as multipart/form-data.', 'file');
+          const truncated = () => part.file.truncated;
+          return { id: await queue.addResultFile(request.headers['x-worker-id'], request.params.job_id, request.query.path, part.file, truncated) };
+        } catch (error) {
+          throw formErrorOf(error);
+        }
       },
     );
 

@@ -1,8 +1,15 @@
 import { z } from 'zod';
+import { CONTROL_CHARACTERS } from '../unsafe-text.ts';
 
 /** Request pieces shared by many routes. */
 
-export const name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+/** A name shown in lists and menus: one line of printable text. */
+export const name = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters');
 
 export const listQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),

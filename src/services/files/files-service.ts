@@ -7,7 +7,7 @@ import type { Store } from '../../store/store.ts';
 import { actorOf, type AuditLog } from '../audit.ts';
 import type { Authorizer } from '../authorizer.ts';
 import type { Clock } from '../clock.ts';
-import { InvalidRequestError, NotFoundError, ServiceError } from '../errors.ts';
+import { IncompleteUploadError, InvalidRequestError, NotFoundError, ServiceError } from '../errors.ts';
 import type { Principal } from '../principal.ts';
 import { JsonlInspector, LineProblemError, type Purpose } from './jsonl-inspector.ts';
 import type { FileStorage, PendingFile } from './storage.ts';
@@ -75,6 +75,9 @@ export function createFileService(deps: { store: Store; clock: Clock; authorizer
           filename = name;
           pending = await storage.create(id);
           content.on('data', (chunk: Buffer) => (bytes += chunk.length));
+          // A form cut short has its file part destroyed by the parser, possibly before we got here; a
+          // pipeline from a stream already destroyed that way would never settle.
+          if (content.destroyed) throw new IncompleteUploadError();
           try {
             await pipeline(content, inspector, pending.stream);
           } catch (error) {

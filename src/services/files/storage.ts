@@ -1,7 +1,8 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { makePrivateDirectory } from '../../lib/private-files.ts';
 
 /** Where file contents live. One small interface, so an object store can replace the local disk. */
 export interface FileStorage {
@@ -24,7 +25,7 @@ const PARTIAL = '.partial';
 /** Files on the local disk under the data folder, written to `<id>.partial` and renamed when complete. */
 export function localFileStorage(directory: string): FileStorage {
   let ready: Promise<unknown> | undefined;
-  const ensureDirectory = () => (ready ??= mkdir(directory, { recursive: true }));
+  const ensureDirectory = () => (ready ??= Promise.resolve().then(() => makePrivateDirectory(directory)));
   const pathOf = (id: string) => {
     if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new Error('invalid file id');
     return join(directory, id);

@@ -5,7 +5,8 @@ import type { JobRecord } from '../../store/fine-tuning.ts';
 import type { Repositories, Store } from '../../store/store.ts';
 import { systemActor, type AuditLog } from '../audit.ts';
 import type { Clock } from '../clock.ts';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.ts';
+import { ConflictError, IncompleteUploadError, InvalidRequestError, NotFoundError } from '../errors.ts';
+import { PayloadTooLargeError } from '../files/files-service.ts';
 import type { FileStorage } from '../files/storage.ts';
 import { fineTunedModelName, recordJobEvent } from './jobs.ts';
 
@@ -25,7 +26,7 @@ export interface ClaimedJob {
  * whose lease lapses is claimed again by the next worker that asks. A worker may touch only the jobs
  * it holds, and read only their files.
  */
-export function createWorkerQueue(deps: { store: Store; clock: Clock; audit: AuditLog; storage: FileStorage }) {
+export function createWorkerQueue(deps: { store: Store; clock: Clock; audit: AuditLog; storage: FileStorage; maxBytes: number }) {
   const { store, clock, audit, storage } = deps;
 
   /** The job, if this worker holds it and it is still running; else the worker must stop. */
@@ -102,15 +103,22 @@ export function createWorkerQueue(deps: { store: Store; clock: Clock; audit: Aud
       });
     },
 
-    /** Stores one of the output folder's files as a result file of the job. */
-    async addResultFile(workerId: string, jobId: string, filename: string, content: Readable): Promise<string> {
+    /**
+     * Stores one of the output folder's files as a result file of the job. `truncated` says whether the
+     * parser cut the content at the size limit (the content then simply ends early).
+     */
+    async addResultFile(workerId: string, jobId: string, filename: string, content: Readable, truncated: () => boolean): Promise<string> {
       const job = await store.transaction((tx) => held(tx, workerId, jobId));
       const id = newId('file-');
       const pending = await storage.create(id);
       let bytes = 0;
       content.on('data', (chunk: Buffer) => (bytes += chunk.length));
       try {
+        // A form cut short has its part destroyed by the parser, maybe while the lines above waited; a
+        // pipeline from a stream already destroyed that way would never settle.
+        if (content.destroyed) throw new IncompleteUploadError();
         await pipeline(content, pending.stream);
+        if (truncated()) throw new PayloadTooLargeError(deps.maxBytes);
         await store.transaction(async (tx) => {
           const current = await held(tx, workerId, jobId);
           await tx.files.insert({ id, organization_id: job.organization_id, project_id: job.project_id, filename, purpose: 'fine-tune-results', bytes, format: null, rows: null, created_at: clock() });
