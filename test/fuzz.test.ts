@@ -183,7 +183,9 @@ describeEachDatabase('fuzzing from /openapi.json', (kind) => {
         if (shape) return `${answer.status}: ${shape}`;
       }
       // Another route may match the path with this method (DELETE /v1/dedicated_endpoints/{id} for .../templates).
-      if (request.mutation.startsWith('unsupported method') && answer.status === 404 && codeOf(answer) === 'unknown_path') return 'unsupported method answered 404, not 405';
+      // An id such as `..` folds the path onto another one, which may not exist at all: then 404 is right.
+      const foldsPath = /\/\.{1,2}(\/|\?|$)/.test(request.url);
+      if (request.mutation.startsWith('unsupported method') && !foldsPath && answer.status === 404 && codeOf(answer) === 'unknown_path') return 'unsupported method answered 404, not 405';
       // No route matched (an id such as `..` folds the path): nothing of the operation ran.
       if (answer.status === 404 && codeOf(answer) === 'unknown_path') return undefined;
       const field = request.field;

@@ -68,7 +68,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     bodyLimit: 1024 * 1024,
     // Path parameters are ids and URL-encoded model ids (`ft:<base>:<org>:<suffix>:<job>`), well under this.
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
     frameworkErrors: handleFrameworkError,
     clientErrorHandler: handleClientError,
     // Refused by registerShutdownRefusal instead, in the error shape.
