@@ -97,7 +97,7 @@ describeEachDatabase('Redis going away under fail_open (the default)', (kind) =>
     await upstream.close();
   });
 
-  test('a stream in progress ends normally, limits hold per instance while Redis is away, and are shared again once it is back', async (t) => {
+  test('a stream in progress ends normally, limits hold per instance while Redis is away, and are shared again once it is back', { timeout: 90_000 }, async (t) => {
     if (!(await redisReachable(t))) return;
     const database = await kind.create();
     const config: ConfigFile = { models: ['chat-model', 'held'].map((id) => ({ id, upstream: upstream.url })), rate_limits: { max_requests_per_1_minute: 4 } };
@@ -150,6 +150,34 @@ describeEachDatabase('Redis going away under fail_open (the default)', (kind) =>
       await database.drop();
     }
   });
+
+  test('a Redis that stops answering without closing its connection does not hold requests; it is used again once it answers', { timeout: 60_000 }, async (t) => {
+    if (!(await redisReachable(t))) return;
+    const database = await kind.create();
+    const config: ConfigFile = { models: [{ id: 'chat-model', upstream: upstream.url }] };
+    const tenantry = await startTenantry(database, { config, env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
+    try {
+      const api = new Api(tenantry.app);
+      const ann = await signUp(api, 'ann');
+      const call = () => api.request('POST', '/v1/chat/completions', { token: ann.token, headers: { 'openai-project': ann.project.id }, body: chat('chat-model') });
+      assert.equal((await call()).status, 200);
+      proxy.silence();
+      // Each would wait forever on a queued or unanswered command; they are answered, counted per instance.
+      for (let i = 0; i < 3; i += 1) assert.equal((await call()).status, 200);
+      const degraded = (await api.get('/healthz')).body;
+      assert.equal(degraded.checks.redis, 'degraded');
+      assert.ok(degraded.rate_limiter.fallback_decisions_total >= 3, JSON.stringify(degraded));
+      proxy.restore();
+      await eventually('Redis to be used again', async () => ((await api.get('/healthz')).body.checks.redis === 'ok' ? true : undefined));
+      const before = (await api.get('/healthz')).body.rate_limiter.fallback_decisions_total;
+      assert.equal((await call()).status, 200);
+      assert.equal((await api.get('/healthz')).body.rate_limiter.fallback_decisions_total, before, 'decided with Redis again');
+      assert.deepEqual(rejections, [], 'no promise was left to reject unhandled');
+    } finally {
+      await tenantry.close();
+      await database.drop();
+    }
+  });
 });
 
 describeEachDatabase('Redis going away under fail_closed', (kind) => {
@@ -164,7 +192,7 @@ describeEachDatabase('Redis going away under fail_closed', (kind) => {
     await upstream.close();
   });
 
-  test('the server process keeps serving: inference answers 503 rate_limiter_unavailable until Redis is back; it logs each change once', async (t) => {
+  test('the server process keeps serving: inference answers 503 rate_limiter_unavailable until Redis is back; it logs each change once', { timeout: 60_000 }, async (t) => {
     if (!(await redisReachable(t))) return;
     const database = await kind.create();
     const server = await startServerProcess({

@@ -3,18 +3,24 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 /**
  * A TCP proxy in front of a service (Redis) that can be cut and restored, to play the service going
  * away without stopping the real one (others use it). Cut: every connection is destroyed and new
- * ones are closed as soon as they arrive; restored: it relays again, on the same port.
+ * ones are closed as soon as they arrive. Silenced: the way a network fails without telling, every
+ * connection stays open and new ones are accepted, but no byte gets through them, ever. Restored: new
+ * connections relay again, on the same port.
  */
 export interface TcpProxy {
   port: number;
   cut(): void;
+  silence(): void;
   restore(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  /** Client sockets whose bytes go nowhere, in both directions. */
+  const silenced = new Set<Socket>();
   let cut = false;
+  let silent = false;
   const server = createServer((client) => {
     if (cut) {
       client.destroy();
@@ -23,13 +29,15 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     const upstream = connect(targetPort, targetHost);
     sockets.add(client);
     sockets.add(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    if (silent) silenced.add(client);
+    client.on('data', (chunk: Buffer) => void (silenced.has(client) || upstream.write(chunk)));
+    upstream.on('data', (chunk: Buffer) => void (silenced.has(client) || client.write(chunk)));
     const end = () => {
       client.destroy();
       upstream.destroy();
       sockets.delete(client);
       sockets.delete(upstream);
+      silenced.delete(client);
     };
     for (const socket of [client, upstream]) {
       socket.on('close', end);
@@ -43,8 +51,13 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       cut = true;
       for (const socket of sockets) socket.destroy();
     },
+    silence() {
+      silent = true;
+      for (const socket of sockets) silenced.add(socket);
+    },
     restore() {
       cut = false;
+      silent = false;
     },
     async close() {
       cut = true;
