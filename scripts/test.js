@@ -41,6 +41,7 @@ export const TEST_FILES = [
   'test/console-verify-email.test.ts',
   'test/test-runner.test.ts',
   'test/configuration-doc.test.ts',
+  'test/redis-failure.test.ts',
 ];
 
 // Run the suite only as `npm test` (node scripts/test.js), not when a test imports this file.

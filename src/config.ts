@@ -48,6 +48,8 @@ const fileSchema = z.strictObject({
       max_requests_per_1_minute: z.number().int().positive().optional(),
       max_tokens_per_1_minute: z.number().int().positive().optional(),
       ceiling: ratePairSchema.optional(),
+      /** While REDIS_URL's Redis is unreachable: count per instance, or refuse inference with 503. */
+      redis_unavailable: z.enum(['fail_open', 'fail_closed']).optional(),
     })
     .optional(),
   files: z.strictObject({ max_bytes: z.number().int().positive().optional() }).optional(),

@@ -9,7 +9,7 @@ import { systemClock, type Clock } from './services/clock.ts';
 import { createServices, type Services } from './services/index.ts';
 import { localFileStorage } from './services/files/storage.ts';
 import { processProvisioner } from './gateway/provisioner/process-provisioner.ts';
-import { memoryWindowCounter } from './gateway/rate-limiter.ts';
+import { createRateLimiter } from './gateway/rate-limiter.ts';
 import { redisWindowCounter } from './gateway/redis-counter.ts';
 import type { EndpointStatus } from './store/endpoints.ts';
 import { createInvalidationBus } from './services/invalidation.ts';
@@ -68,8 +68,14 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     : undefined;
   // One process (SQLite) hears every invalidation it makes; only shared databases need the bound.
   const bus = createInvalidationBus(relay, relay ? config.cacheMaxStalenessMs : Number.POSITIVE_INFINITY);
-  const redisCounter = config.redisUrl ? redisWindowCounter(config.redisUrl, logError('redis failed')) : undefined;
-  const rateCounter = redisCounter ?? memoryWindowCounter();
+  const redisCounter = config.redisUrl ? redisWindowCounter(config.redisUrl) : undefined;
+  const rateLimiter = createRateLimiter({
+    shared: redisCounter,
+    policy: config.file.rate_limits?.redis_unavailable ?? 'fail_open',
+    log: (level, message, fields) => app?.log[level](fields, message),
+  });
+  // Start with shared counts when Redis answers soon; otherwise start degraded (the limiter said so).
+  await redisCounter?.whenReady(2_000);
   // The provisioner reports replica health back to the endpoint service, created just below.
   let onEndpointStatus: (id: string, status: EndpointStatus) => void = () => {};
   const provisioner = processProvisioner({
@@ -88,11 +94,15 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     bus,
     fileStorage: localFileStorage(join(config.dataDir, 'files')),
     provisioner,
-    rateCounter,
+    rateLimiter,
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),
   });
   app = await buildHttpApp({ config, services, store, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  if (redisCounter && !redisCounter.isReady()) {
+    // Its first failure came before there was a logger to tell.
+    app.log.warn({ policy: rateLimiter.health().policy }, 'rate-limit counters in Redis are unreachable at start: degraded until Redis answers');
+  }
   onEndpointStatus = (id, status) => void services.endpoints.recordStatus(id, status).catch(logError('endpoint status not recorded'));
   const restored = await services.endpoints.restoreAll();
   if (restored > 0) app.log.info({ endpoints: restored }, 'bringing dedicated endpoints back');

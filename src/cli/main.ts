@@ -38,11 +38,19 @@ program
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'shutting down');
-      await tenantry.close();
+      try {
+        await tenantry.close();
+      } catch (error) {
+        log.error({ err: error }, 'shutdown did not finish cleanly');
+        process.exit(1);
+      }
       process.exit(0);
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
+    // Defence in depth: every background promise handles its own failure; one that a bug leaves
+    // unhandled is logged, and the server keeps serving the requests in flight instead of exiting.
+    process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection (a bug: please report it)'));
     await tenantry.app.listen({ port: config.port, host: config.host });
     log.info({ database: tenantry.store.dialect, regions: config.regions.map((r) => r.id) }, 'tenantry is serving');
   });

@@ -39,6 +39,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   upstream_error: 502,
   upstream_timeout: 504,
   endpoint_not_ready: 503,
+  rate_limiter_unavailable: 503,
 };
 
 /** The field a validation failure names, as a dotted path (`regions.1`), or null for the whole body. */

@@ -96,11 +96,14 @@ export function createEndpointService(deps: {
     }
     const previous = pendingApplies.get(endpoint.id) ?? Promise.resolve();
     const next = previous.then(() =>
-      applyFineTuned(endpoint).catch((error: unknown) => {
-        // The adapter could not be written out (its files are gone, the disk is full): say so on the endpoint.
-        deps.onError?.(error, endpoint.id);
-        return recordStatus(endpoint.id, 'failed');
-      }),
+      applyFineTuned(endpoint)
+        .catch((error: unknown) => {
+          // The adapter could not be written out (its files are gone, the disk is full): say so on the endpoint.
+          deps.onError?.(error, endpoint.id);
+          return recordStatus(endpoint.id, 'failed');
+        })
+        // Even that write can fail (the database is away): nobody waits on this chain to hear it.
+        .catch((error: unknown) => deps.onError?.(error, endpoint.id)),
     );
     pendingApplies.set(endpoint.id, next);
     void next.finally(() => {

@@ -17,7 +17,7 @@ import { createInferenceService } from './inference.ts';
 import { createEndpointService } from './endpoints.ts';
 import type { Provisioner } from '../gateway/provisioner/provisioner.ts';
 import { createUsageService } from './usage.ts';
-import { createRateLimiter, type WindowCounter } from '../gateway/rate-limiter.ts';
+import type { RateLimiter } from '../gateway/rate-limiter.ts';
 import { UsageMeter } from '../gateway/usage-meter.ts';
 import type { FileStorage } from './files/storage.ts';
 import { createAuthorizer } from './authorizer.ts';
@@ -43,7 +43,8 @@ export function createServices(deps: {
   bus: InvalidationBus;
   fileStorage: FileStorage;
   provisioner: Provisioner;
-  rateCounter: WindowCounter;
+  /** Rate limits on the inference path (shared through Redis, or per instance). */
+  rateLimiter: RateLimiter;
   onError?: (error: unknown) => void;
   /** The server log, for what belongs there and not in an audit log. */
   log?: (message: string, fields: Record<string, unknown>) => void;
@@ -67,7 +68,7 @@ export function createServices(deps: {
     servedRegion: config.servedRegion,
     provisioner: deps.provisioner,
     fineTuned,
-    onError: (error, endpointId) => deps.log?.('the adapter of a fine-tuned endpoint could not be written out', { endpoint: endpointId, error: (error as Error).message }),
+    onError: (error, endpointId) => deps.log?.('a fine-tuned endpoint could not be deployed (its adapter not written out, or its status not recorded)', { endpoint: endpointId, error: (error as Error).message }),
   });
   projects.registerRegionUsageCheck(endpoints.regionInUse);
   const models = createModelCatalogue({ store, authorizer, models: config.file.models ?? [], routingKeys: endpoints.routingKeys });
@@ -106,7 +107,7 @@ export function createServices(deps: {
     endpoints,
     inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.file.rate_limits, endpoints, regions: config.regions, servedRegion: config.servedRegion, fineTuned, adapterLoader: vllmAdapterLoader({ timeoutMs: config.upstreamTimeoutMs }) }),
     usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush() }),
-    gateway: { limiter: createRateLimiter(deps.rateCounter), meter: usageMeter },
+    gateway: { limiter: deps.rateLimiter, meter: usageMeter },
     groups: createGroupService({ store, clock, authorizer, audit }),
     members: createMemberService({ store, clock, authorizer, audit, bus }),
     access: createAccessService({ store, clock, authorizer }),

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 
 /**
  * A small OpenAI-compatible model server for tests. Models named `slow` answer late, `broken` answer
- * 500, `endless` stream until the client goes away, `inline-usage` put a stream's usage on its last
+ * 500, `endless` stream until the client goes away, `held` stream their first word and then wait
+ * until the test calls `releaseHeld()`, `inline-usage` put a stream's usage on its last
  * content chunk (as some servers do) instead of a chunk of its own; every request is recorded. Like vLLM
  * with runtime LoRA loading, it takes `POST /v1/load_lora_adapter {lora_name, lora_path}` and answers
  * 404 for a model `ft:...` it has not loaded.
@@ -14,6 +15,8 @@ export interface FakeUpstream {
   loadedAdapters: Set<string>;
   /** Streams whose client went away before the end. */
   abandoned: number;
+  /** Lets every `held` stream, current and later, go on to its end. */
+  releaseHeld(): void;
   close(): Promise<void>;
 }
 
@@ -24,7 +27,9 @@ async function readJson(request: IncomingMessage): Promise<Record<string, unknow
 }
 
 export async function startFakeUpstream(): Promise<FakeUpstream> {
-  const state: FakeUpstream = { url: '', requests: [], loadedAdapters: new Set(), abandoned: 0, close: async () => {} };
+  let releaseHeld = () => {};
+  const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+  const state: FakeUpstream = { url: '', requests: [], loadedAdapters: new Set(), abandoned: 0, releaseHeld: () => releaseHeld(), close: async () => {} };
   const server: Server = createServer(async (request, response) => {
     const body = await readJson(request);
     const path = request.url ?? '';
@@ -82,6 +87,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       const last = i === words.length - 1;
       const chunk = { id: 'chatcmpl-1', object: chunkObject, created: 1, model, choices: [choice(word, null)], ...(model === 'inline-usage' && last && includeUsage ? { usage } : {}) };
       response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      if (model === 'held' && i === 0) await held;
       await new Promise((resolve) => setTimeout(resolve, model === 'endless' ? 20 : 5));
     }
     if (includeUsage && model !== 'inline-usage') {

@@ -67,6 +67,9 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
   let closed = false;
 
   const healthyCount = (d: Deployment) => d.replicas.filter((r) => r.healthy).length;
+  /** For work started from a timer or an event: nothing awaits it, so its failure is logged here. */
+  const logFailure = (what: string, d: Deployment) => (error: unknown) =>
+    options.log(what, { endpoint: d.endpoint.id, error: (error as Error)?.message ?? String(error) });
 
   function reportStatus(d: Deployment): void {
     if (!d.endpoint.enabled) return options.onStatus(d.endpoint.id, 'stopped');
@@ -109,7 +112,7 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
       options.log('replica exited; restarting', { endpoint: d.endpoint.id, code, signal, delay_ms: delay });
       reportStatus(d);
       setTimeout(() => {
-        if (!replica.stopping && !closed && deployments.get(d.endpoint.id) === d) void launch(d, replica);
+        if (!replica.stopping && !closed && deployments.get(d.endpoint.id) === d) launch(d, replica).catch(logFailure('replica could not restart', d));
       }, delay).unref();
     });
     await waitHealthy(d, replica);
@@ -118,7 +121,7 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
   function addReplica(d: Deployment): void {
     const replica: Replica = { port: 0, child: undefined, healthy: false, stopping: false, restarts: 0, inFlight: 0 };
     d.replicas.push(replica);
-    void launch(d, replica);
+    launch(d, replica).catch(logFailure('replica could not start', d));
   }
 
   async function stopReplica(replica: Replica): Promise<void> {
@@ -158,7 +161,9 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
       else if (now - d.quietSince >= quietPeriodMs && live.length > d.endpoint.scaling.min_replicas) {
         const victim = live.at(-1)!;
         options.log('scaling down', { endpoint: d.endpoint.id, replicas: live.length - 1 });
-        void stopReplica(victim).then(() => (d.replicas = d.replicas.filter((r) => r !== victim)));
+        stopReplica(victim)
+          .then(() => (d.replicas = d.replicas.filter((r) => r !== victim)))
+          .catch(logFailure('replica could not be stopped', d));
         d.quietSince = now;
       }
     }
@@ -179,16 +184,20 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
       if (!endpoint.enabled) {
         // Forget only these replicas once stopped: the endpoint may be enabled again meanwhile.
         const stopping = [...deployment.replicas];
-        void Promise.all(stopping.map(stopReplica)).then(() => {
-          deployment.replicas = deployment.replicas.filter((r) => !stopping.includes(r));
-          reportStatus(deployment);
-        });
+        Promise.all(stopping.map(stopReplica))
+          .then(() => {
+            deployment.replicas = deployment.replicas.filter((r) => !stopping.includes(r));
+            reportStatus(deployment);
+          })
+          .catch(logFailure('replicas could not be stopped', deployment));
         return;
       }
       const live = deployment.replicas.filter((r) => !r.stopping);
       for (let i = live.length; i < endpoint.scaling.min_replicas; i += 1) addReplica(deployment);
       for (const extra of live.slice(endpoint.scaling.max_replicas)) {
-        void stopReplica(extra).then(() => (deployment.replicas = deployment.replicas.filter((r) => r !== extra)));
+        stopReplica(extra)
+          .then(() => (deployment.replicas = deployment.replicas.filter((r) => r !== extra)))
+          .catch(logFailure('replica could not be stopped', deployment));
       }
       reportStatus(deployment);
     },

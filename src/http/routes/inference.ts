@@ -1,8 +1,9 @@
 import { pipeline } from 'node:stream/promises';
+import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errors as undiciErrors, request as upstreamRequest, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import type { RateLimiter } from '../../gateway/rate-limiter.ts';
+import { RateLimiterUnavailableError, type RateLimiter } from '../../gateway/rate-limiter.ts';
 import { SseUsageTap, usageOf, type TokenUsage } from '../../gateway/sse-usage.ts';
 import type { UsageMeter } from '../../gateway/usage-meter.ts';
 import { RateLimitedError, ServiceError } from '../../services/errors.ts';
@@ -35,6 +36,13 @@ class EndpointNotReadyError extends ServiceError {
   }
 }
 
+/** fail_closed while Redis is unreachable: refuse rather than admit without the shared limit. */
+class LimiterUnavailableError extends ServiceError {
+  constructor() {
+    super('api_error', 'Rate limits cannot be checked right now; try again shortly.', null, 'rate_limiter_unavailable');
+  }
+}
+
 const PATHS = Object.keys(INFERENCE_REQUESTS) as InferencePath[];
 
 /** Whether the client itself asked for the final usage chunk of a stream. */
@@ -57,7 +65,7 @@ function isTimeout(error: unknown): boolean {
  * away aborts the upstream request.
  */
 export function inferenceRoutes(services: Services, gateway: GatewayDeps): FastifyPluginAsyncZod {
-  function meter(principal: Principal, target: InferenceTarget, usage: TokenUsage | undefined): void {
+  function meter(log: FastifyBaseLogger, principal: Principal, target: InferenceTarget, usage: TokenUsage | undefined): void {
     const credential = principal.credential;
     gateway.meter.record({
       organizationId: target.organizationId,
@@ -68,7 +76,10 @@ export function inferenceRoutes(services: Services, gateway: GatewayDeps): Fasti
       outputTokens: usage?.output ?? 0,
       at: gateway.clock(),
     });
-    void gateway.limiter.spend(`${target.projectId}\u0000${target.model}`, (usage?.input ?? 0) + (usage?.output ?? 0));
+    // After the answer went out: nothing waits on it, so its failure is logged here, never thrown.
+    gateway.limiter.spend(`${target.projectId}\u0000${target.model}`, (usage?.input ?? 0) + (usage?.output ?? 0)).catch((error: unknown) => {
+      log.error({ err: error, model: target.model }, 'tokens not counted against the rate limit');
+    });
   }
 
   return async (app) => {
@@ -83,14 +94,16 @@ export function inferenceRoutes(services: Services, gateway: GatewayDeps): Fasti
             description: 'OpenAI-compatible; routed by `model` to its upstream.',
             querystring: z.strictObject(projectQuery),
             body: INFERENCE_REQUESTS[path],
-            response: { 200: z.unknown(), 429: errorResponse, 502: errorResponse, 504: errorResponse, ...refusals },
+            response: { 200: z.unknown(), 429: errorResponse, 502: errorResponse, 503: errorResponse, 504: errorResponse, ...refusals },
           },
         },
         async (request, reply) => {
           const principal = principalOf(request);
           const target = await services.inference.resolve(principal, projectOf(request), request.body.model);
           request.body.model = target.upstreamModel;
-          const decision = await gateway.limiter.admit(`${target.projectId}\u0000${target.model}`, target.limits);
+          const decision = await gateway.limiter.admit(`${target.projectId}\u0000${target.model}`, target.limits).catch((error: unknown) => {
+            throw error instanceof RateLimiterUnavailableError ? new LimiterUnavailableError() : error;
+          });
           reply.headers(decision.headers);
           if (!decision.allowed) {
             throw new RateLimitedError(`Rate limit reached for ${target.model} in project ${target.projectId}; try again in ${decision.retryAfterSeconds}s.`, decision.retryAfterSeconds);
@@ -152,7 +165,7 @@ export function inferenceRoutes(services: Services, gateway: GatewayDeps): Fasti
             } catch {
               throw new UpstreamError(502, `The model server for ${target.model} answered something that is not JSON.`);
             }
-            if (upstream.statusCode < 400) meter(principal, target, usageOf(parsed));
+            if (upstream.statusCode < 400) meter(request.log, principal, target, usageOf(parsed));
             return reply.status(upstream.statusCode).header('content-type', 'application/json').send(text);
           }
 
@@ -162,7 +175,7 @@ export function inferenceRoutes(services: Services, gateway: GatewayDeps): Fasti
           const tap = new SseUsageTap({ forwardUsageChunk: clientAskedForUsage(request.body) });
           try {
             await pipeline(upstream.body, tap, reply.raw);
-            meter(principal, target, tap.usage);
+            meter(request.log, principal, target, tap.usage);
           } catch (error) {
             if (!abort.signal.aborted) {
               request.log.warn({ err: error, model: target.model }, 'stream from the model server broke off');
@@ -170,7 +183,7 @@ export function inferenceRoutes(services: Services, gateway: GatewayDeps): Fasti
                 reply.raw.end(`data: ${JSON.stringify(errorBody('api_error', 'The model server broke off the stream.', null, 'upstream_error'))}\n\n`);
               }
             }
-            meter(principal, target, tap.usage);
+            meter(request.log, principal, target, tap.usage);
           }
           return reply;
         },

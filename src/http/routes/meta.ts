@@ -10,13 +10,20 @@ import { regionObject } from '../schemas/objects.ts';
 /** Health, the OpenAPI document, the regions and the permission catalogue. */
 export function metaRoutes(services: Services, store: Store): FastifyPluginAsyncZod {
   return async (app) => {
+    // 200 while the database answers. Redis down only degrades rate limiting (see
+    // rate_limits.redis_unavailable), so it shows in the body and its counters, not in the status.
     app.get('/healthz', { config: { access: PUBLIC }, schema: { hide: true } }, async (_request, reply) => {
       try {
         await store.ping();
-        return { status: 'ok' };
       } catch {
         return reply.status(503).send(errorBody('api_error', 'The database does not answer.', null, 'database_unavailable'));
       }
+      const { redis, ...rateLimiter } = services.gateway.limiter.health();
+      return {
+        status: redis === 'degraded' ? 'degraded' : 'ok',
+        checks: { database: 'ok', ...(redis ? { redis } : {}) },
+        rate_limiter: rateLimiter,
+      };
     });
 
     app.get('/openapi.json', { config: { access: PUBLIC }, schema: { hide: true } }, async () => app.swagger());
