@@ -4,6 +4,7 @@ import type { Tenantry } from '../src/server.ts';
 import { Api, signUp } from './helpers/client.ts';
 import { createPostgresDatabase, type TestDatabase } from './helpers/databases.ts';
 import { addMember, groupNamed } from './helpers/organizations.ts';
+import { answersWithin } from './helpers/eventually.ts';
 import { startTenantry } from './helpers/server.ts';
 
 /**
@@ -13,16 +14,6 @@ import { startTenantry } from './helpers/server.ts';
 const PG = process.env.TENANTRY_TEST_DATABASE_URL;
 const skip = PG ? false : process.env.CI === 'true' ? false : 'PostgreSQL tests skipped: set TENANTRY_TEST_DATABASE_URL to run them';
 
-async function refusedWithin(check: () => Promise<number>, expected: number, limitMs: number): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    const status = await check();
-    const elapsed = performance.now() - started;
-    if (status === expected) return elapsed;
-    if (elapsed > limitMs) assert.fail(`still ${status} after ${Math.round(elapsed)} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('two server instances on one PostgreSQL [postgres]', { skip }, () => {
   let database: TestDatabase;
@@ -49,7 +40,7 @@ describe('two server instances on one PostgreSQL [postgres]', { skip }, () => {
     assert.equal((await b.get(path, key.key)).status, 200, 'warm on the second instance');
     assert.equal((await b.get(path, key.key)).status, 200);
     await a.delete(`${path}/api_keys/${key.id}`, ann.token);
-    const elapsed = await refusedWithin(async () => (await b.get(path, key.key)).status, 401, 1000);
+    const elapsed = await answersWithin(async () => (await b.get(path, key.key)).status, 401, 1000);
     assert.ok(elapsed < 1000);
   });
 
@@ -63,11 +54,11 @@ describe('two server instances on one PostgreSQL [postgres]', { skip }, () => {
     const path = `/v1/projects/${ann.project.id}`;
     assert.equal((await b.get(path, bob.token)).status, 200);
     await a.delete(`${path}/groups/${members.id}/members/${bob.user.id}`, ann.token);
-    await refusedWithin(async () => (await b.get(path, bob.token)).status, 404, 1000);
+    await answersWithin(async () => (await b.get(path, bob.token)).status, 404, 1000);
 
     assert.equal((await b.get('/v1/me', bob.token)).status, 200);
     await a.post('/v1/auth/logout', bob.token);
-    await refusedWithin(async () => (await b.get('/v1/me', bob.token)).status, 401, 1000);
+    await answersWithin(async () => (await b.get('/v1/me', bob.token)).status, 401, 1000);
   });
 
   test('an archive on one instance stops the project\'s keys on the other', async () => {
@@ -78,6 +69,6 @@ describe('two server instances on one PostgreSQL [postgres]', { skip }, () => {
     const key = (await a.post(`/v1/projects/${project.id}/api_keys`, ann.token, { name: 'k' })).body;
     assert.equal((await b.get(`/v1/projects/${project.id}`, key.key)).status, 200);
     await a.post(`/v1/projects/${project.id}/archive`, ann.token);
-    await refusedWithin(async () => (await b.get(`/v1/projects/${project.id}`, key.key)).status, 401, 1000);
+    await answersWithin(async () => (await b.get(`/v1/projects/${project.id}`, key.key)).status, 401, 1000);
   });
 });

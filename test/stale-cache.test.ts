@@ -5,6 +5,7 @@ import { Api, signUp } from './helpers/client.ts';
 import { addMember, groupNamed } from './helpers/organizations.ts';
 import { createPostgresDatabase, type TestDatabase } from './helpers/databases.ts';
 import { startPgFaultProxy, type PgFaultProxy } from './helpers/pg-fault-proxy.ts';
+import { answersWithin } from './helpers/eventually.ts';
 import { startTenantry } from './helpers/server.ts';
 
 /**
@@ -16,17 +17,6 @@ const PG = process.env.TENANTRY_TEST_DATABASE_URL;
 const skip = PG ? false : process.env.CI === 'true' ? false : 'PostgreSQL tests skipped: set TENANTRY_TEST_DATABASE_URL to run them';
 const MAX_STALENESS_SECONDS = 2;
 
-/** Polls until `check` answers `expected`; answers how long that took. */
-async function answersWithin(check: () => Promise<number>, expected: number, limitMs: number): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    const status = await check();
-    const elapsed = performance.now() - started;
-    if (status === expected) return elapsed;
-    if (elapsed > limitMs) assert.fail(`still ${status} after ${Math.round(elapsed)} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('stale caches are bounded when invalidations are lost [postgres]', { skip }, () => {
   let database: TestDatabase;
