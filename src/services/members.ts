@@ -5,7 +5,7 @@ import { assertAdminRemainsAfter } from './admin-rule.ts';
 import { actorOf, type AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
-import { settleKeysOfRemovedCreator } from './creator-removal.ts';
+import { settleKeysOfRemovedMember } from './member-key-settlement.ts';
 import { NotFoundError } from './errors.ts';
 import type { InvalidationBus } from './invalidation.ts';
 import type { Principal } from './principal.ts';
@@ -28,7 +28,7 @@ export function createMemberService(deps: { store: Store; clock: Clock; authoriz
 
     /**
      * Removes a member with every group membership it has in the organization and its projects, and
-     * settles the keys it made for service accounts (see creator-removal.ts). A member may always
+     * settles the keys it made for service accounts (see member-key-settlement.ts). A member may always
      * remove itself (leave); removing another takes `members.write`.
      */
     async remove(principal: Principal, organizationId: string, principalId: string): Promise<'removed' | 'left'> {
@@ -44,7 +44,7 @@ export function createMemberService(deps: { store: Store; clock: Clock; authoriz
           organizationId,
           resource: { type: 'member', id: principalId },
         });
-        return settleKeysOfRemovedCreator(tx, audit, actor, { organizationId, creatorId: principalId, now: clock() });
+        return settleKeysOfRemovedMember(tx, audit, actor, { organizationId, memberId: principalId, now: clock() });
       });
       authorizer.invalidateOrganization(organizationId);
       for (const keyId of [...settled.revoked, ...settled.flagged]) bus.publish({ kind: 'api_key', id: keyId });

@@ -100,27 +100,16 @@ export function apiKeysRepository(db: Executor) {
       return rows.map((r) => r.id);
     },
 
-    /** The live keys a principal made in an organization for someone else (its service accounts). */
-    async liveCreatedForOthersBy(organizationId: string, creatorId: string): Promise<ApiKeyRecord[]> {
+    /**
+     * The live keys of an organization a principal owns or made: both matter when it leaves. Each key
+     * says which by its `owner` and `created_by`.
+     */
+    async liveOwnedOrMadeBy(organizationId: string, principalId: string): Promise<ApiKeyRecord[]> {
       const rows = await db
         .selectFrom('api_keys')
         .selectAll()
         .where('organization_id', '=', organizationId)
-        .where('created_by', '=', creatorId)
-        .where('owner_id', '!=', creatorId)
-        .where('revoked_at', 'is', null)
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute();
-      return rows.map(toKey);
-    },
-
-    async liveOwnedBy(organizationId: string, ownerId: string): Promise<ApiKeyRecord[]> {
-      const rows = await db
-        .selectFrom('api_keys')
-        .selectAll()
-        .where('organization_id', '=', organizationId)
-        .where('owner_id', '=', ownerId)
+        .where((eb) => eb.or([eb('owner_id', '=', principalId), eb('created_by', '=', principalId)]))
         .where('revoked_at', 'is', null)
         .orderBy('created_at')
         .orderBy('id')

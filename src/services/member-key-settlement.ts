@@ -15,26 +15,22 @@ export interface SettledKeys {
  * - each live key the member created for someone else (a service account) is revoked (the default)
  *   or, where the organization chose `flag`, kept working but marked with `creator_removed_at`.
  */
-export async function settleKeysOfRemovedCreator(
+export async function settleKeysOfRemovedMember(
   tx: Repositories,
   audit: AuditLog,
   actor: AuditActor,
-  input: { organizationId: string; creatorId: string; now: number },
+  input: { organizationId: string; memberId: string; now: number },
 ): Promise<SettledKeys> {
   const organization = await tx.organizations.find(input.organizationId);
   const mode = organization?.api_key_creator_removal ?? 'revoke';
   const settled: SettledKeys = { revoked: [], flagged: [] };
-  for (const key of await tx.apiKeys.liveOwnedBy(input.organizationId, input.creatorId)) {
+  for (const key of await tx.apiKeys.liveOwnedOrMadeBy(input.organizationId, input.memberId)) {
     const projectId = key.scope.type === 'project' ? key.scope.id : null;
-    await tx.apiKeys.revoke(key.id, input.now);
-    await audit.record(tx, actor, { type: 'api_key.revoked', organizationId: input.organizationId, projectId, resource: { type: 'api_key', id: key.id }, data: { name: key.name, reason: 'owner_removed', owner: key.owner } });
-    settled.revoked.push(key.id);
-  }
-  const keys = await tx.apiKeys.liveCreatedForOthersBy(input.organizationId, input.creatorId);
-  for (const key of keys) {
-    const projectId = key.scope.type === 'project' ? key.scope.id : null;
-    const data = { name: key.name, reason: 'creator_removed', created_by: input.creatorId, owner: key.owner };
-    if (mode === 'revoke') {
+    const owned = key.owner.id === input.memberId;
+    const data = owned
+      ? { name: key.name, reason: 'owner_removed', owner: key.owner }
+      : { name: key.name, reason: 'creator_removed', created_by: input.memberId, owner: key.owner };
+    if (owned || mode === 'revoke') {
       await tx.apiKeys.revoke(key.id, input.now);
       await audit.record(tx, actor, { type: 'api_key.revoked', organizationId: input.organizationId, projectId, resource: { type: 'api_key', id: key.id }, data });
       settled.revoked.push(key.id);
