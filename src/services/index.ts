@@ -32,6 +32,7 @@ import { createRegionCatalogue } from './regions.ts';
 import { createServiceAccountService } from './service-accounts.ts';
 import { createSessionService } from './sessions.ts';
 import type { InvalidationBus } from './invalidation.ts';
+import type { Leadership } from './leader-election.ts';
 
 /** Wires every use case to exactly the dependencies it needs. */
 export function createServices(deps: {
@@ -43,6 +44,8 @@ export function createServices(deps: {
   bus: InvalidationBus;
   fileStorage: FileStorage;
   provisioner: Provisioner;
+  /** Whether this instance runs the provisioner (one instance among those on one PostgreSQL). */
+  leadership: Leadership;
   rateCounter: WindowCounter;
   onError?: (error: unknown) => void;
   /** The server log, for what belongs there and not in an audit log. */
@@ -67,6 +70,9 @@ export function createServices(deps: {
     servedRegion: config.servedRegion,
     provisioner: deps.provisioner,
     fineTuned,
+    leadership: deps.leadership,
+    reconcileMs: config.provisioner.reconcileMs,
+    ...(deps.onError ? { onBackgroundError: deps.onError } : {}),
     onError: (error, endpointId) => deps.log?.('the adapter of a fine-tuned endpoint could not be written out', { endpoint: endpointId, error: (error as Error).message }),
   });
   projects.registerRegionUsageCheck(endpoints.regionInUse);
