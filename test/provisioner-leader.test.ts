@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { ConfigFile } from '../src/config.ts';
 import type { Tenantry } from '../src/server.ts';
+import { PROVISIONER_LOCK_CLASS } from '../src/store/leader-lock.ts';
 import { Api, signUp, uniqueEmail } from './helpers/client.ts';
 import { createPostgresDatabase, describeEachDatabase, type TestDatabase } from './helpers/databases.ts';
 import { fetchClient } from './helpers/fetch-client.ts';
@@ -134,8 +135,10 @@ describe('one endpoint provisioner among server processes on one PostgreSQL [pos
     assert.ok(ancestorsOf(replica).includes(follower.child.pid!), 'the survivor runs it now');
     assert.deepEqual(liveReplicas(pidDir), [replica], 'exactly one replica runs');
     assert.match(follower.output(), /runs the endpoint provisioner/);
-    const endpoint = await fetchClient(() => follower.url).call('GET', `/v1/dedicated_endpoints/${state.endpointId}`, { token: state.key });
-    assert.equal(endpoint.body.status, 'running');
+    await waitFor(async () => {
+      const endpoint = await fetchClient(() => follower.url).call('GET', `/v1/dedicated_endpoints/${state.endpointId}`, { token: state.key });
+      return endpoint.body.status === 'running' ? true : undefined;
+    }, 'the endpoint to read running again', 10_000);
   });
 });
 
@@ -170,7 +173,11 @@ describe('a leader whose lock connection is lost stops its replicas [postgres]',
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
     try {
-      const ended = await admin.query("SELECT pg_terminate_backend(pid) AS ended FROM pg_locks WHERE locktype = 'advisory' AND granted");
+      // Only this database's provisioner lock: other test files share the PostgreSQL server.
+      const ended = await admin.query(
+        "SELECT pg_terminate_backend(pid) AS ended FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1 AND objsubid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        [PROVISIONER_LOCK_CLASS],
+      );
       assert.equal(ended.rowCount, 1);
     } finally {
       await admin.end();

@@ -22,7 +22,7 @@ export interface LeaderLock {
 
 // Two-key advisory lock: the first key names Tenantry's provisioner ('tnpv'), the second the region
 // it provisions, so that servers started for different regions each elect their own leader.
-const LOCK_CLASS = 0x746e7076;
+export const PROVISIONER_LOCK_CLASS = 0x746e7076;
 
 export function createLeaderLock(handle: DatabaseHandle, options: { connectionString: string; scope: string; checkIntervalMs: number }): LeaderLock {
   if (handle.dialect === 'sqlite') {
@@ -76,7 +76,7 @@ export function createLeaderLock(handle: DatabaseHandle, options: { connectionSt
   return {
     async tryAcquire() {
       if (held) return true;
-      const result = await run(`SELECT pg_try_advisory_lock(${LOCK_CLASS}, hashtext($1)) AS locked`);
+      const result = await run(`SELECT pg_try_advisory_lock(${PROVISIONER_LOCK_CLASS}, hashtext($1)) AS locked`);
       held = result.rows[0]?.locked === true;
       return held;
     },

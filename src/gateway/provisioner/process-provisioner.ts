@@ -222,6 +222,8 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
 
   return {
     apply(endpoint, template, adapter) {
+      // A change heard while the server stops must not start what close() has just stopped.
+      if (closed) return;
       let d = deployments.get(endpoint.id);
       if (!d) {
         d = { endpoint, template, adapter, replicas: [], next: 0, busySince: undefined, quietSince: Date.now(), reported: '[]' };
