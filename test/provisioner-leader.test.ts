@@ -10,6 +10,7 @@ import { PROVISIONER_LOCK_CLASS } from '../src/store/leader-lock.ts';
 import { Api, signUp, uniqueEmail } from './helpers/client.ts';
 import { createPostgresDatabase, describeEachDatabase, type TestDatabase } from './helpers/databases.ts';
 import { fetchClient } from './helpers/fetch-client.ts';
+import { startPgFaultProxy, type PgFaultProxy } from './helpers/pg-fault-proxy.ts';
 import { listen } from './helpers/listen.ts';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.ts';
 import { startTenantry, useTenantry } from './helpers/server.ts';
@@ -197,6 +198,49 @@ describe('a leader whose lock connection is lost stops its replicas [postgres]',
       }, 'an answer', 10_000);
       assert.match(answer.body.choices[0].message.content, /serves acme\/tiny/);
     }
+  });
+});
+
+describe("a change whose announcement is lost is applied by the leader's reconcile [postgres]", { skip }, () => {
+  let database: TestDatabase;
+  let faults: PgFaultProxy;
+  let leader: Tenantry;
+  let follower: Tenantry;
+  before(async () => {
+    if (!PG) throw new Error('CI=true but TENANTRY_TEST_DATABASE_URL is not set');
+    database = await createPostgresDatabase();
+    const config = configWith(mkdtempSync(join(tmpdir(), 'tenantry-replicas-')), { leader_retry_seconds: 0.3, reconcile_seconds: 1 });
+    leader = await startTenantry(database, { config });
+    faults = await startPgFaultProxy(database.url);
+    follower = await startTenantry(database, { config, env: { DATABASE_URL: faults.url } });
+  });
+  after(async () => {
+    await follower?.close();
+    await leader?.close();
+    await faults?.close();
+    await database?.drop();
+  });
+
+  test('an endpoint created, rescaled and deleted through an instance whose NOTIFYs never arrive follows its record', async () => {
+    const b = new Api(follower.app);
+    const ann = await signUp(b, 'ann');
+    const key = (await b.post(`/v1/projects/${ann.project.id}/api_keys`, ann.token, { name: 'k' })).body.key as string;
+    // The follower's writes reach PostgreSQL; its announcements go where nobody listens.
+    faults.swallowNotifies();
+    const endpoint = (await b.post('/v1/dedicated_endpoints', key, { ...newEndpoint, scaling: { min_replicas: 1, max_replicas: 2 } })).body;
+    const onLeader = () => leader.services.endpoints.describe(endpoint.id);
+    await waitFor(async () => (onLeader()?.healthy === 1 ? true : undefined), 'the leader to run the endpoint anyway', 10_000);
+    const answer = await waitFor(async () => {
+      const attempt = await b.request('POST', '/v1/chat/completions', { token: key, body: { model: endpoint.routing_key, messages: [{ role: 'user', content: 'x' }] } });
+      return attempt.status === 200 ? attempt : undefined;
+    }, 'an answer through the follower', 10_000);
+    assert.match(answer.body.choices[0].message.content, /serves acme\/tiny/);
+
+    assert.equal((await b.patch(`/v1/dedicated_endpoints/${endpoint.id}`, key, { scaling: { min_replicas: 2, max_replicas: 2 } })).status, 200);
+    await waitFor(async () => (onLeader()?.healthy === 2 ? true : undefined), 'the new minimum to be applied', 10_000);
+
+    assert.equal((await b.delete(`/v1/dedicated_endpoints/${endpoint.id}`, key)).status, 200);
+    await waitFor(async () => (onLeader() === undefined ? true : undefined), 'the deleted endpoint to stop', 10_000);
   });
 });
 
