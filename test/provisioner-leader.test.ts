@@ -119,6 +119,8 @@ describe('one endpoint provisioner among server processes on one PostgreSQL [pos
     assert.deepEqual(liveReplicas(pidDir), [replica], 'one replica runs, not one per instance');
     assert.ok(ancestorsOf(replica).includes(leader.child.pid!), 'the leader runs it');
     assert.ok(!ancestorsOf(replica).includes(follower.child.pid!));
+    assert.match(leader.output(), /runs the endpoint provisioner/);
+    assert.doesNotMatch(follower.output(), /runs the endpoint provisioner/);
     state.firstReplica = replica;
   });
 
