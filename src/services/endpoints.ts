@@ -320,12 +320,13 @@ export function createEndpointService(deps: {
      */
     async becomeLeader(): Promise<number> {
       replicas.forget();
-      const endpoints = (await store.endpoints.enabled()).filter((e) => servesRegion(e.region));
-      for (const endpoint of endpoints) void serially(endpoint.id, () => provisionNow(endpoint));
-      await replicas.reconcile(deps.servedRegion, provisioner.running(), (id) => provisioner.describe(id)?.addresses ?? []);
+      // First, so that if the reads below fail (the database is away), a later round restores what they could not.
       stopReconciling();
       reconciler = setInterval(() => void reconcile().catch(backgroundError), deps.reconcileMs);
       reconciler.unref();
+      const endpoints = (await store.endpoints.enabled()).filter((e) => servesRegion(e.region));
+      for (const endpoint of endpoints) void serially(endpoint.id, () => provisionNow(endpoint));
+      await replicas.reconcile(deps.servedRegion, provisioner.running(), (id) => provisioner.describe(id)?.addresses ?? []);
       return endpoints.length;
     },
 
