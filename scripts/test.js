@@ -32,6 +32,7 @@ export const TEST_FILES = [
   'test/gateway.test.ts',
   'test/endpoints.test.ts',
   'test/fine-tuned-models.test.ts',
+  'test/provisioner-leader.test.ts',
   'test/cli-client.test.ts',
   'test/tenancy.property.test.ts',
   'test/fuzz.test.ts',

@@ -43,6 +43,18 @@ const fileSchema = z.strictObject({
       }),
     )
     .optional(),
+  endpoints: z
+    .strictObject({
+      /** How long an endpoint must go without a request before a replica above its minimum is removed. */
+      quiet_period_seconds: z.number().positive().optional(),
+      /** How long in-flight requests per replica must stay above the target before a replica is added. */
+      scale_up_after_seconds: z.number().positive().optional(),
+      /** How often an instance that does not run the provisioner tries to take it over (and the leader checks its lock). */
+      leader_retry_seconds: z.number().positive().max(300).optional(),
+      /** How often the provisioner's leader compares what runs with the endpoints' records. */
+      reconcile_seconds: z.number().positive().optional(),
+    })
+    .optional(),
   rate_limits: z
     .strictObject({
       max_requests_per_1_minute: z.number().int().positive().optional(),
@@ -120,7 +132,16 @@ export interface Config {
    * read again after this long, and a deaf invalidation listener is noticed well within it.
    */
   cacheMaxStalenessMs: number;
+  /** The dedicated endpoints' provisioner: autoscaling and leader election timings. */
+  provisioner: ProvisionerTimings;
   file: ConfigFile;
+}
+
+export interface ProvisionerTimings {
+  quietPeriodMs: number;
+  scaleUpAfterMs: number;
+  leaderRetryMs: number;
+  reconcileMs: number;
 }
 
 /** Raised for a bad setting; its message is the one line printed before the process exits. */
@@ -170,6 +191,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     },
     trustedProxies: file.trusted_proxies ?? [],
     cacheMaxStalenessMs: Math.round((file.cache?.max_staleness_seconds ?? 30) * 1000),
+    provisioner: {
+      quietPeriodMs: Math.round((file.endpoints?.quiet_period_seconds ?? 60) * 1000),
+      scaleUpAfterMs: Math.round((file.endpoints?.scale_up_after_seconds ?? 3) * 1000),
+      leaderRetryMs: Math.round((file.endpoints?.leader_retry_seconds ?? 5) * 1000),
+      reconcileMs: Math.round((file.endpoints?.reconcile_seconds ?? 30) * 1000),
+    },
     file,
   };
 }

@@ -11,8 +11,11 @@ import { localFileStorage } from './services/files/storage.ts';
 import { processProvisioner } from './gateway/provisioner/process-provisioner.ts';
 import { createRateLimiter } from './gateway/rate-limiter.ts';
 import { redisWindowCounter } from './gateway/redis-counter.ts';
+import type { ReplicaAddress } from './store/endpoint-replicas.ts';
 import type { EndpointStatus } from './store/endpoints.ts';
 import { createInvalidationBus } from './services/invalidation.ts';
+import { createLeaderElection } from './services/leader-election.ts';
+import { createLeaderLock } from './store/leader-lock.ts';
 import { loggingNotifier } from './services/notifier.ts';
 import { smtpNotifier } from './services/smtp-notifier.ts';
 import { createPostgresRelay } from './store/notifications.ts';
@@ -78,12 +81,28 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
   await redisCounter?.whenReady(2_000);
   // The provisioner reports replica health back to the endpoint service, created just below.
   let onEndpointStatus: (id: string, status: EndpointStatus) => void = () => {};
+  let onEndpointReplicas: (id: string, replicas: ReplicaAddress[]) => void = () => {};
   const provisioner = processProvisioner({
     onStatus: (id, status) => onEndpointStatus(id, status),
+    onReplicas: (id, replicas) => onEndpointReplicas(id, replicas),
     log: (message, fields) => app?.log.info(fields ?? {}, message),
+    quietPeriodMs: config.provisioner.quietPeriodMs,
+    scaleUpAfterMs: config.provisioner.scaleUpAfterMs,
+  });
+  // One instance among those sharing a PostgreSQL runs the provisioner; the lock is per served region.
+  let services: Services | undefined;
+  const election = createLeaderElection({
+    lock: createLeaderLock(handle, { connectionString: config.databaseUrl, scope: `provisioner:${config.servedRegion ?? '*'}`, checkIntervalMs: config.provisioner.leaderRetryMs }),
+    retryMs: config.provisioner.leaderRetryMs,
+    onElected: async () => {
+      const restored = await services!.endpoints.becomeLeader();
+      app?.log.info({ endpoints: restored }, 'this instance runs the endpoint provisioner (its enabled endpoints are being brought back)');
+    },
+    onDeposed: () => services!.endpoints.stepDown(),
+    log: (level, message, fields) => app?.log[level](fields ?? {}, message),
   });
   await relay?.start();
-  const services = createServices({
+  services = createServices({
     store,
     config,
     clock,
@@ -95,6 +114,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     fileStorage: localFileStorage(join(config.dataDir, 'files')),
     provisioner,
     rateLimiter,
+    leadership: election,
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),
   });
@@ -103,9 +123,10 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     // Its first failure came before there was a logger to tell.
     app.log.warn({ policy: rateLimiter.health().policy }, 'rate-limit counters in Redis are unreachable at start: degraded until Redis answers');
   }
-  onEndpointStatus = (id, status) => void services.endpoints.recordStatus(id, status).catch(logError('endpoint status not recorded'));
-  const restored = await services.endpoints.restoreAll();
-  if (restored > 0) app.log.info({ endpoints: restored }, 'bringing dedicated endpoints back');
+  const endpoints = services.endpoints;
+  onEndpointStatus = (id, status) => void endpoints.recordStatus(id, status).catch(logError('endpoint status not recorded'));
+  onEndpointReplicas = (id, replicas) => endpoints.recordReplicas(id, replicas);
+  await election.start();
   const swept = await services.files.sweep();
   if (swept > 0) app.log.info({ removed: swept }, 'removed what interrupted uploads left on disk');
   if (!config.file.smtp) {
@@ -115,14 +136,15 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
   return {
     app,
     config,
-    services,
+    services: services!,
     store,
     async close() {
       if (closed) return;
       closed = true;
       await app.close();
-      await services.endpoints.close();
-      await services.flush();
+      await endpoints.close();
+      await election.close();
+      await services!.flush();
       await redisCounter?.close();
       await bus.close();
       await store.close();

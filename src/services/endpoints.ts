@@ -1,6 +1,7 @@
 import type { Region } from '../config.ts';
 import type { AdapterSource, EndpointTemplate, Provisioner } from '../gateway/provisioner/provisioner.ts';
 import { newId, randomBase62 } from '../lib/ids.ts';
+import type { ReplicaAddress } from '../store/endpoint-replicas.ts';
 import type { EndpointRecord, EndpointStatus } from '../store/endpoints.ts';
 import type { PageRequest } from '../store/pagination.ts';
 import type { Store } from '../store/store.ts';
@@ -9,7 +10,9 @@ import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
 import { isFineTunedModelId, type FineTunedModels } from './fine-tuning/fine-tuned-models.ts';
+import { createReplicaDirectory } from './endpoint-replicas.ts';
 import type { InvalidationBus } from './invalidation.ts';
+import type { Leadership } from './leader-election.ts';
 import type { Principal } from './principal.ts';
 
 export interface NewEndpointInput {
@@ -49,6 +52,12 @@ export const loadsAdapters = (template: EndpointTemplate) => template.command.in
  * An endpoint may also be deployed from one of the project's fine-tuned models: it runs the base
  * model's template with the job's adapter written out to a local folder (`{adapter}`), and answers
  * both its routing key and the fine-tuned model's id.
+ *
+ * With several server instances on one PostgreSQL, only the elected leader (see leader-election.ts)
+ * runs replicas. Any instance writes an endpoint's record and announces `{kind: 'endpoint'}`; the
+ * leader hears it and makes the replicas match, and compares all records with what runs every
+ * `reconcileMs` in case an announcement was lost. The leader records where the replicas answer
+ * (endpoint-replicas.ts); the other instances route there.
  */
 export function createEndpointService(deps: {
   store: Store;
@@ -61,9 +70,16 @@ export function createEndpointService(deps: {
   servedRegion: string | undefined;
   provisioner: Provisioner;
   fineTuned: FineTunedModels;
+  leadership: Leadership;
+  /** How often the leader compares the endpoints' records with what runs. */
+  reconcileMs: number;
   onError?: (error: unknown, endpointId: string) => void;
+  /** A background write or reconcile that failed; it is tried again later. */
+  onBackgroundError?: (error: unknown) => void;
 }) {
-  const { store, clock, authorizer, audit, bus, provisioner, fineTuned } = deps;
+  const { store, clock, authorizer, audit, bus, provisioner, fineTuned, leadership } = deps;
+  const backgroundError = (error: unknown) => deps.onBackgroundError?.(error);
+  const replicas = createReplicaDirectory({ store, clock, bus, isLeader: () => leadership.isLeader(), onError: backgroundError });
   const regionById = new Map(deps.regions.map((r) => [r.id, r]));
   const templateFor = (baseModel: string, flavor: string) => deps.templates.find((t) => t.model_name === baseModel && t.flavor_name === flavor);
   const servesRegion = (region: string) => deps.servedRegion === undefined || deps.servedRegion === region;
@@ -74,41 +90,85 @@ export function createEndpointService(deps: {
       byRoutingKey.clear();
       byDeployedModel.clear();
     }
+    if (!leadership.isLeader()) return;
+    if (message.kind === 'endpoint') void sync(message.id);
+    // Announcements may have been missed: compare everything now rather than at the next round.
+    else if (message.kind === 'everything') void reconcile().catch(backgroundError);
   });
 
-  /** An endpoint deployed from a fine-tuned model waits for its adapter; these keep its changes in order. */
-  const pendingApplies = new Map<string, Promise<void>>();
+  /** Each endpoint's provisioning steps, one at a time and in order (a fine-tuned one waits for its adapter). */
+  const queues = new Map<string, Promise<void>>();
+  function serially(id: string, work: () => Promise<void>): Promise<void> {
+    const next = (queues.get(id) ?? Promise.resolve()).then(work).catch(backgroundError);
+    queues.set(id, next);
+    void next.finally(() => {
+      if (queues.get(id) === next) queues.delete(id);
+    });
+    return next;
+  }
+
+  /** What the provisioner was last asked to run for each endpoint, to notice a record that changed since. */
+  const applied = new Map<string, string>();
+  const signatureOf = (e: EndpointRecord) => JSON.stringify([e.enabled, e.scaling.min_replicas, e.scaling.max_replicas, e.model_name, e.flavor_name]);
 
   async function applyFineTuned(endpoint: EndpointRecord): Promise<void> {
     const job = await fineTuned.find(endpoint.project_id, endpoint.model_name);
     const template = job && templateFor(job.model, endpoint.flavor_name);
     if (!job || !template) return;
     const adapter: AdapterSource | undefined = endpoint.enabled ? { path: await fineTuned.adapterFolder(job), name: endpoint.model_name } : undefined;
-    provisioner.apply(endpoint, template, adapter);
+    if (leadership.isLeader()) provisioner.apply(endpoint, template, adapter);
   }
 
-  function provision(endpoint: EndpointRecord): void {
-    if (!servesRegion(endpoint.region)) return;
+  /** Hands one endpoint's record to the provisioner (the leader only; the caller keeps the order). */
+  async function provisionNow(endpoint: EndpointRecord): Promise<void> {
+    if (!leadership.isLeader() || !servesRegion(endpoint.region)) return;
+    applied.set(endpoint.id, signatureOf(endpoint));
     if (!isFineTunedModelId(endpoint.model_name)) {
       const template = templateFor(endpoint.model_name, endpoint.flavor_name);
       if (template) provisioner.apply(endpoint, template);
       return;
     }
-    const previous = pendingApplies.get(endpoint.id) ?? Promise.resolve();
-    const next = previous.then(() =>
-      applyFineTuned(endpoint)
-        .catch((error: unknown) => {
-          // The adapter could not be written out (its files are gone, the disk is full): say so on the endpoint.
-          deps.onError?.(error, endpoint.id);
-          return recordStatus(endpoint.id, 'failed');
-        })
-        // Even that write can fail (the database is away): nobody waits on this chain to hear it.
-        .catch((error: unknown) => deps.onError?.(error, endpoint.id)),
-    );
-    pendingApplies.set(endpoint.id, next);
-    void next.finally(() => {
-      if (pendingApplies.get(endpoint.id) === next) pendingApplies.delete(endpoint.id);
+    await applyFineTuned(endpoint).catch((error: unknown) => {
+      // The adapter could not be written out (its files are gone, the disk is full): say so on the endpoint.
+      deps.onError?.(error, endpoint.id);
+      return recordStatus(endpoint.id, 'failed');
     });
+  }
+
+  /** Leader: reads one endpoint's record and makes its replicas match it (none once it is deleted). */
+  function sync(id: string): Promise<void> {
+    return serially(id, async () => {
+      if (!leadership.isLeader()) return;
+      const endpoint = await store.endpoints.findById(id);
+      if (endpoint && servesRegion(endpoint.region)) return provisionNow(endpoint);
+      applied.delete(id);
+      await provisioner.remove(id);
+    });
+  }
+
+  /** Leader: the safety net for a lost announcement, and the cleanup of rows a previous leader left. */
+  async function reconcile(): Promise<void> {
+    if (!leadership.isLeader()) return;
+    const wanted = (await store.endpoints.enabled()).filter((e) => servesRegion(e.region));
+    const wantedIds = new Set(wanted.map((e) => e.id));
+    for (const endpoint of wanted) if (applied.get(endpoint.id) !== signatureOf(endpoint)) void sync(endpoint.id);
+    for (const id of provisioner.running()) {
+      // Kept stopped (disabled) is what its record said; anything else not wanted is read again.
+      if (!wantedIds.has(id) && !applied.get(id)?.startsWith('[false,')) void sync(id);
+    }
+    await replicas.reconcile(deps.servedRegion, provisioner.running(), (id) => provisioner.describe(id)?.addresses ?? []);
+  }
+
+  let reconciler: NodeJS.Timeout | undefined;
+  function stopReconciling(): void {
+    if (reconciler) clearInterval(reconciler);
+    reconciler = undefined;
+  }
+
+  /** Says that an endpoint's record changed: the leader (this instance or another) acts on it. */
+  function announce(endpoint: EndpointRecord): void {
+    bus.publish({ kind: 'project', id: endpoint.project_id });
+    bus.publish({ kind: 'endpoint', id: endpoint.id });
   }
 
   async function recordStatus(id: string, status: EndpointStatus): Promise<void> {
@@ -195,8 +255,7 @@ export function createEndpointService(deps: {
           data: { name: endpoint.name, model_name: endpoint.model_name, region, routing_key: endpoint.routing_key },
         });
       });
-      bus.publish({ kind: 'project', id: projectId });
-      provision(endpoint);
+      announce(endpoint);
       return endpoint;
     },
 
@@ -232,8 +291,7 @@ export function createEndpointService(deps: {
           data: { ...changes },
         });
       });
-      bus.publish({ kind: 'project', id: projectId });
-      provision(next);
+      announce(next);
       return next;
     },
 
@@ -250,20 +308,43 @@ export function createEndpointService(deps: {
           data: { name: endpoint.name, routing_key: endpoint.routing_key },
         });
       });
-      bus.publish({ kind: 'project', id: projectId });
-      await pendingApplies.get(id);
-      await provisioner.remove(id);
+      announce(endpoint);
+      // On the leader, the replicas are gone when the answer goes out.
+      await queues.get(id);
     },
 
-    /** After a restart, brings every enabled endpoint of the served region back. */
-    async restoreAll(): Promise<number> {
+    /**
+     * This instance was elected to run the provisioner (at start, or when the leader died): brings
+     * every enabled endpoint of the served region back, and drops the replica rows its predecessor
+     * left, and starts the periodic reconcile.
+     */
+    async becomeLeader(): Promise<number> {
+      replicas.forget();
+      // First, so that if the reads below fail (the database is away), a later round restores what they could not.
+      stopReconciling();
+      reconciler = setInterval(() => void reconcile().catch(backgroundError), deps.reconcileMs);
+      reconciler.unref();
       const endpoints = (await store.endpoints.enabled()).filter((e) => servesRegion(e.region));
-      for (const endpoint of endpoints) provision(endpoint);
+      for (const endpoint of endpoints) void serially(endpoint.id, () => provisionNow(endpoint));
+      await replicas.reconcile(deps.servedRegion, provisioner.running(), (id) => provisioner.describe(id)?.addresses ?? []);
       return endpoints.length;
+    },
+
+    /** The lock was lost: another instance may run the replicas now, so this one stops its own. */
+    async stepDown(): Promise<void> {
+      stopReconciling();
+      replicas.forget();
+      applied.clear();
+      await Promise.all(provisioner.running().map((id) => provisioner.remove(id)));
     },
 
     /** The provisioner reports replica health; the endpoint's status follows it. */
     recordStatus,
+
+    /** The provisioner reports where an endpoint's replicas answer; the other instances route there. */
+    recordReplicas(id: string, addresses: ReplicaAddress[]): void {
+      void replicas.record(id, addresses);
+    },
 
     /**
      * The endpoint a model name routes to in this project: the endpoint whose routing key it is, or one
@@ -289,13 +370,20 @@ export function createEndpointService(deps: {
       if (!servesRegion(endpoint.region)) throw new WrongRegionError(regionById.get(endpoint.region)!);
       if (!endpoint.enabled) throw new ConflictError(`The endpoint ${endpoint.id} is disabled; enable it to call it.`, 'endpoint_disabled');
       const id = endpoint.id;
-      return { endpoint, acquire: () => provisioner.acquire(id) };
+      if (leadership.isLeader()) return { endpoint, acquire: () => provisioner.acquire(id) };
+      return { endpoint, acquire: await replicas.lessor(id) };
     },
 
     routingKeys: (projectId: string) => store.endpoints.routingKeys(projectId),
     regionInUse: (projectId: string, region: string) => store.endpoints.existsInRegion(projectId, region),
     describe: (id: string) => provisioner.describe(id),
-    close: () => provisioner.close(),
+
+    /** Graceful stop: the leader says its replicas are gone before stopping them. */
+    async close(): Promise<void> {
+      stopReconciling();
+      if (leadership.isLeader()) await Promise.all(provisioner.running().map((id) => replicas.record(id, [])));
+      await provisioner.close();
+    },
   };
 }
 

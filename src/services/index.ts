@@ -32,6 +32,7 @@ import { createRegionCatalogue } from './regions.ts';
 import { createServiceAccountService } from './service-accounts.ts';
 import { createSessionService } from './sessions.ts';
 import type { InvalidationBus } from './invalidation.ts';
+import type { Leadership } from './leader-election.ts';
 
 /** Wires every use case to exactly the dependencies it needs. */
 export function createServices(deps: {
@@ -45,6 +46,8 @@ export function createServices(deps: {
   provisioner: Provisioner;
   /** Rate limits on the inference path (shared through Redis, or per instance). */
   rateLimiter: RateLimiter;
+  /** Whether this instance runs the provisioner (one instance among those on one PostgreSQL). */
+  leadership: Leadership;
   onError?: (error: unknown) => void;
   /** The server log, for what belongs there and not in an audit log. */
   log?: (message: string, fields: Record<string, unknown>) => void;
@@ -68,6 +71,9 @@ export function createServices(deps: {
     servedRegion: config.servedRegion,
     provisioner: deps.provisioner,
     fineTuned,
+    leadership: deps.leadership,
+    reconcileMs: config.provisioner.reconcileMs,
+    ...(deps.onError ? { onBackgroundError: deps.onError } : {}),
     onError: (error, endpointId) => deps.log?.('a fine-tuned endpoint could not be deployed (its adapter not written out, or its status not recorded)', { endpoint: endpointId, error: (error as Error).message }),
   });
   projects.registerRegionUsageCheck(endpoints.regionInUse);

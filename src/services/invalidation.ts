@@ -9,6 +9,10 @@ export type Invalidation =
   | { kind: 'api_key'; id: string }
   | { kind: 'session'; id: string }
   | { kind: 'user_sessions'; id: string }
+  /** A dedicated endpoint's record changed: the provisioner's leader makes its replicas match it. */
+  | { kind: 'endpoint'; id: string }
+  /** Where a dedicated endpoint's replicas answer changed: routers read it again. */
+  | { kind: 'endpoint_replicas'; id: string }
   /** Sent when invalidations may have been missed (a lost connection): drop every cache. */
   | { kind: 'everything' };
 
@@ -49,7 +53,7 @@ export function createInvalidationBus(
   };
 }
 
-const KINDS = new Set(['organization', 'project', 'api_key', 'session', 'user_sessions', 'everything']);
+const KINDS = new Set(['organization', 'project', 'api_key', 'session', 'user_sessions', 'endpoint', 'endpoint_replicas', 'everything']);
 
 export function parseInvalidation(text: string): Invalidation | undefined {
   try {

@@ -11,6 +11,7 @@ import * as projectResources from './migrations/0004_project_resources.ts';
 import * as gateway from './migrations/0005_gateway.ts';
 import * as endpoints from './migrations/0006_dedicated_endpoints.ts';
 import * as keyCreators from './migrations/0007_key_creators.ts';
+import * as endpointReplicas from './migrations/0008_endpoint_replicas.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -67,6 +68,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_gateway': gateway,
   '0006_dedicated_endpoints': endpoints,
   '0007_key_creators': keyCreators,
+  '0008_endpoint_replicas': endpointReplicas,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -291,7 +291,16 @@ export interface DedicatedEndpointsTable {
   deleted_at: number | null;
 }
 
+/** One replica of a dedicated endpoint, as its provisioner's leader last saw it. */
+export interface EndpointReplicasTable {
+  endpoint_id: string;
+  url: string;
+  healthy: number;
+  updated_at: number;
+}
+
 export interface Database {
+  endpoint_replicas: EndpointReplicasTable;
   dedicated_endpoints: DedicatedEndpointsTable;
   model_permissions: ModelPermissionsTable;
   rate_limits: RateLimitsTable;

@@ -6,6 +6,7 @@ import { auditRepository } from './audit.ts';
 import { datasetsRepository } from './datasets.ts';
 import { emailVerificationsRepository } from './email-verifications.ts';
 import { endpointsRepository } from './endpoints.ts';
+import { endpointReplicasRepository } from './endpoint-replicas.ts';
 import { filesRepository } from './files.ts';
 import { gatewayRepository } from './gateway-settings.ts';
 import { fineTuningRepository } from './fine-tuning.ts';
@@ -34,6 +35,7 @@ function repositories(db: Executor, dialect: Dialect) {
     fineTuning: fineTuningRepository(db, dialect),
     gateway: gatewayRepository(db),
     endpoints: endpointsRepository(db),
+    endpointReplicas: endpointReplicasRepository(db),
   };
 }
 

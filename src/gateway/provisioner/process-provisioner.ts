@@ -1,12 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { parseArgsStringToArgv } from 'string-argv';
+import type { ReplicaAddress } from '../../store/endpoint-replicas.ts';
 import type { EndpointRecord } from '../../store/endpoints.ts';
-import type { AdapterSource, EndpointTemplate, Provisioner, ReplicaLease, StatusListener } from './provisioner.ts';
+import type { AdapterSource, EndpointTemplate, Provisioner, ReplicaLease, ReplicasListener, StatusListener } from './provisioner.ts';
+
+/** Runs each replica's command and stops it when this server is gone (see replica-keeper.mjs). */
+const KEEPER = fileURLToPath(new URL('./replica-keeper.mjs', import.meta.url));
 
 interface Replica {
   port: number;
+  /** The keeper process; the replica's own pid is `pid`, once the keeper has said it. */
   child: ChildProcess | undefined;
+  pid: number | undefined;
   healthy: boolean;
   stopping: boolean;
   restarts: number;
@@ -21,10 +28,14 @@ interface Deployment {
   next: number;
   busySince: number | undefined;
   quietSince: number;
+  /** The replica addresses last reported, so that only changes are. */
+  reported: string;
 }
 
 export interface ProcessProvisionerOptions {
   onStatus: StatusListener;
+  /** Told where an endpoint's replicas answer whenever that changes (a replica ready, gone, added). */
+  onReplicas?: ReplicasListener;
   log: (message: string, fields?: Record<string, unknown>) => void;
   /** How long in-flight requests must stay above target before a replica is added. */
   scaleUpAfterMs?: number;
@@ -71,6 +82,19 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
   const logFailure = (what: string, d: Deployment) => (error: unknown) =>
     options.log(what, { endpoint: d.endpoint.id, error: (error as Error)?.message ?? String(error) });
 
+  const addressesOf = (d: Deployment): ReplicaAddress[] =>
+    d.replicas.filter((r) => !r.stopping && r.port > 0).map((r) => ({ url: `http://127.0.0.1:${r.port}/v1`, healthy: r.healthy }));
+
+  /** Tells the listener where the endpoint's replicas answer, when that changed. */
+  function reportReplicas(d: Deployment): void {
+    if (deployments.get(d.endpoint.id) !== d || closed) return;
+    const addresses = addressesOf(d);
+    const text = JSON.stringify(addresses);
+    if (text === d.reported) return;
+    d.reported = text;
+    options.onReplicas?.(d.endpoint.id, addresses);
+  }
+
   function reportStatus(d: Deployment): void {
     if (!d.endpoint.enabled) return options.onStatus(d.endpoint.id, 'stopped');
     options.onStatus(d.endpoint.id, healthyCount(d) > 0 ? 'running' : 'provisioning');
@@ -86,6 +110,7 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
           replica.restarts = 0;
           options.log('replica ready', { endpoint: d.endpoint.id, port: replica.port });
           reportStatus(d);
+          reportReplicas(d);
           return;
         }
       } catch {
@@ -97,15 +122,27 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
 
   async function launch(d: Deployment, replica: Replica): Promise<void> {
     replica.port = await freePort();
-    const [program, ...args] = commandFor(d.template, replica.port, d.adapter);
-    const child = spawn(program!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const command = commandFor(d.template, replica.port, d.adapter);
+    // Its own process group (detached), so that a forced stop reaches the replica through its keeper.
+    const child = spawn(process.execPath, [KEEPER, ...command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     replica.child = child;
+    replica.pid = undefined;
     replica.healthy = false;
+    // stdin stays open and unwritten: its closing is how the keeper learns this server is gone.
+    child.stdin?.on('error', () => {});
     child.stderr?.on('data', () => {});
+    let said = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      said += chunk.toString();
+      const match = /^pid (\d+)\n/.exec(said);
+      if (match && replica.child === child) replica.pid = Number(match[1]);
+    });
     child.once('error', (error) => options.log('replica could not start', { endpoint: d.endpoint.id, error: error.message }));
     child.once('exit', (code, signal) => {
+      const wasHealthy = replica.healthy;
       replica.healthy = false;
       if (replica.stopping || closed) return;
+      if (wasHealthy) reportReplicas(d);
       // A crash: restart with backoff, so a replica that dies at once does not spin.
       replica.restarts += 1;
       const delay = Math.min(30_000, 250 * 2 ** Math.min(replica.restarts, 7));
@@ -119,7 +156,7 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
   }
 
   function addReplica(d: Deployment): void {
-    const replica: Replica = { port: 0, child: undefined, healthy: false, stopping: false, restarts: 0, inFlight: 0 };
+    const replica: Replica = { port: 0, child: undefined, pid: undefined, healthy: false, stopping: false, restarts: 0, inFlight: 0 };
     d.replicas.push(replica);
     launch(d, replica).catch(logFailure('replica could not start', d));
   }
@@ -130,13 +167,31 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
     const child = replica.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
-      const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      const force = setTimeout(() => killGroup(child), 5_000);
       child.once('exit', () => {
         clearTimeout(force);
         resolve();
       });
       child.kill('SIGTERM');
     });
+  }
+
+  /** The keeper and the replica under it, at once. */
+  function killGroup(child: ChildProcess): void {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  }
+
+  /** Stops one replica and forgets it once stopped; routers hear of it before it stops. */
+  function retire(d: Deployment, replica: Replica): Promise<void> {
+    const stopped = stopReplica(replica).then(() => {
+      d.replicas = d.replicas.filter((r) => r !== replica);
+    });
+    reportReplicas(d);
+    return stopped;
   }
 
   const autoscaler = setInterval(() => {
@@ -161,9 +216,7 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
       else if (now - d.quietSince >= quietPeriodMs && live.length > d.endpoint.scaling.min_replicas) {
         const victim = live.at(-1)!;
         options.log('scaling down', { endpoint: d.endpoint.id, replicas: live.length - 1 });
-        stopReplica(victim)
-          .then(() => (d.replicas = d.replicas.filter((r) => r !== victim)))
-          .catch(logFailure('replica could not be stopped', d));
+        retire(d, victim).catch(logFailure('replica could not be stopped', d));
         d.quietSince = now;
       }
     }
@@ -172,9 +225,11 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
 
   return {
     apply(endpoint, template, adapter) {
+      // A change heard while the server stops must not start what close() has just stopped.
+      if (closed) return;
       let d = deployments.get(endpoint.id);
       if (!d) {
-        d = { endpoint, template, adapter, replicas: [], next: 0, busySince: undefined, quietSince: Date.now() };
+        d = { endpoint, template, adapter, replicas: [], next: 0, busySince: undefined, quietSince: Date.now(), reported: '[]' };
         deployments.set(endpoint.id, d);
       }
       d.endpoint = endpoint;
@@ -190,15 +245,12 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
             reportStatus(deployment);
           })
           .catch(logFailure('replicas could not be stopped', deployment));
+        reportReplicas(deployment);
         return;
       }
       const live = deployment.replicas.filter((r) => !r.stopping);
       for (let i = live.length; i < endpoint.scaling.min_replicas; i += 1) addReplica(deployment);
-      for (const extra of live.slice(endpoint.scaling.max_replicas)) {
-        stopReplica(extra)
-          .then(() => (deployment.replicas = deployment.replicas.filter((r) => r !== extra)))
-          .catch(logFailure('replica could not be stopped', deployment));
-      }
+      for (const extra of live.slice(endpoint.scaling.max_replicas)) retire(deployment, extra).catch(logFailure('replica could not be stopped', deployment));
       reportStatus(deployment);
     },
 
@@ -206,6 +258,8 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
       const d = deployments.get(endpointId);
       if (!d) return;
       deployments.delete(endpointId);
+      for (const replica of d.replicas) replica.stopping = true;
+      if (d.reported !== '[]') options.onReplicas?.(endpointId, []);
       await Promise.all(d.replicas.map(stopReplica));
     },
 
@@ -233,8 +287,10 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
       const d = deployments.get(endpointId);
       if (!d) return undefined;
       const live = d.replicas.filter((r) => !r.stopping);
-      return { replicas: live.length, healthy: live.filter((r) => r.healthy).length, pids: live.map((r) => r.child?.pid ?? 0).filter(Boolean) };
+      return { replicas: live.length, healthy: live.filter((r) => r.healthy).length, pids: live.map((r) => r.pid ?? 0).filter(Boolean), addresses: addressesOf(d) };
     },
+
+    running: () => [...deployments.keys()],
 
     async close() {
       closed = true;

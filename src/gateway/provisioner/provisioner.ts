@@ -1,3 +1,4 @@
+import type { ReplicaAddress } from '../../store/endpoint-replicas.ts';
 import type { EndpointRecord, EndpointStatus } from '../../store/endpoints.ts';
 
 /** An operator's template: how to run one replica of a model. */
@@ -35,9 +36,14 @@ export interface Provisioner {
   remove(endpointId: string): Promise<void>;
   /** The next healthy replica, round-robin; undefined when none is ready. */
   acquire(endpointId: string): ReplicaLease | undefined;
-  /** Replica count and health, for tests and the console. */
-  describe(endpointId: string): { replicas: number; healthy: number; pids: number[] } | undefined;
+  /** Replica count and health, the replicas' pids (where they are processes) and where they answer. */
+  describe(endpointId: string): { replicas: number; healthy: number; pids: number[]; addresses: ReplicaAddress[] } | undefined;
+  /** The endpoints it runs (or keeps stopped), by id. */
+  running(): string[];
   close(): Promise<void>;
 }
 
 export type StatusListener = (endpointId: string, status: EndpointStatus) => void;
+
+/** Where an endpoint's replicas answer now; an empty list once it has none. */
+export type ReplicasListener = (endpointId: string, replicas: ReplicaAddress[]) => void;
