@@ -9,7 +9,10 @@ import { systemClock, type Clock } from './services/clock.ts';
 import { createServices, type Services } from './services/index.ts';
 import { localFileStorage } from './services/files/storage.ts';
 import { processProvisioner } from './gateway/provisioner/process-provisioner.ts';
+import { Agent } from 'undici';
+import { createGatewayEngine } from './gateway/engine.ts';
 import { createRateLimiter } from './gateway/rate-limiter.ts';
+import { UsageMeter } from './gateway/usage-meter.ts';
 import { redisWindowCounter } from './gateway/redis-counter.ts';
 import type { ReplicaAddress } from './store/endpoint-replicas.ts';
 import type { EndpointStatus } from './store/endpoints.ts';
@@ -77,6 +80,17 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     policy: config.file.rate_limits?.redis_unavailable ?? 'fail_open',
     log: (level, message, fields) => app?.log[level](fields, message),
   });
+  const usageMeter = new UsageMeter((rows) => store.gateway.addUsage(rows), 1000, logError('background write failed'));
+  // Keep-alive connections to the model servers, closed after the server.
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
+  const gateway = createGatewayEngine({
+    dispatcher,
+    limiter: rateLimiter,
+    meter: usageMeter,
+    timeoutMs: config.upstreamTimeoutMs,
+    clock: () => Math.floor(Date.now() / 1000),
+    log: (level, message, fields) => app?.log[level](fields, message),
+  });
   // Start with shared counts when Redis answers soon; otherwise start degraded (the limiter said so).
   await redisCounter?.whenReady(2_000);
   // The provisioner reports replica health back to the endpoint service, created just below.
@@ -114,11 +128,12 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     fileStorage: localFileStorage(join(config.dataDir, 'files')),
     provisioner,
     rateLimiter,
+    usageMeter,
     leadership: election,
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),
   });
-  app = await buildHttpApp({ config, services, store, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  app = await buildHttpApp({ config, services, store, gateway, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
   if (redisCounter && !redisCounter.isReady()) {
     // Its first failure came before there was a logger to tell.
     app.log.warn({ policy: rateLimiter.health().policy }, 'rate-limit counters in Redis are unreachable at start: degraded until Redis answers');
@@ -142,6 +157,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
       if (closed) return;
       closed = true;
       await app.close();
+      await dispatcher.close();
       await endpoints.close();
       await election.close();
       await services!.flush();

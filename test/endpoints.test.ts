@@ -120,6 +120,27 @@ describeEachDatabase('dedicated endpoints (process provisioner)', (kind) => {
     await api().delete(`/v1/dedicated_endpoints/${created.id}`, key);
   });
 
+  test('a request to a replica that just died is answered by the other replica', async () => {
+    const { key } = await setUp();
+    const created = (await api().post('/v1/dedicated_endpoints', key, { ...newEndpoint, scaling: { min_replicas: 2, max_replicas: 2 } })).body;
+    await running(key, created.id);
+    await waitFor(async () => (server.tenantry.services.endpoints.describe(created.id)?.healthy === 2 ? true : undefined), 'two healthy replicas');
+    const ask = (content: string) => api().post('/v1/chat/completions', key, { model: created.routing_key, messages: [{ role: 'user', content }] });
+    const pidOf = (answer: { body: { choices: Array<{ message: { content: string } }> } }) => Number(/\(pid (\d+)\)/.exec(answer.body.choices[0]!.message.content)![1]);
+    // Round-robin: after two requests (one to each replica) the next goes where the first went.
+    const first = await ask('one');
+    const second = await ask('two');
+    const [victim, survivor] = [pidOf(first), pidOf(second)];
+    assert.notEqual(victim, survivor);
+
+    // Killed and called at once: the server has not yet seen the replica exit, so it still picks it.
+    process.kill(victim, 'SIGKILL');
+    const answer = await ask('three');
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(pidOf(answer), survivor);
+    await api().delete(`/v1/dedicated_endpoints/${created.id}`, key);
+  });
+
   test('a replica is added while in-flight requests stay above the target', async () => {
     const { key } = await setUp();
     const created = (await api().post('/v1/dedicated_endpoints', key, { ...newEndpoint, scaling: { min_replicas: 1, max_replicas: 2 } })).body;

@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
+import type { GatewayEngine } from '../gateway/engine.ts';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../store/store.ts';
 import { registerAuthentication } from './authenticate.ts';
@@ -25,7 +26,6 @@ import { modelRoutes } from './routes/models.ts';
 import { inferenceRoutes } from './routes/inference.ts';
 import { limitsAndUsageRoutes } from './routes/limits-usage.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
-import { Agent } from 'undici';
 import { workerRoutes } from './routes/workers.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { invitationRoutes } from './routes/invitations.ts';
@@ -44,6 +44,8 @@ export interface HttpOptions {
   config: Config;
   services: Services;
   store: Store;
+  /** The inference path past the inference service's decisions. */
+  gateway: GatewayEngine;
   logLevel?: string;
 }
 
@@ -142,18 +144,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(workerRoutes(services));
   await app.register(limitsAndUsageRoutes(services));
   await app.register(endpointRoutes(services));
-  // Keep-alive connections to the model servers, closed with the app.
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
-  app.addHook('onClose', async () => dispatcher.close());
-  await app.register(
-    inferenceRoutes(services, {
-      limiter: services.gateway.limiter,
-      meter: services.gateway.meter,
-      dispatcher,
-      timeoutMs: config.upstreamTimeoutMs,
-      clock: () => Math.floor(Date.now() / 1000),
-    }),
-  );
+  await app.register(inferenceRoutes(services, options.gateway));
   await app.register(consoleRoutes());
   return app;
 }

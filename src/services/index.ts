@@ -18,7 +18,7 @@ import { createEndpointService } from './endpoints.ts';
 import type { Provisioner } from '../gateway/provisioner/provisioner.ts';
 import { createUsageService } from './usage.ts';
 import type { RateLimiter } from '../gateway/rate-limiter.ts';
-import { UsageMeter } from '../gateway/usage-meter.ts';
+import type { UsageMeter } from '../gateway/usage-meter.ts';
 import type { FileStorage } from './files/storage.ts';
 import { createAuthorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
@@ -46,6 +46,8 @@ export function createServices(deps: {
   provisioner: Provisioner;
   /** Rate limits on the inference path (shared through Redis, or per instance). */
   rateLimiter: RateLimiter;
+  /** Buffers the gateway's usage and writes it in batches; built with the gateway engine. */
+  usageMeter: UsageMeter;
   /** Whether this instance runs the provisioner (one instance among those on one PostgreSQL). */
   leadership: Leadership;
   onError?: (error: unknown) => void;
@@ -80,7 +82,7 @@ export function createServices(deps: {
   const models = createModelCatalogue({ store, authorizer, models: config.file.models ?? [], routingKeys: endpoints.routingKeys });
   // One limit for every file stored: uploads and the workers' result files.
   const maxFileBytes = config.file.files?.max_bytes ?? 512 * 1024 * 1024;
-  const usageMeter = new UsageMeter((rows) => store.gateway.addUsage(rows), 1000, deps.onError);
+  const { usageMeter } = deps;
   const sessions = createSessionService({ store, clock, secret, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   const apiKeyAuthenticator = createApiKeyAuthenticator({ store, clock, authorizer, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   return {
@@ -113,7 +115,8 @@ export function createServices(deps: {
     endpoints,
     inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.file.rate_limits, endpoints, regions: config.regions, servedRegion: config.servedRegion, fineTuned, adapterLoader: vllmAdapterLoader({ timeoutMs: config.upstreamTimeoutMs }) }),
     usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush() }),
-    gateway: { limiter: deps.rateLimiter, meter: usageMeter },
+    /** For /healthz: the limiter's state (the gateway engine itself is built in the composition root). */
+    gateway: { limiter: deps.rateLimiter },
     groups: createGroupService({ store, clock, authorizer, audit }),
     members: createMemberService({ store, clock, authorizer, audit, bus }),
     access: createAccessService({ store, clock, authorizer }),

@@ -15,22 +15,11 @@ import type { InvalidationBus } from './invalidation.ts';
 import type { ModelCatalogue } from './models.ts';
 import { WrongRegionError, type EndpointService } from './endpoints.ts';
 import type { Region } from '../config.ts';
-import type { ReplicaLease } from '../gateway/provisioner/provisioner.ts';
+import type { GatewayTarget } from '../gateway/engine.ts';
 import type { Principal } from './principal.ts';
 
-export interface InferenceTarget {
-  organizationId: string;
-  projectId: string;
-  /** The model as the caller named it: what limits, permissions and usage count by. */
-  model: string;
-  /** The `model` the upstream knows it by (a template's model, a fine-tuned model's adapter name). */
-  upstreamModel: string;
-  limits: Limits;
-  /** Called when the upstream answers 404: it may have forgotten an adapter it had loaded. */
-  onUpstreamNotFound?: () => void;
-  /** A shared model's upstream base URL, or a dedicated endpoint's replica picker. */
-  upstream: { kind: 'shared'; url: string } | { kind: 'endpoint'; endpointId: string; acquire: () => ReplicaLease | undefined };
-}
+/** What `resolve` answers: the target the gateway engine forwards a call to. */
+export type InferenceTarget = GatewayTarget;
 
 interface ProjectGatewaySettings {
   permissions: ModelPermissionsRecord;
