@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { PERMISSION_NAMES } from '../src/access/permissions.ts';
+import { PERMISSION_NAMES, type Permission } from '../src/access/permissions.ts';
 import type { RouteAccess } from '../src/http/route-access.ts';
+import type { Authorizer } from '../src/services/authorizer.ts';
 import { USE_CASE_NAMES, USE_CASES, type UseCase } from '../src/services/use-cases.ts';
 import { Api, errorOf, signUp } from './helpers/client.ts';
 import { describeEachDatabase } from './helpers/databases.ts';
@@ -20,6 +21,15 @@ const sourcesUnder = (folder: string): Array<{ path: string; text: string }> =>
 const useCaseNameOf = (service: string, method: string) => `${service}.${method}`.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 const isGroupUseCase = (name: string) => /^(organization|project)_groups\./.test(name);
+
+/**
+ * Checked by `tsc --noEmit`: the authorizer takes a use case, never a bare permission, so a service
+ * cannot check a permission other than the one its use case names in use-cases.ts.
+ */
+type AuthorizerTakes = Parameters<Authorizer['project']>[2] | Parameters<Authorizer['organization']>[2];
+type BarePermissionsTaken = Extract<Exclude<Permission, UseCase>, AuthorizerTakes>;
+const takesNoBarePermission: [BarePermissionsTaken] extends [never] ? true : BarePermissionsTaken = true;
+void takesNoBarePermission;
 
 describeEachDatabase('one source for permissions', (kind) => {
   const server = useTenantry(kind);
