@@ -141,7 +141,7 @@ export async function measureAuthorizer(seconds: number): Promise<AuthorizerFigu
     const { session_token: token, project } = signup.json() as { session_token: string; project: { id: string } };
     const { session, user } = await tenantry.services.sessions.authenticate(token);
     const principal: Principal = { type: 'user', id: user.id, credential: { kind: 'session', sessionId: session.id }, ip: '127.0.0.1' };
-    const authorize = () => tenantry.services.authorizer.project(principal, project.id, 'project.read');
+    const authorize = () => tenantry.services.authorizer.project(principal, project.id, 'projects.get');
     const first = await authorize();
     if (first.project.id !== project.id) throw new Error('authorizer bench: the authorizer answered another project');
     await repeat(authorize, 0.3);

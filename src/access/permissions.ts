@@ -1,6 +1,8 @@
 /**
- * The one permission catalogue. Every route names one of these (or says it is public, or open to any
- * signed-in user), and every service checks one before it reads or writes. Names are `resource.action`.
+ * The one permission catalogue. Each use case needs one of these (services/use-cases.ts says which);
+ * its service checks it and its route declares it from there. Every permission here is needed by some
+ * use case (a test says so): one that nothing checks would be a promise GET /v1/permissions cannot keep.
+ * Names are `resource.action`.
  *
  * `scope` says where a permission is evaluated: on the organization, or on one project of it.
  */
@@ -28,7 +30,6 @@ export const PERMISSIONS = {
   'service_accounts.write': { scope: 'organization', readOnly: false, description: 'Create and delete service accounts and their organization keys.' },
   'audit_logs.read': { scope: 'organization', readOnly: true, description: 'Read and verify the organization\'s audit log.' },
   'usage.read': { scope: 'organization', readOnly: true, description: 'Read the organization\'s usage.' },
-  'billing.read': { scope: 'organization', readOnly: true, description: 'Read the organization\'s billing.' },
 
   'project.read': { scope: 'project', readOnly: true, description: 'Read the project, its groups and its usage.' },
   'project.write': { scope: 'project', readOnly: false, description: 'Rename the project, change its regions, archive it.' },

@@ -45,7 +45,7 @@ export interface RoleGrant {
 
 const ORG_ROLE_GRANTS: Record<OrganizationRole, RoleGrant> = {
   admin: { organization: new Set(ORGANIZATION_PERMISSIONS), project: new Set(PROJECT_PERMISSIONS) },
-  billing_manager: { organization: new Set<Permission>(['organization.read', 'usage.read', 'billing.read']), project: new Set() },
+  billing_manager: { organization: new Set<Permission>(['organization.read', 'usage.read']), project: new Set() },
   member: { organization: new Set<Permission>(['organization.read']), project: new Set(PROJECT_MEMBER) },
   viewer: { organization: new Set<Permission>(['organization.read']), project: new Set(PROJECT_VIEWER) },
 };

@@ -1,13 +1,15 @@
 import type { FastifyRequest } from 'fastify';
 import type { Permission } from '../access/permissions.ts';
+import { permissionOf, type UseCase } from '../services/use-cases.ts';
 import { AuthenticationError } from '../services/errors.ts';
 import type { Principal } from '../services/principal.ts';
 
 /**
- * What every route declares: that it is public, that any signed-in principal may call it, or the
- * permission its use case checks. A test walks the route table and fails on a route without one.
+ * What every route declares: that it is public, that any signed-in principal may call it, or the use
+ * case it calls, whose permission (from services/use-cases.ts, the one place it is written) is the one
+ * the service checks. A test walks the route table and fails on a route without one.
  */
-export type RouteAccess = { public: true } | { authenticated: true } | { permission: Permission } | { worker: true };
+export type RouteAccess = { public: true } | { authenticated: true } | { useCase: UseCase; permission: Permission } | { worker: true };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -22,7 +24,8 @@ export const PUBLIC: RouteAccess = { public: true };
 export const AUTHENTICATED: RouteAccess = { authenticated: true };
 /** Fine-tuning workers, with the shared TENANTRY_WORKER_TOKEN instead of a user's credentials. */
 export const WORKER: RouteAccess = { worker: true };
-export const needs = (permission: Permission): RouteAccess => ({ permission });
+/** The route calls `useCase` and so needs its permission; named after the service method it calls. */
+export const needs = (useCase: UseCase): RouteAccess => ({ useCase, permission: permissionOf(useCase) });
 
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new AuthenticationError();

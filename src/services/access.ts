@@ -34,7 +34,7 @@ export function createAccessService(deps: { store: Store; clock: Clock; authoriz
       input: { principal_id: string; permission: string; project_id?: string | undefined },
     ): Promise<{ allowed: boolean; reasons: MembershipGrant[] }> {
       const asksAboutItself = input.principal_id === principal.id;
-      await authorizer.organization(principal, organizationId, asksAboutItself ? 'organization.read' : 'access.check');
+      await authorizer.organization(principal, organizationId, asksAboutItself ? 'access.check_self' : 'access.check');
       if (!isPermission(input.permission)) throw new InvalidRequestError(`Unknown permission "${input.permission}"; see GET /v1/permissions.`, 'permission');
       const permission: Permission = input.permission;
       const standing = await authorizer.standing(organizationId, input.principal_id);
@@ -55,7 +55,7 @@ export function createAccessService(deps: { store: Store; clock: Clock; authoriz
 
     /** Everyone with access to the project, their strongest role there, and the groups it comes from. */
     async whoHasAccess(principal: Principal, projectId: string): Promise<ProjectAccessEntry[]> {
-      const { project } = await authorizer.project(principal, projectId, 'project.access.read');
+      const { project } = await authorizer.project(principal, projectId, 'access.who_has_access');
       const now = clock();
       const rows = await store.groups.membershipsAffecting(project.organization_id, projectId);
       const byPrincipal = new Map<string, ProjectAccessEntry>();

@@ -117,10 +117,10 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
     return { key: record, secret };
   }
 
-  /** Keys a caller may see in a project: all of them with api_keys.manage, else its own. */
-  async function visibleProjectKey(principal: Principal, projectId: string, keyId: string, permission: 'api_keys.read' | 'api_keys.write') {
-    const { project, standing } = await authorizer.project(principal, projectId, permission);
-    const manages = authorizer.heldPermissions(principal, standing, { type: 'project', projectId }).has('api_keys.manage');
+  /** Keys a caller may see in a project: all of them with api_keys.see_everyones, else its own. */
+  async function visibleProjectKey(principal: Principal, projectId: string, keyId: string, useCase: 'api_keys.get_for_project' | 'api_keys.revoke_for_project' | 'api_keys.rotate_for_project') {
+    const { project, standing } = await authorizer.project(principal, projectId, useCase);
+    const manages = authorizer.holds(principal, standing, { type: 'project', projectId }, 'api_keys.see_everyones');
     const key = await store.apiKeys.find(keyId);
     if (!key || key.scope.type !== 'project' || key.scope.id !== projectId) throw new NotFoundError('API key');
     if (!manages && key.owner.id !== principal.id && key.created_by !== principal.id) throw new NotFoundError('API key');
@@ -128,7 +128,7 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
   }
 
   async function visibleOrganizationKey(principal: Principal, organizationId: string, keyId: string) {
-    await authorizer.organization(principal, organizationId, 'service_accounts.write');
+    await authorizer.organization(principal, organizationId, 'api_keys.revoke_for_organization');
     const key = await store.apiKeys.find(keyId);
     if (!key || key.scope.type !== 'organization' || key.scope.id !== organizationId) throw new NotFoundError('API key');
     return key;
@@ -147,7 +147,7 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
 
   return {
     async createForProject(principal: Principal, projectId: string, input: NewKeyInput): Promise<IssuedKey> {
-      const { project, standing } = await authorizer.project(principal, projectId, 'api_keys.write');
+      const { project, standing } = await authorizer.project(principal, projectId, 'api_keys.create_for_project');
       authorizer.assertWritable(project);
       const { permissions, expiresAt } = narrowToCaller(principal, input);
       const owner = await resolveOwner(principal, standing, project.organization_id, project, input.owner_id);
@@ -160,23 +160,23 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
     },
 
     async listForProject(principal: Principal, projectId: string, page: PageRequest) {
-      const { standing } = await authorizer.project(principal, projectId, 'api_keys.read');
-      const manages = authorizer.heldPermissions(principal, standing, { type: 'project', projectId }).has('api_keys.manage');
+      const { standing } = await authorizer.project(principal, projectId, 'api_keys.list_for_project');
+      const manages = authorizer.holds(principal, standing, { type: 'project', projectId }, 'api_keys.see_everyones');
       return store.apiKeys.list({ scopeId: projectId, ownedOrCreatedBy: manages ? undefined : principal.id }, page);
     },
 
     async getForProject(principal: Principal, projectId: string, keyId: string): Promise<ApiKeyRecord> {
-      return (await visibleProjectKey(principal, projectId, keyId, 'api_keys.read')).key;
+      return (await visibleProjectKey(principal, projectId, keyId, 'api_keys.get_for_project')).key;
     },
 
     async revokeForProject(principal: Principal, projectId: string, keyId: string): Promise<ApiKeyRecord> {
-      const { key } = await visibleProjectKey(principal, projectId, keyId, 'api_keys.write');
+      const { key } = await visibleProjectKey(principal, projectId, keyId, 'api_keys.revoke_for_project');
       return revoke(principal, key, projectId);
     },
 
     /** A new secret; the old one keeps working for `graceSeconds`. Revoking later ends both. */
     async rotateForProject(principal: Principal, projectId: string, keyId: string, graceSeconds: number): Promise<IssuedKey> {
-      const { project, key } = await visibleProjectKey(principal, projectId, keyId, 'api_keys.write');
+      const { project, key } = await visibleProjectKey(principal, projectId, keyId, 'api_keys.rotate_for_project');
       authorizer.assertWritable(project);
       if (key.revoked_at !== null) throw new ConflictError('The key is revoked.', 'key_revoked');
       const now = clock();
@@ -199,7 +199,7 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
     },
 
     async createForOrganization(principal: Principal, organizationId: string, input: NewKeyInput & { owner_id: string }): Promise<IssuedKey> {
-      const { standing } = await authorizer.organization(principal, organizationId, 'service_accounts.write');
+      const { standing } = await authorizer.organization(principal, organizationId, 'api_keys.create_for_organization');
       const { permissions, expiresAt } = narrowToCaller(principal, input);
       const owner = await resolveOwner(principal, standing, organizationId, undefined, input.owner_id);
       if (owner.type !== 'service_account') {
@@ -214,7 +214,7 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
     },
 
     async listForOrganization(principal: Principal, organizationId: string, page: PageRequest) {
-      await authorizer.organization(principal, organizationId, 'service_accounts.read');
+      await authorizer.organization(principal, organizationId, 'api_keys.list_for_organization');
       return store.apiKeys.list({ scopeId: organizationId }, page);
     },
 

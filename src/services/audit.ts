@@ -146,7 +146,7 @@ export function createAuditLog(deps: { store: Store; clock: Clock; secret: strin
       filter: { type?: string | undefined; actor_id?: string | undefined; project_id?: string | undefined; resource_id?: string | undefined; since?: number | undefined; until?: number | undefined },
       page: { limit: number; after?: string | undefined },
     ) {
-      await authorizer.organization(principal, organizationId, 'audit_logs.read');
+      await authorizer.organization(principal, organizationId, 'audit.list');
       let afterSeq: number | undefined;
       if (page.after) {
         afterSeq = await store.audit.findSeq(organizationId, page.after);
@@ -168,7 +168,7 @@ export function createAuditLog(deps: { store: Store; clock: Clock; secret: strin
      * while verifying only lengthen the chain past it.
      */
     async verify(principal: Principal, organizationId: string): Promise<AuditVerification> {
-      await authorizer.organization(principal, organizationId, 'audit_logs.read');
+      await authorizer.organization(principal, organizationId, 'audit.verify');
       const stored = await store.audit.chainHead(organizationId);
       const head = stored ?? { last_seq: 0, last_hash: '' };
       let previousHash = '';

@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, PermissionDeniedError } from './errors.ts
 import { GenerationalCache } from './generational-cache.ts';
 import type { InvalidationBus } from './invalidation.ts';
 import type { Principal } from './principal.ts';
+import { permissionOf, type UseCase } from './use-cases.ts';
 
 /** A principal's standing in one organization, with the organization itself (absent once deleted). */
 export interface Standing extends AccessSnapshot {
@@ -54,8 +55,9 @@ export function createAuthorizer(store: Store, clock: Clock, bus: InvalidationBu
   return {
     standing,
 
-    /** The organization, if the principal may see it and holds `permission` on it. */
-    async organization(principal: Principal, organizationId: string, permission: Permission) {
+    /** The organization, if the principal may see it and holds what `useCase` needs on it. */
+    async organization(principal: Principal, organizationId: string, useCase: UseCase) {
+      const permission = permissionOf(useCase);
       const target: Target = { type: 'organization' };
       if (!credentialReaches(principal.credential, organizationId, target)) throw new NotFoundError('organization');
       const held = await standing(organizationId, principal.id);
@@ -64,8 +66,9 @@ export function createAuthorizer(store: Store, clock: Clock, bus: InvalidationBu
       return { organization: held.organization, standing: held };
     },
 
-    /** The project, if the principal may read it (else 404) and holds `permission` on it (else 403). */
-    async project(principal: Principal, projectId: string, permission: Permission) {
+    /** The project, if the principal may read it (else 404) and holds what `useCase` needs on it (else 403). */
+    async project(principal: Principal, projectId: string, useCase: UseCase) {
+      const permission = permissionOf(useCase);
       const project = await findProject(projectId);
       if (!project) throw new NotFoundError('project');
       const target: Target = { type: 'project', projectId };
@@ -82,6 +85,11 @@ export function createAuthorizer(store: Store, clock: Clock, bus: InvalidationBu
       const all = permissionsAt(held, target, clock());
       for (const p of all) if (!credentialAllows(principal.credential, p, target)) all.delete(p);
       return all;
+    },
+
+    /** Whether the principal, through this credential, holds what `useCase` needs on the target: a case within a use case. */
+    holds(principal: Principal, held: AccessSnapshot, target: Target, useCase: UseCase): boolean {
+      return this.heldPermissions(principal, held, target).has(permissionOf(useCase));
     },
 
     /**

@@ -12,8 +12,8 @@ import type { Principal } from './principal.ts';
 export function createDatasetService(deps: { store: Store; clock: Clock; authorizer: Authorizer; audit: AuditLog }) {
   const { store, clock, authorizer, audit } = deps;
 
-  async function find(principal: Principal, projectId: string, id: string, permission: 'datasets.read' | 'datasets.write') {
-    const { project } = await authorizer.project(principal, projectId, permission);
+  async function find(principal: Principal, projectId: string, id: string, useCase: 'datasets.get' | 'datasets.delete') {
+    const { project } = await authorizer.project(principal, projectId, useCase);
     const dataset = await store.datasets.find(projectId, id);
     if (!dataset) throw new NotFoundError('dataset');
     return { project, dataset };
@@ -21,7 +21,7 @@ export function createDatasetService(deps: { store: Store; clock: Clock; authori
 
   return {
     async create(principal: Principal, projectId: string, input: { name: string; file_ids: string[]; region?: string | undefined }): Promise<DatasetRecord> {
-      const { project } = await authorizer.project(principal, projectId, 'datasets.write');
+      const { project } = await authorizer.project(principal, projectId, 'datasets.create');
       authorizer.assertWritable(project);
       const region = input.region ?? project.regions[0]!;
       if (!project.regions.includes(region)) {
@@ -65,16 +65,16 @@ export function createDatasetService(deps: { store: Store; clock: Clock; authori
     },
 
     async list(principal: Principal, projectId: string, page: PageRequest) {
-      await authorizer.project(principal, projectId, 'datasets.read');
+      await authorizer.project(principal, projectId, 'datasets.list');
       return store.datasets.list(projectId, page);
     },
 
     async get(principal: Principal, projectId: string, id: string): Promise<DatasetRecord> {
-      return (await find(principal, projectId, id, 'datasets.read')).dataset;
+      return (await find(principal, projectId, id, 'datasets.get')).dataset;
     },
 
     async delete(principal: Principal, projectId: string, id: string): Promise<void> {
-      const { project, dataset } = await find(principal, projectId, id, 'datasets.write');
+      const { project, dataset } = await find(principal, projectId, id, 'datasets.delete');
       authorizer.assertWritable(project);
       await store.transaction(async (tx) => {
         await tx.datasets.delete(id);

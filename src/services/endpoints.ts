@@ -208,8 +208,8 @@ export function createEndpointService(deps: {
     if (scaling.min_replicas > scaling.max_replicas) throw new InvalidRequestError('min_replicas must not exceed max_replicas.', 'scaling.min_replicas');
   }
 
-  async function find(principal: Principal, projectId: string, id: string, permission: 'endpoints.read' | 'endpoints.write') {
-    const { project } = await authorizer.project(principal, projectId, permission);
+  async function find(principal: Principal, projectId: string, id: string, useCase: 'endpoints.get' | 'endpoints.update' | 'endpoints.delete') {
+    const { project } = await authorizer.project(principal, projectId, useCase);
     const endpoint = await store.endpoints.find(projectId, id);
     if (!endpoint) throw new NotFoundError('dedicated endpoint');
     return { project, endpoint };
@@ -220,7 +220,7 @@ export function createEndpointService(deps: {
     inferenceBaseUrl: (region: string) => regionById.get(region)?.inference_base_url ?? '',
 
     async create(principal: Principal, projectId: string, input: NewEndpointInput): Promise<EndpointRecord> {
-      const { project } = await authorizer.project(principal, projectId, 'endpoints.write');
+      const { project } = await authorizer.project(principal, projectId, 'endpoints.create');
       authorizer.assertWritable(project);
       await templateForNew(projectId, input);
       const region = input.region ?? project.regions[0]!;
@@ -260,16 +260,16 @@ export function createEndpointService(deps: {
     },
 
     async list(principal: Principal, projectId: string, page: PageRequest) {
-      await authorizer.project(principal, projectId, 'endpoints.read');
+      await authorizer.project(principal, projectId, 'endpoints.list');
       return store.endpoints.list(projectId, page);
     },
 
     async get(principal: Principal, projectId: string, id: string): Promise<EndpointRecord> {
-      return (await find(principal, projectId, id, 'endpoints.read')).endpoint;
+      return (await find(principal, projectId, id, 'endpoints.get')).endpoint;
     },
 
     async update(principal: Principal, projectId: string, id: string, changes: EndpointChanges): Promise<EndpointRecord> {
-      const { project, endpoint } = await find(principal, projectId, id, 'endpoints.write');
+      const { project, endpoint } = await find(principal, projectId, id, 'endpoints.update');
       authorizer.assertWritable(project);
       if (changes.scaling) validateScaling(changes.scaling);
       const next: EndpointRecord = {
@@ -296,7 +296,7 @@ export function createEndpointService(deps: {
     },
 
     async delete(principal: Principal, projectId: string, id: string): Promise<void> {
-      const { project, endpoint } = await find(principal, projectId, id, 'endpoints.write');
+      const { project, endpoint } = await find(principal, projectId, id, 'endpoints.delete');
       authorizer.assertWritable(project);
       await store.transaction(async (tx) => {
         await tx.endpoints.markDeleted(id, clock());

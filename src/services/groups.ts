@@ -1,4 +1,3 @@
-import type { Permission } from '../access/permissions.ts';
 import { ORGANIZATION_ROLES, PROJECT_ROLES } from '../access/roles.ts';
 import { newId } from '../lib/ids.ts';
 import { isUniqueViolation } from '../store/executor.ts';
@@ -16,12 +15,10 @@ import type { Principal } from './principal.ts';
 /** Where a group lives: an organization, or one project. The same use cases serve both. */
 export type GroupScope = { type: 'organization'; id: string } | { type: 'project'; id: string };
 
-type Need = 'read' | 'write' | 'members.read';
+export type GroupNeed = 'read' | 'write' | 'members.read';
 
-const PERMISSION_FOR: Record<GroupScope['type'], Record<Need, Permission>> = {
-  organization: { read: 'organization.read', write: 'groups.write', 'members.read': 'groups.members.read' },
-  project: { read: 'project.read', write: 'project.groups.write', 'members.read': 'project.access.read' },
-};
+/** The use case (and so the permission, see use-cases.ts) a group route of this scope checks. */
+export const groupUseCase = <S extends GroupScope['type'], N extends GroupNeed>(scope: S, need: N) => `${scope}_groups.${need}` as const;
 
 interface ResolvedScope {
   organizationId: string;
@@ -39,13 +36,13 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
     resource: { type: 'group', id: group.id },
   });
 
-  async function resolve(principal: Principal, scope: GroupScope, need: Need): Promise<ResolvedScope> {
-    const permission = PERMISSION_FOR[scope.type][need];
+  async function resolve(principal: Principal, scope: GroupScope, need: GroupNeed): Promise<ResolvedScope> {
+    const useCase = groupUseCase(scope.type, need);
     if (scope.type === 'organization') {
-      const { standing } = await authorizer.organization(principal, scope.id, permission);
+      const { standing } = await authorizer.organization(principal, scope.id, useCase);
       return { organizationId: scope.id, standing, project: undefined };
     }
-    const { project, standing } = await authorizer.project(principal, scope.id, permission);
+    const { project, standing } = await authorizer.project(principal, scope.id, useCase);
     if (need === 'write') authorizer.assertWritable(project);
     return { organizationId: project.organization_id, standing, project };
   }

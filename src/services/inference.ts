@@ -84,7 +84,7 @@ export function createInferenceService(deps: {
 
   return {
     async resolve(principal: Principal, projectId: string, model: string): Promise<InferenceTarget> {
-      const { project } = await authorizer.project(principal, projectId, 'inference.invoke');
+      const { project } = await authorizer.project(principal, projectId, 'inference.resolve');
       const named = models.shared(model);
       const routed = named ? undefined : await deps.endpoints.route(projectId, model);
       // A fine-tuned model with no endpoint deployed from it is served by its base's upstream, if that can load adapters.
@@ -120,12 +120,12 @@ export function createInferenceService(deps: {
     },
 
     async modelPermissions(principal: Principal, projectId: string): Promise<ModelPermissionsRecord> {
-      await authorizer.project(principal, projectId, 'models.read');
+      await authorizer.project(principal, projectId, 'inference.model_permissions');
       return (await settingsOf(projectId)).permissions;
     },
 
     async setModelPermissions(principal: Principal, projectId: string, input: { mode: 'allow_list' | 'deny_list'; model_ids: string[] }): Promise<ModelPermissionsRecord> {
-      const { project } = await authorizer.project(principal, projectId, 'model_permissions.write');
+      const { project } = await authorizer.project(principal, projectId, 'inference.set_model_permissions');
       authorizer.assertWritable(project);
       const value: ModelPermissionsRecord = { mode: input.mode, model_ids: [...new Set(input.model_ids)], updated_at: clock() };
       await store.transaction(async (tx) => {
@@ -143,14 +143,14 @@ export function createInferenceService(deps: {
     },
 
     async rateLimits(principal: Principal, projectId: string): Promise<RateLimitRecord[]> {
-      await authorizer.project(principal, projectId, 'rate_limits.read');
+      await authorizer.project(principal, projectId, 'inference.rate_limits');
       const project = await settingsOf(projectId);
       const names = new Set([...models.sharedIds(), ...project.limits.keys()]);
       return [...names].sort().map((model) => ({ model, ...limitsFor(project, model) }));
     },
 
     async setRateLimit(principal: Principal, projectId: string, model: string, input: Partial<Limits>): Promise<RateLimitRecord> {
-      const { project } = await authorizer.project(principal, projectId, 'rate_limits.write');
+      const { project } = await authorizer.project(principal, projectId, 'inference.set_rate_limit');
       authorizer.assertWritable(project);
       if (!models.shared(model)) throw new NotFoundError(`model "${model}"`, 'model');
       const current = limitsFor(await settingsOf(projectId), model);

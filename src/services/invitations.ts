@@ -63,7 +63,7 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
       organizationId: string,
       input: { email: string; group_ids?: string[] | undefined; projects?: Array<{ project_id: string; group_id: string }> | undefined },
     ): Promise<InvitationView> {
-      const { organization, standing } = await authorizer.organization(principal, organizationId, 'invitations.write');
+      const { organization, standing } = await authorizer.organization(principal, organizationId, 'invitations.create');
       const groupIds = [...new Set(input.group_ids ?? [])];
       const projects = input.projects ?? [];
       const groups: GroupRecord[] = [];
@@ -121,14 +121,14 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
     },
 
     async list(principal: Principal, organizationId: string, status: InvitationStatusFilter | undefined, page: PageRequest) {
-      await authorizer.organization(principal, organizationId, 'invitations.read');
+      await authorizer.organization(principal, organizationId, 'invitations.list');
       const now = clock();
       const result = await store.invitations.list(organizationId, status, now, page);
       return { ...result, items: result.items.map((i) => view(i, now)) };
     },
 
     async revoke(principal: Principal, organizationId: string, invitationId: string): Promise<InvitationView> {
-      await authorizer.organization(principal, organizationId, 'invitations.write');
+      await authorizer.organization(principal, organizationId, 'invitations.revoke');
       const invitation = await findInOrganization(organizationId, invitationId);
       if (invitation.status !== 'pending') throw new ConflictError(`The invitation is ${invitation.status}, not pending.`, 'invitation_not_pending');
       const now = clock();
@@ -140,7 +140,7 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
     },
 
     async resend(principal: Principal, organizationId: string, invitationId: string): Promise<InvitationView> {
-      const { organization } = await authorizer.organization(principal, organizationId, 'invitations.write');
+      const { organization } = await authorizer.organization(principal, organizationId, 'invitations.resend');
       const invitation = await findInOrganization(organizationId, invitationId);
       if (invitation.status !== 'pending') throw new ConflictError(`The invitation is ${invitation.status}, not pending.`, 'invitation_not_pending');
       const now = clock();

@@ -20,7 +20,7 @@ export function createMemberService(deps: { store: Store; clock: Clock; authoriz
 
   return {
     async list(principal: Principal, organizationId: string, page: PageRequest) {
-      await authorizer.organization(principal, organizationId, 'members.read');
+      await authorizer.organization(principal, organizationId, 'members.list');
       const result = await store.organizations.listMembers(organizationId, page);
       const groups = await store.groups.groupsOfPrincipals(organizationId, result.items.map((m) => m.principal.id));
       return { ...result, items: result.items.map((m): OrganizationMemberView => ({ ...m, groups: groups.get(m.principal.id) ?? [] })) };
@@ -33,7 +33,7 @@ export function createMemberService(deps: { store: Store; clock: Clock; authoriz
      */
     async remove(principal: Principal, organizationId: string, principalId: string): Promise<'removed' | 'left'> {
       const leaving = principalId === principal.id;
-      await authorizer.organization(principal, organizationId, leaving ? 'organization.read' : 'members.write');
+      await authorizer.organization(principal, organizationId, leaving ? 'members.leave' : 'members.remove');
       const actor = actorOf(principal);
       const settled = await store.transaction(async (tx) => {
         if (!(await tx.organizations.findMember(organizationId, principalId))) throw new NotFoundError('member', 'principal_id');

@@ -37,8 +37,8 @@ export function createModelCatalogue(deps: {
   const shared: SharedModel[] = deps.models.map((m) => ({ id: m.id, upstream: m.upstream, region: m.region, fine_tunable: m.fine_tunable ?? false, adapters: m.adapters }));
   const sharedById = new Map(shared.map((m) => [m.id, m]));
 
-  async function list(principal: Principal, projectId: string): Promise<ModelEntry[]> {
-    const { project } = await deps.authorizer.project(principal, projectId, 'models.read');
+  async function entries(principal: Principal, projectId: string, useCase: 'models.list' | 'models.get'): Promise<ModelEntry[]> {
+    const { project } = await deps.authorizer.project(principal, projectId, useCase);
     const [fineTuned, endpoints, permissions] = await Promise.all([
       deps.store.fineTuning.fineTunedModels(projectId),
       deps.routingKeys(projectId),
@@ -56,9 +56,9 @@ export function createModelCatalogue(deps: {
   return {
     shared: (id: string) => sharedById.get(id),
     sharedIds: () => shared.map((m) => m.id),
-    list,
+    list: (principal: Principal, projectId: string) => entries(principal, projectId, 'models.list'),
     async get(principal: Principal, projectId: string, modelId: string): Promise<ModelEntry> {
-      const model = (await list(principal, projectId)).find((m) => m.id === modelId);
+      const model = (await entries(principal, projectId, 'models.get')).find((m) => m.id === modelId);
       if (!model) throw new NotFoundError('model');
       return model;
     },

@@ -31,19 +31,19 @@ export function createOrganizationService(deps: { store: Store; clock: Clock; au
 
     async list(principal: Principal, page: PageRequest) {
       if (principal.credential.kind === 'api_key') {
-        const { organization } = await authorizer.organization(principal, principal.credential.organizationId, 'organization.read');
+        const { organization } = await authorizer.organization(principal, principal.credential.organizationId, 'organizations.list_through_key');
         return { items: page.after ? [] : [organization], hasMore: false };
       }
       return store.organizations.listForPrincipal(principal.id, page);
     },
 
     async get(principal: Principal, organizationId: string): Promise<OrganizationRecord> {
-      return (await authorizer.organization(principal, organizationId, 'organization.read')).organization;
+      return (await authorizer.organization(principal, organizationId, 'organizations.get')).organization;
     },
 
     /** Renames the organization and/or chooses what removing a member does to the keys it made for service accounts. */
     async update(principal: Principal, organizationId: string, input: { name?: string | undefined; api_key_creator_removal?: ApiKeyCreatorRemoval | undefined }): Promise<OrganizationRecord> {
-      const { organization } = await authorizer.organization(principal, organizationId, 'organization.write');
+      const { organization } = await authorizer.organization(principal, organizationId, 'organizations.update');
       const { name, api_key_creator_removal: removal } = input;
       const data: Record<string, unknown> = {};
       if (name !== undefined) Object.assign(data, { name, previous_name: organization.name });
@@ -61,7 +61,7 @@ export function createOrganizationService(deps: { store: Store; clock: Clock; au
     },
 
     async delete(principal: Principal, organizationId: string): Promise<void> {
-      const { organization } = await authorizer.organization(principal, organizationId, 'organization.write');
+      const { organization } = await authorizer.organization(principal, organizationId, 'organizations.delete');
       if (organization.personal) {
         throw new ConflictError('A personal organization cannot be deleted.', 'personal_organization');
       }

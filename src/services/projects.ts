@@ -48,7 +48,7 @@ export function createProjectService(deps: { store: Store; clock: Clock; authori
     },
 
     async list(principal: Principal, organizationId: string, options: { includeArchived: boolean }, page: PageRequest) {
-      const { standing } = await authorizer.organization(principal, organizationId, 'organization.read');
+      const { standing } = await authorizer.organization(principal, organizationId, 'projects.list');
       const now = clock();
       let onlyIds: string[] | undefined = readsEveryProject(standing, now) ? undefined : projectsReachedDirectly(standing, now);
       const credential = principal.credential;
@@ -59,11 +59,11 @@ export function createProjectService(deps: { store: Store; clock: Clock; authori
     },
 
     async get(principal: Principal, projectId: string): Promise<ProjectRecord> {
-      return (await authorizer.project(principal, projectId, 'project.read')).project;
+      return (await authorizer.project(principal, projectId, 'projects.get')).project;
     },
 
     async update(principal: Principal, projectId: string, input: { name?: string | undefined; regions?: string[] | undefined }): Promise<ProjectRecord> {
-      const { project } = await authorizer.project(principal, projectId, 'project.write');
+      const { project } = await authorizer.project(principal, projectId, 'projects.update');
       authorizer.assertWritable(project);
       const nextRegions = input.regions ? regions.validate(input.regions) : project.regions;
       for (const dropped of project.regions.filter((r) => !nextRegions.includes(r))) {
@@ -88,7 +88,7 @@ export function createProjectService(deps: { store: Store; clock: Clock; authori
     },
 
     async archive(principal: Principal, projectId: string): Promise<ProjectRecord> {
-      const { project } = await authorizer.project(principal, projectId, 'project.write');
+      const { project } = await authorizer.project(principal, projectId, 'projects.archive');
       authorizer.assertWritable(project);
       if (project.is_default) throw new ConflictError('The default project cannot be archived.', 'default_project');
       const now = clock();

@@ -24,7 +24,7 @@ export function createServiceAccountService(deps: { store: Store; clock: Clock; 
 
   return {
     async create(principal: Principal, organizationId: string, input: { name: string }): Promise<ServiceAccountRecord> {
-      await authorizer.organization(principal, organizationId, 'service_accounts.write');
+      await authorizer.organization(principal, organizationId, 'service_accounts.create');
       const account: ServiceAccountRecord = { id: newId('sa_'), organization_id: organizationId, name: input.name, created_at: clock() };
       await store.transaction(async (tx) => {
         await tx.serviceAccounts.insert(account);
@@ -41,18 +41,18 @@ export function createServiceAccountService(deps: { store: Store; clock: Clock; 
     },
 
     async list(principal: Principal, organizationId: string, page: PageRequest) {
-      await authorizer.organization(principal, organizationId, 'service_accounts.read');
+      await authorizer.organization(principal, organizationId, 'service_accounts.list');
       return store.serviceAccounts.list(organizationId, page);
     },
 
     async get(principal: Principal, organizationId: string, id: string): Promise<ServiceAccountRecord> {
-      await authorizer.organization(principal, organizationId, 'service_accounts.read');
+      await authorizer.organization(principal, organizationId, 'service_accounts.get');
       return find(organizationId, id);
     },
 
     /** Deletes the account, its memberships and its keys together. */
     async delete(principal: Principal, organizationId: string, id: string): Promise<void> {
-      await authorizer.organization(principal, organizationId, 'service_accounts.write');
+      await authorizer.organization(principal, organizationId, 'service_accounts.delete');
       const account = await find(organizationId, id);
       const now = clock();
       const revoked = await store.transaction(async (tx) => {

@@ -72,14 +72,14 @@ export function createUsageService(deps: { store: Store; clock: Clock; authorize
 
   return {
     async organization(principal: Principal, organizationId: string, query: UsageQuery): Promise<UsageBucket[]> {
-      await authorizer.organization(principal, organizationId, 'usage.read');
+      await authorizer.organization(principal, organizationId, 'usage.organization');
       const range = window(query);
       await deps.flush();
       return aggregateUsage(await store.gateway.usage({ organizationId, start: range.start_time, end: range.end_time }), range);
     },
 
     async project(principal: Principal, projectId: string, query: UsageQuery): Promise<UsageBucket[]> {
-      await authorizer.project(principal, projectId, 'project.read');
+      await authorizer.project(principal, projectId, 'usage.project');
       const range = window(query);
       await deps.flush();
       return aggregateUsage(await store.gateway.usage({ projectId, start: range.start_time, end: range.end_time }), range);

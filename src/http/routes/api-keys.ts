@@ -56,7 +56,7 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
     app.post(
       '/v1/projects/:proj/api_keys',
       {
-        config: { access: needs('api_keys.write'), sensitive: true },
+        config: { access: needs('api_keys.create_for_project'), sensitive: true },
         schema: { tags, params: projectParams, body: z.strictObject({ ...keyBody, owner_id: z.string().min(1).optional() }), response: { 201: issuedKeyObject, ...refusals } },
       },
       async (request, reply) => reply.status(201).send(presentIssued(await services.apiKeys.createForProject(principalOf(request), request.params.proj, request.body))),
@@ -65,7 +65,7 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/v1/projects/:proj/api_keys',
       {
-        config: { access: needs('api_keys.read') },
+        config: { access: needs('api_keys.list_for_project') },
         schema: { tags, description: 'Project admins see every key; others their own.', params: projectParams, querystring: listQuery, response: { 200: listOf(apiKeyObject), ...refusals } },
       },
       async (request) => presentList(await services.apiKeys.listForProject(principalOf(request), request.params.proj, request.query), present, (k) => k.id),
@@ -73,20 +73,20 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/projects/:proj/api_keys/:key',
-      { config: { access: needs('api_keys.read') }, schema: { tags, params: projectKeyParams, response: { 200: apiKeyObject, ...refusals } } },
+      { config: { access: needs('api_keys.get_for_project') }, schema: { tags, params: projectKeyParams, response: { 200: apiKeyObject, ...refusals } } },
       async (request) => present(await services.apiKeys.getForProject(principalOf(request), request.params.proj, request.params.key)),
     );
 
     app.delete(
       '/v1/projects/:proj/api_keys/:key',
-      { config: { access: needs('api_keys.write') }, schema: { tags, description: 'Revokes the key; answers it as it now is.', params: projectKeyParams, response: { 200: apiKeyObject, ...refusals } } },
+      { config: { access: needs('api_keys.revoke_for_project') }, schema: { tags, description: 'Revokes the key; answers it as it now is.', params: projectKeyParams, response: { 200: apiKeyObject, ...refusals } } },
       async (request) => present(await services.apiKeys.revokeForProject(principalOf(request), request.params.proj, request.params.key)),
     );
 
     app.post(
       '/v1/projects/:proj/api_keys/:key/rotate',
       {
-        config: { access: needs('api_keys.write'), sensitive: true },
+        config: { access: needs('api_keys.rotate_for_project'), sensitive: true },
         schema: {
           tags,
           description: 'A new secret; the old one keeps working for grace_seconds.',
@@ -101,7 +101,7 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
     app.post(
       '/v1/organizations/:org/api_keys',
       {
-        config: { access: needs('service_accounts.write'), sensitive: true },
+        config: { access: needs('api_keys.create_for_organization'), sensitive: true },
         schema: { tags, params: orgParams, body: z.strictObject({ ...keyBody, owner_id: z.string().min(1) }), response: { 201: issuedKeyObject, ...refusals } },
       },
       async (request, reply) => reply.status(201).send(presentIssued(await services.apiKeys.createForOrganization(principalOf(request), request.params.org, request.body))),
@@ -109,13 +109,13 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/organizations/:org/api_keys',
-      { config: { access: needs('service_accounts.read') }, schema: { tags, params: orgParams, querystring: listQuery, response: { 200: listOf(apiKeyObject), ...refusals } } },
+      { config: { access: needs('api_keys.list_for_organization') }, schema: { tags, params: orgParams, querystring: listQuery, response: { 200: listOf(apiKeyObject), ...refusals } } },
       async (request) => presentList(await services.apiKeys.listForOrganization(principalOf(request), request.params.org, request.query), present, (k) => k.id),
     );
 
     app.delete(
       '/v1/organizations/:org/api_keys/:key',
-      { config: { access: needs('service_accounts.write') }, schema: { tags, params: orgKeyParams, response: { 200: apiKeyObject, ...refusals } } },
+      { config: { access: needs('api_keys.revoke_for_organization') }, schema: { tags, params: orgKeyParams, response: { 200: apiKeyObject, ...refusals } } },
       async (request) => present(await services.apiKeys.revokeForOrganization(principalOf(request), request.params.org, request.params.key)),
     );
   };

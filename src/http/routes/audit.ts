@@ -30,7 +30,7 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/v1/organizations/:org/audit_logs',
       {
-        config: { access: needs('audit_logs.read') },
+        config: { access: needs('audit.list') },
         schema: {
           tags,
           params: orgParams,
@@ -55,7 +55,7 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/v1/organizations/:org/audit_logs/verify',
       {
-        config: { access: needs('audit_logs.read') },
+        config: { access: needs('audit.verify') },
         schema: {
           tags,
           description: 'Recomputes the hash chain, names the first event that breaks it, and holds the chain against its stored head.',

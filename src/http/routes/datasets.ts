@@ -40,7 +40,7 @@ export function datasetRoutes(services: Services): FastifyPluginAsyncZod {
     app.post(
       '/v1/datasets',
       {
-        config: { access: needs('datasets.write') },
+        config: { access: needs('datasets.create') },
         schema: {
           tags,
           querystring: query,
@@ -53,20 +53,20 @@ export function datasetRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/datasets',
-      { config: { access: needs('datasets.read') }, schema: { tags, querystring: listQuery.extend(projectQuery), response: { 200: listOf(datasetObject), ...refusals } } },
+      { config: { access: needs('datasets.list') }, schema: { tags, querystring: listQuery.extend(projectQuery), response: { 200: listOf(datasetObject), ...refusals } } },
       async (request) => presentList(await services.datasets.list(principalOf(request), projectOf(request), request.query), present, (d) => d.id),
     );
 
     app.get(
       '/v1/datasets/:dataset_id',
-      { config: { access: needs('datasets.read') }, schema: { tags, params, querystring: query, response: { 200: datasetObject, ...refusals } } },
+      { config: { access: needs('datasets.get') }, schema: { tags, params, querystring: query, response: { 200: datasetObject, ...refusals } } },
       async (request) => present(await services.datasets.get(principalOf(request), projectOf(request), request.params.dataset_id)),
     );
 
     app.delete(
       '/v1/datasets/:dataset_id',
       {
-        config: { access: needs('datasets.write') },
+        config: { access: needs('datasets.delete') },
         schema: { tags, params, querystring: query, response: { 200: z.object({ id: z.string(), object: z.literal('dataset'), deleted: z.literal(true) }), ...refusals } },
       },
       async (request) => {

@@ -59,7 +59,7 @@ export function endpointRoutes(services: Services): FastifyPluginAsyncZod {
     app.post(
       '/v1/dedicated_endpoints',
       {
-        config: { access: needs('endpoints.write') },
+        config: { access: needs('endpoints.create') },
         schema: {
           tags,
           querystring: query,
@@ -82,20 +82,20 @@ export function endpointRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/dedicated_endpoints',
-      { config: { access: needs('endpoints.read') }, schema: { tags, querystring: listQuery.extend(projectQuery), response: { 200: listOf(endpointObject), ...refusals } } },
+      { config: { access: needs('endpoints.list') }, schema: { tags, querystring: listQuery.extend(projectQuery), response: { 200: listOf(endpointObject), ...refusals } } },
       async (request) => presentList(await services.endpoints.list(principalOf(request), projectOf(request), request.query), present, (e) => e.id),
     );
 
     app.get(
       '/v1/dedicated_endpoints/:endpoint_id',
-      { config: { access: needs('endpoints.read') }, schema: { tags, params, querystring: query, response: { 200: endpointObject, ...refusals } } },
+      { config: { access: needs('endpoints.get') }, schema: { tags, params, querystring: query, response: { 200: endpointObject, ...refusals } } },
       async (request) => present(await services.endpoints.get(principalOf(request), projectOf(request), request.params.endpoint_id)),
     );
 
     app.patch(
       '/v1/dedicated_endpoints/:endpoint_id',
       {
-        config: { access: needs('endpoints.write') },
+        config: { access: needs('endpoints.update') },
         schema: {
           tags,
           description: 'name, description, enabled and scaling change; region, model and hardware do not (400 naming the field).',
@@ -111,7 +111,7 @@ export function endpointRoutes(services: Services): FastifyPluginAsyncZod {
     app.delete(
       '/v1/dedicated_endpoints/:endpoint_id',
       {
-        config: { access: needs('endpoints.write') },
+        config: { access: needs('endpoints.delete') },
         schema: { tags, params, querystring: query, response: { 200: z.object({ id: z.string(), object: z.literal('dedicated_endpoint'), deleted: z.literal(true) }), ...refusals } },
       },
       async (request) => {

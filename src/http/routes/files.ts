@@ -59,7 +59,7 @@ export function fileRoutes(services: Services): FastifyPluginAsyncZod {
     app.post(
       '/v1/files',
       {
-        config: { access: needs('files.write') },
+        config: { access: needs('files.begin_upload') },
         schema: {
           tags,
           description: 'multipart/form-data with `file` and `purpose` (fine-tune or batch). A fine-tune file is checked line by line while it streams.',
@@ -95,7 +95,7 @@ export function fileRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/v1/files',
       {
-        config: { access: needs('files.read') },
+        config: { access: needs('files.list') },
         schema: { tags, querystring: listQuery.extend({ ...projectQuery, purpose: z.enum(PURPOSES as [string, ...string[]]).optional() }), response: { 200: listOf(fileObject), ...refusals } },
       },
       async (request) => presentList(await services.files.list(principalOf(request), projectOf(request), request.query.purpose, request.query), presentFile, (f) => f.id),
@@ -103,14 +103,14 @@ export function fileRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/files/:file_id',
-      { config: { access: needs('files.read') }, schema: { tags, params: fileParams, querystring: query, response: { 200: fileObject, ...refusals } } },
+      { config: { access: needs('files.get') }, schema: { tags, params: fileParams, querystring: query, response: { 200: fileObject, ...refusals } } },
       async (request) => presentFile(await services.files.get(principalOf(request), projectOf(request), request.params.file_id)),
     );
 
     app.get(
       '/v1/files/:file_id/content',
       {
-        config: { access: needs('files.read') },
+        config: { access: needs('files.content') },
         schema: { tags, description: 'The content, streamed as a download.', params: fileParams, querystring: query, response: { 200: z.unknown().describe('the file bytes'), ...refusals } },
       },
       async (request, reply) => {
@@ -127,7 +127,7 @@ export function fileRoutes(services: Services): FastifyPluginAsyncZod {
     app.delete(
       '/v1/files/:file_id',
       {
-        config: { access: needs('files.write') },
+        config: { access: needs('files.delete') },
         schema: { tags, params: fileParams, querystring: query, response: { 200: z.object({ id: z.string(), object: z.literal('file'), deleted: z.literal(true) }), ...refusals } },
       },
       async (request) => {

@@ -90,38 +90,38 @@ export function fineTuningRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.post(
       '/v1/fine_tuning/jobs',
-      { config: { access: needs('fine_tuning.write') }, schema: { tags, querystring: query, body: createJobBody, response: { 200: fineTuningJob, ...refusals } } },
+      { config: { access: needs('fine_tuning.create') }, schema: { tags, querystring: query, body: createJobBody, response: { 200: fineTuningJob, ...refusals } } },
       async (request) => presentJob(await services.fineTuning.create(principalOf(request), projectOf(request), request.body)),
     );
 
     app.get(
       '/v1/fine_tuning/jobs',
-      { config: { access: needs('fine_tuning.read') }, schema: { tags, querystring: pageQuery, response: { 200: listOf(fineTuningJob), ...refusals } } },
+      { config: { access: needs('fine_tuning.list') }, schema: { tags, querystring: pageQuery, response: { 200: listOf(fineTuningJob), ...refusals } } },
       async (request) => presentList(await services.fineTuning.list(principalOf(request), projectOf(request), request.query), presentJob, (j) => j.id),
     );
 
     app.get(
       '/v1/fine_tuning/jobs/:job_id',
-      { config: { access: needs('fine_tuning.read') }, schema: { tags, params, querystring: query, response: { 200: fineTuningJob, ...refusals } } },
+      { config: { access: needs('fine_tuning.get') }, schema: { tags, params, querystring: query, response: { 200: fineTuningJob, ...refusals } } },
       async (request) => presentJob(await services.fineTuning.get(principalOf(request), projectOf(request), request.params.job_id)),
     );
 
     app.post(
       '/v1/fine_tuning/jobs/:job_id/cancel',
-      { config: { access: needs('fine_tuning.write') }, schema: { tags, params, querystring: query, response: { 200: fineTuningJob, ...refusals } } },
+      { config: { access: needs('fine_tuning.cancel') }, schema: { tags, params, querystring: query, response: { 200: fineTuningJob, ...refusals } } },
       async (request) => presentJob(await services.fineTuning.cancel(principalOf(request), projectOf(request), request.params.job_id)),
     );
 
     app.get(
       '/v1/fine_tuning/jobs/:job_id/events',
-      { config: { access: needs('fine_tuning.read') }, schema: { tags, description: 'Newest first.', params, querystring: pageQuery, response: { 200: listOf(fineTuningJobEvent), ...refusals } } },
+      { config: { access: needs('fine_tuning.events') }, schema: { tags, description: 'Newest first.', params, querystring: pageQuery, response: { 200: listOf(fineTuningJobEvent), ...refusals } } },
       async (request) =>
         presentList(await services.fineTuning.events(principalOf(request), projectOf(request), request.params.job_id, request.query), presentEvent, (e) => e.id),
     );
 
     app.get(
       '/v1/fine_tuning/jobs/:job_id/checkpoints',
-      { config: { access: needs('fine_tuning.read') }, schema: { tags, params, querystring: pageQuery, response: { 200: listOf(fineTuningJobCheckpoint), ...refusals } } },
+      { config: { access: needs('fine_tuning.checkpoints') }, schema: { tags, params, querystring: pageQuery, response: { 200: listOf(fineTuningJobCheckpoint), ...refusals } } },
       async (request) => {
         const { job, page } = await services.fineTuning.checkpoints(principalOf(request), projectOf(request), request.params.job_id, request.query);
         return presentList(page, presentCheckpoint(job), (c) => c.id);

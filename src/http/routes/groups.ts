@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Permission } from '../../access/permissions.ts';
-import type { GroupScope } from '../../services/groups.ts';
+import { groupUseCase, type GroupScope } from '../../services/groups.ts';
 import type { Services } from '../../services/index.ts';
 import { presentDeleted, presentGroup, presentGroupMember, presentList } from '../presenters.ts';
 import { needs, principalOf } from '../route-access.ts';
@@ -16,22 +15,12 @@ interface GroupRouteFamily {
   prefix: '/v1/organizations/:org' | '/v1/projects/:proj';
   scopeParam: 'org' | 'proj';
   scopeType: GroupScope['type'];
-  permissions: { read: Permission; write: Permission; membersRead: Permission };
 }
 
+/** Each route of a family checks its scope's group use case (groupUseCase), whose permission use-cases.ts holds. */
 const FAMILIES: GroupRouteFamily[] = [
-  {
-    prefix: '/v1/organizations/:org',
-    scopeParam: 'org',
-    scopeType: 'organization',
-    permissions: { read: 'organization.read', write: 'groups.write', membersRead: 'groups.members.read' },
-  },
-  {
-    prefix: '/v1/projects/:proj',
-    scopeParam: 'proj',
-    scopeType: 'project',
-    permissions: { read: 'project.read', write: 'project.groups.write', membersRead: 'project.access.read' },
-  },
+  { prefix: '/v1/organizations/:org', scopeParam: 'org', scopeType: 'organization' },
+  { prefix: '/v1/projects/:proj', scopeParam: 'proj', scopeType: 'project' },
 ];
 
 export function groupRoutes(services: Services): FastifyPluginAsyncZod {
@@ -45,14 +34,14 @@ export function groupRoutes(services: Services): FastifyPluginAsyncZod {
 
       app.get(
         `${family.prefix}/groups`,
-        { config: { access: needs(family.permissions.read) }, schema: { tags, params: scopeOnly, querystring: listQuery, response: { 200: listOf(groupObject), ...refusals } } },
+        { config: { access: needs(groupUseCase(family.scopeType, 'read')) }, schema: { tags, params: scopeOnly, querystring: listQuery, response: { 200: listOf(groupObject), ...refusals } } },
         async (request) => presentList(await services.groups.list(principalOf(request), scopeOf(request.params), request.query), presentGroup, (g) => g.id),
       );
 
       app.post(
         `${family.prefix}/groups`,
         {
-          config: { access: needs(family.permissions.write) },
+          config: { access: needs(groupUseCase(family.scopeType, 'write')) },
           schema: { tags, params: scopeOnly, body: z.strictObject({ name, role: z.string().min(1) }), response: { 201: groupObject, ...refusals } },
         },
         async (request, reply) =>
@@ -61,14 +50,14 @@ export function groupRoutes(services: Services): FastifyPluginAsyncZod {
 
       app.get(
         `${family.prefix}/groups/:grp`,
-        { config: { access: needs(family.permissions.read) }, schema: { tags, params: groupParams, response: { 200: groupObject, ...refusals } } },
+        { config: { access: needs(groupUseCase(family.scopeType, 'read')) }, schema: { tags, params: groupParams, response: { 200: groupObject, ...refusals } } },
         async (request) => presentGroup(await services.groups.get(principalOf(request), scopeOf(request.params), request.params.grp as string)),
       );
 
       app.patch(
         `${family.prefix}/groups/:grp`,
         {
-          config: { access: needs(family.permissions.write) },
+          config: { access: needs(groupUseCase(family.scopeType, 'write')) },
           schema: { tags, params: groupParams, body: z.strictObject({ name }), response: { 200: groupObject, ...refusals } },
         },
         async (request) =>
@@ -77,7 +66,7 @@ export function groupRoutes(services: Services): FastifyPluginAsyncZod {
 
       app.delete(
         `${family.prefix}/groups/:grp`,
-        { config: { access: needs(family.permissions.write) }, schema: { tags, params: groupParams, response: { 200: deletedObject, ...refusals } } },
+        { config: { access: needs(groupUseCase(family.scopeType, 'write')) }, schema: { tags, params: groupParams, response: { 200: deletedObject, ...refusals } } },
         async (request) => {
           await services.groups.delete(principalOf(request), scopeOf(request.params), request.params.grp as string);
           return presentDeleted(request.params.grp as string, 'group');
@@ -87,7 +76,7 @@ export function groupRoutes(services: Services): FastifyPluginAsyncZod {
       app.get(
         `${family.prefix}/groups/:grp/members`,
         {
-          config: { access: needs(family.permissions.membersRead) },
+          config: { access: needs(groupUseCase(family.scopeType, 'members.read')) },
           schema: { tags, params: groupParams, querystring: listQuery, response: { 200: listOf(groupMemberObject), ...refusals } },
         },
         async (request) =>
@@ -101,7 +90,7 @@ export function groupRoutes(services: Services): FastifyPluginAsyncZod {
       app.post(
         `${family.prefix}/groups/:grp/members`,
         {
-          config: { access: needs(family.permissions.write) },
+          config: { access: needs(groupUseCase(family.scopeType, 'write')) },
           schema: {
             tags,
             description: 'Adds a member (201), or updates an existing member\'s expires_at (200).',
@@ -118,7 +107,7 @@ export function groupRoutes(services: Services): FastifyPluginAsyncZod {
 
       app.delete(
         `${family.prefix}/groups/:grp/members/:principal_id`,
-        { config: { access: needs(family.permissions.write) }, schema: { tags, params: memberParams, response: { 200: deletedObject, ...refusals } } },
+        { config: { access: needs(groupUseCase(family.scopeType, 'write')) }, schema: { tags, params: memberParams, response: { 200: deletedObject, ...refusals } } },
         async (request) => {
           await services.groups.removeMember(principalOf(request), scopeOf(request.params), request.params.grp as string, request.params.principal_id as string);
           return presentDeleted(request.params.principal_id as string, 'group.member');

@@ -30,7 +30,7 @@ export function inferenceRoutes(services: Services, gateway: GatewayEngine): Fas
       app.post(
         path,
         {
-          config: { access: needs('inference.invoke') },
+          config: { access: needs('inference.resolve') },
           bodyLimit: 16 * 1024 * 1024,
           schema: {
             tags: ['inference'],

@@ -42,7 +42,7 @@ export function invitationRoutes(services: Services): FastifyPluginAsyncZod {
     app.post(
       '/v1/organizations/:org/invitations',
       {
-        config: { access: needs('invitations.write') },
+        config: { access: needs('invitations.create') },
         schema: {
           tags,
           params: orgParams,
@@ -61,7 +61,7 @@ export function invitationRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/v1/organizations/:org/invitations',
       {
-        config: { access: needs('invitations.read') },
+        config: { access: needs('invitations.list') },
         schema: { tags, params: orgParams, querystring: listQuery.extend({ status: z.enum(statuses).optional() }), response: { 200: listOf(invitationObject), ...refusals } },
       },
       async (request) => {
@@ -72,13 +72,13 @@ export function invitationRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.delete(
       '/v1/organizations/:org/invitations/:inv',
-      { config: { access: needs('invitations.write') }, schema: { tags, description: 'Revokes the invitation.', params: invitationParams, response: { 200: invitationObject, ...refusals } } },
+      { config: { access: needs('invitations.revoke') }, schema: { tags, description: 'Revokes the invitation.', params: invitationParams, response: { 200: invitationObject, ...refusals } } },
       async (request) => presentInvitation(await services.invitations.revoke(principalOf(request), request.params.org, request.params.inv)),
     );
 
     app.post(
       '/v1/organizations/:org/invitations/:inv/resend',
-      { config: { access: needs('invitations.write') }, schema: { tags, params: invitationParams, response: { 200: invitationObject, ...refusals } } },
+      { config: { access: needs('invitations.resend') }, schema: { tags, params: invitationParams, response: { 200: invitationObject, ...refusals } } },
       async (request) => presentInvitation(await services.invitations.resend(principalOf(request), request.params.org, request.params.inv)),
     );
 

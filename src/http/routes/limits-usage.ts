@@ -41,7 +41,7 @@ export function limitsAndUsageRoutes(services: Services): FastifyPluginAsyncZod 
   return async (app) => {
     app.get(
       '/v1/projects/:proj/model_permissions',
-      { config: { access: needs('models.read') }, schema: { tags: ['model permissions'], params: projectParams, response: { 200: z.unknown(), ...refusals } } },
+      { config: { access: needs('inference.model_permissions') }, schema: { tags: ['model permissions'], params: projectParams, response: { 200: z.unknown(), ...refusals } } },
       async (request) => {
         const value = await services.inference.modelPermissions(principalOf(request), request.params.proj);
         return { object: 'project.model_permissions', project_id: request.params.proj, mode: value.mode, model_ids: value.model_ids };
@@ -51,7 +51,7 @@ export function limitsAndUsageRoutes(services: Services): FastifyPluginAsyncZod 
     app.post(
       '/v1/projects/:proj/model_permissions',
       {
-        config: { access: needs('model_permissions.write') },
+        config: { access: needs('inference.set_model_permissions') },
         schema: {
           tags: ['model permissions'],
           params: projectParams,
@@ -67,7 +67,7 @@ export function limitsAndUsageRoutes(services: Services): FastifyPluginAsyncZod 
 
     app.get(
       '/v1/projects/:proj/rate_limits',
-      { config: { access: needs('rate_limits.read') }, schema: { tags: ['rate limits'], params: projectParams, response: { 200: z.unknown(), ...refusals } } },
+      { config: { access: needs('inference.rate_limits') }, schema: { tags: ['rate limits'], params: projectParams, response: { 200: z.unknown(), ...refusals } } },
       async (request) => ({
         object: 'list',
         data: (await services.inference.rateLimits(principalOf(request), request.params.proj)).map((l) => ({ object: 'project.rate_limit', id: l.model, ...l })),
@@ -77,7 +77,7 @@ export function limitsAndUsageRoutes(services: Services): FastifyPluginAsyncZod 
     app.post(
       '/v1/projects/:proj/rate_limits/:model',
       {
-        config: { access: needs('rate_limits.write') },
+        config: { access: needs('inference.set_rate_limit') },
         schema: {
           tags: ['rate limits'],
           description: 'The model id is URL-encoded in the path.',
@@ -95,13 +95,13 @@ export function limitsAndUsageRoutes(services: Services): FastifyPluginAsyncZod 
 
     app.get(
       '/v1/organizations/:org/usage',
-      { config: { access: needs('usage.read') }, schema: { tags: ['usage'], params: orgParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
+      { config: { access: needs('usage.organization') }, schema: { tags: ['usage'], params: orgParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
       async (request) => presentUsage(await services.usage.organization(principalOf(request), request.params.org, request.query)),
     );
 
     app.get(
       '/v1/projects/:proj/usage',
-      { config: { access: needs('project.read') }, schema: { tags: ['usage'], params: projectParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
+      { config: { access: needs('usage.project') }, schema: { tags: ['usage'], params: projectParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
       async (request) => presentUsage(await services.usage.project(principalOf(request), request.params.proj, request.query)),
     );
   };

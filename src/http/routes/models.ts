@@ -16,7 +16,7 @@ export function modelRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/models',
-      { config: { access: needs('models.read') }, schema: { tags, querystring: query, response: { 200: z.object({ object: z.literal('list'), data: z.array(modelObject) }), ...refusals } } },
+      { config: { access: needs('models.list') }, schema: { tags, querystring: query, response: { 200: z.object({ object: z.literal('list'), data: z.array(modelObject) }), ...refusals } } },
       async (request) => ({ object: 'list' as const, data: (await services.models.list(principalOf(request), projectOf(request))).map(present) }),
     );
 
@@ -24,7 +24,7 @@ export function modelRoutes(services: Services): FastifyPluginAsyncZod {
     // The router has decoded the path already: decoding it again would throw on a `%` in an id.
     app.get(
       '/v1/models/*',
-      { config: { access: needs('models.read') }, schema: { tags, params: z.object({ '*': z.string() }), querystring: query, response: { 200: modelObject, ...refusals } } },
+      { config: { access: needs('models.get') }, schema: { tags, params: z.object({ '*': z.string() }), querystring: query, response: { 200: modelObject, ...refusals } } },
       async (request) => present(await services.models.get(principalOf(request), projectOf(request), request.params['*'])),
     );
   };

@@ -25,14 +25,14 @@ export function organizationRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/organizations/:org',
-      { config: { access: needs('organization.read') }, schema: { tags, params: orgParams, response: { 200: organizationObject, ...refusals } } },
+      { config: { access: needs('organizations.get') }, schema: { tags, params: orgParams, response: { 200: organizationObject, ...refusals } } },
       async (request) => presentOrganization(await services.organizations.get(principalOf(request), request.params.org)),
     );
 
     app.patch(
       '/v1/organizations/:org',
       {
-        config: { access: needs('organization.write') },
+        config: { access: needs('organizations.update') },
         schema: {
           tags,
           params: orgParams,
@@ -45,7 +45,7 @@ export function organizationRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.delete(
       '/v1/organizations/:org',
-      { config: { access: needs('organization.write') }, schema: { tags, params: orgParams, response: { 200: deletedObject, ...refusals } } },
+      { config: { access: needs('organizations.delete') }, schema: { tags, params: orgParams, response: { 200: deletedObject, ...refusals } } },
       async (request) => {
         await services.organizations.delete(principalOf(request), request.params.org);
         return presentDeleted(request.params.org, 'organization');
@@ -55,7 +55,7 @@ export function organizationRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/v1/organizations/:org/members',
       {
-        config: { access: needs('members.read') },
+        config: { access: needs('members.list') },
         schema: { tags, params: orgParams, querystring: listQuery, response: { 200: listOf(organizationMemberObject), ...refusals } },
       },
       async (request) =>
@@ -65,7 +65,7 @@ export function organizationRoutes(services: Services): FastifyPluginAsyncZod {
     app.delete(
       '/v1/organizations/:org/members/:principal_id',
       {
-        config: { access: needs('members.write') },
+        config: { access: needs('members.remove') },
         schema: {
           tags,
           description: 'Removes a member (org admins), or leaves the organization (the member itself).',

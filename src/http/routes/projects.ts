@@ -26,7 +26,7 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
     app.get(
       '/v1/organizations/:org/projects',
       {
-        config: { access: needs('organization.read') },
+        config: { access: needs('projects.list') },
         schema: {
           tags,
           description: 'The projects of the organization that the caller may read.',
@@ -44,14 +44,14 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/projects/:proj',
-      { config: { access: needs('project.read') }, schema: { tags, params: projectParams, response: { 200: projectObject, ...refusals } } },
+      { config: { access: needs('projects.get') }, schema: { tags, params: projectParams, response: { 200: projectObject, ...refusals } } },
       async (request) => presentProject(await services.projects.get(principalOf(request), request.params.proj)),
     );
 
     app.patch(
       '/v1/projects/:proj',
       {
-        config: { access: needs('project.write') },
+        config: { access: needs('projects.update') },
         schema: {
           tags,
           params: projectParams,
@@ -64,14 +64,14 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.post(
       '/v1/projects/:proj/archive',
-      { config: { access: needs('project.write') }, schema: { tags, params: projectParams, response: { 200: projectObject, ...refusals } } },
+      { config: { access: needs('projects.archive') }, schema: { tags, params: projectParams, response: { 200: projectObject, ...refusals } } },
       async (request) => presentProject(await services.projects.archive(principalOf(request), request.params.proj)),
     );
 
     app.get(
       '/v1/projects/:proj/access',
       {
-        config: { access: needs('project.access.read') },
+        config: { access: needs('access.who_has_access') },
         schema: {
           tags: ['access'],
           description: 'Who has access to the project, with their strongest role and the groups it comes from.',

@@ -25,26 +25,26 @@ export function serviceAccountRoutes(services: Services): FastifyPluginAsyncZod 
 
     app.post(
       base,
-      { config: { access: needs('service_accounts.write') }, schema: { tags, params: orgParams, body: z.strictObject({ name }), response: { 201: serviceAccountObject, ...refusals } } },
+      { config: { access: needs('service_accounts.create') }, schema: { tags, params: orgParams, body: z.strictObject({ name }), response: { 201: serviceAccountObject, ...refusals } } },
       async (request, reply) => reply.status(201).send(present(await services.serviceAccounts.create(principalOf(request), request.params.org, request.body))),
     );
 
     app.get(
       base,
-      { config: { access: needs('service_accounts.read') }, schema: { tags, params: orgParams, querystring: listQuery, response: { 200: listOf(serviceAccountObject), ...refusals } } },
+      { config: { access: needs('service_accounts.list') }, schema: { tags, params: orgParams, querystring: listQuery, response: { 200: listOf(serviceAccountObject), ...refusals } } },
       async (request) => presentList(await services.serviceAccounts.list(principalOf(request), request.params.org, request.query), present, (a) => a.id),
     );
 
     app.get(
       `${base}/:sa`,
-      { config: { access: needs('service_accounts.read') }, schema: { tags, params: accountParams, response: { 200: serviceAccountObject, ...refusals } } },
+      { config: { access: needs('service_accounts.get') }, schema: { tags, params: accountParams, response: { 200: serviceAccountObject, ...refusals } } },
       async (request) => present(await services.serviceAccounts.get(principalOf(request), request.params.org, request.params.sa)),
     );
 
     app.delete(
       `${base}/:sa`,
       {
-        config: { access: needs('service_accounts.write') },
+        config: { access: needs('service_accounts.delete') },
         schema: { tags, description: 'Deletes the service account with its memberships, and revokes its keys.', params: accountParams, response: { 200: deletedObject, ...refusals } },
       },
       async (request) => {

@@ -39,8 +39,8 @@ export function createFileService(deps: { store: Store; clock: Clock; authorizer
     return new InvalidRequestError(`line ${line}: ${reason}`, 'file', 'invalid_file');
   }
 
-  async function readableFile(principal: Principal, projectId: string, fileId: string): Promise<FileRecord> {
-    await authorizer.project(principal, projectId, 'files.read');
+  async function readableFile(principal: Principal, projectId: string, fileId: string, useCase: 'files.get' | 'files.content'): Promise<FileRecord> {
+    await authorizer.project(principal, projectId, useCase);
     const file = await store.files.find(projectId, fileId);
     if (!file) throw new NotFoundError('file');
     return file;
@@ -51,7 +51,7 @@ export function createFileService(deps: { store: Store; clock: Clock; authorizer
 
     /** Authorizes first, so nothing is read from a caller who may not upload here. */
     async beginUpload(principal: Principal, projectId: string): Promise<Upload> {
-      const { project } = await authorizer.project(principal, projectId, 'files.write');
+      const { project } = await authorizer.project(principal, projectId, 'files.begin_upload');
       authorizer.assertWritable(project);
       const id = newId('file-');
       const inspector = new JsonlInspector();
@@ -135,19 +135,19 @@ export function createFileService(deps: { store: Store; clock: Clock; authorizer
     },
 
     async list(principal: Principal, projectId: string, purpose: string | undefined, page: PageRequest) {
-      await authorizer.project(principal, projectId, 'files.read');
+      await authorizer.project(principal, projectId, 'files.list');
       return store.files.list(projectId, purpose, page);
     },
 
-    get: readableFile,
+    get: (principal: Principal, projectId: string, fileId: string) => readableFile(principal, projectId, fileId, 'files.get'),
 
     async content(principal: Principal, projectId: string, fileId: string): Promise<{ file: FileRecord; stream: Readable }> {
-      const file = await readableFile(principal, projectId, fileId);
+      const file = await readableFile(principal, projectId, fileId, 'files.content');
       return { file, stream: storage.read(file.id) };
     },
 
     async delete(principal: Principal, projectId: string, fileId: string): Promise<void> {
-      const { project } = await authorizer.project(principal, projectId, 'files.write');
+      const { project } = await authorizer.project(principal, projectId, 'files.delete');
       authorizer.assertWritable(project);
       const file = await store.files.find(projectId, fileId);
       if (!file) throw new NotFoundError('file');

@@ -58,8 +58,8 @@ export function createFineTuningService(deps: { store: Store; clock: Clock; auth
     return file;
   }
 
-  async function readableJob(principal: Principal, projectId: string, jobId: string, permission: 'fine_tuning.read' | 'fine_tuning.write') {
-    const { project } = await authorizer.project(principal, projectId, permission);
+  async function readableJob(principal: Principal, projectId: string, jobId: string, useCase: 'fine_tuning.get' | 'fine_tuning.cancel' | 'fine_tuning.events' | 'fine_tuning.checkpoints') {
+    const { project } = await authorizer.project(principal, projectId, useCase);
     const job = await store.fineTuning.find(projectId, jobId);
     if (!job) throw new NotFoundError('fine-tuning job');
     return { project, job };
@@ -67,7 +67,7 @@ export function createFineTuningService(deps: { store: Store; clock: Clock; auth
 
   return {
     async create(principal: Principal, projectId: string, input: NewJobInput): Promise<JobRecord> {
-      const { project } = await authorizer.project(principal, projectId, 'fine_tuning.write');
+      const { project } = await authorizer.project(principal, projectId, 'fine_tuning.create');
       authorizer.assertWritable(project);
       if (!models.shared(input.model)?.fine_tunable) {
         throw new InvalidRequestError(`The model "${input.model}" cannot be fine-tuned here; see GET /v1/models.`, 'model', 'model_not_fine_tunable');
@@ -134,17 +134,17 @@ export function createFineTuningService(deps: { store: Store; clock: Clock; auth
     },
 
     async list(principal: Principal, projectId: string, page: PageRequest) {
-      await authorizer.project(principal, projectId, 'fine_tuning.read');
+      await authorizer.project(principal, projectId, 'fine_tuning.list');
       return store.fineTuning.list(projectId, page);
     },
 
     async get(principal: Principal, projectId: string, jobId: string): Promise<JobRecord> {
-      return (await readableJob(principal, projectId, jobId, 'fine_tuning.read')).job;
+      return (await readableJob(principal, projectId, jobId, 'fine_tuning.get')).job;
     },
 
     /** Cancels a job that has not finished; a running one's worker stops its command at its next heartbeat. */
     async cancel(principal: Principal, projectId: string, jobId: string): Promise<JobRecord> {
-      const { job } = await readableJob(principal, projectId, jobId, 'fine_tuning.write');
+      const { job } = await readableJob(principal, projectId, jobId, 'fine_tuning.cancel');
       const now = clock();
       const cancelled = await store.transaction(async (tx) => {
         const current = (await tx.fineTuning.lock(jobId))!;
@@ -166,12 +166,12 @@ export function createFineTuningService(deps: { store: Store; clock: Clock; auth
     },
 
     async events(principal: Principal, projectId: string, jobId: string, page: PageRequest) {
-      await readableJob(principal, projectId, jobId, 'fine_tuning.read');
+      await readableJob(principal, projectId, jobId, 'fine_tuning.events');
       return store.fineTuning.events(jobId, page);
     },
 
     async checkpoints(principal: Principal, projectId: string, jobId: string, page: PageRequest) {
-      const { job } = await readableJob(principal, projectId, jobId, 'fine_tuning.read');
+      const { job } = await readableJob(principal, projectId, jobId, 'fine_tuning.checkpoints');
       return { job, page: await store.fineTuning.checkpoints(jobId, page) };
     },
   };
