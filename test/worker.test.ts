@@ -128,7 +128,7 @@ describeEachDatabase('the fine-tuning worker: job folders and retried downloads'
     try {
       const failed = await finished(openai, first.id);
       assert.equal(failed.status, 'failed', worker.output());
-      assert.equal(failed.error?.message, `could not download the training file ${broken.id} (broken.jsonl) after 3 attempts: Bad gateway (test proxy)`);
+      assert.equal(failed.error?.message, `could not download the training file ${broken.id} (broken.jsonl) after 3 attempts: Bad gateway (test proxy) (HTTP 502)`);
       assert.equal(proxy.downloads(broken.id), 3);
       await waitFor(async () => (jobFolders(workDir).length === 0 ? true : undefined), 'the failed job folder to be removed');
 

@@ -21,9 +21,10 @@ export function isTransient(error: unknown): boolean {
   return true;
 }
 
-/** fetch reports a network failure as "fetch failed" and puts the reason in `cause`. */
+/** fetch reports a network failure as "fetch failed" and puts the reason in `cause`; a refusal names its status. */
 export function describeError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ServerRefusal) return message.includes(String(error.status)) ? message : `${message} (HTTP ${error.status})`;
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
   return cause && cause !== message ? `${message} (${cause})` : message;
 }
