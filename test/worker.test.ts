@@ -90,6 +90,25 @@ describeEachDatabase('the fine-tuning worker: job folders and retried downloads'
     }
   });
 
+  test("a worker starting next to a live one on the same work dir leaves the live one's job folder alone", async () => {
+    const { url, openai, upload } = await setUp();
+    const job = await openai.fineTuning.jobs.create({ model: BASE_MODEL, training_file: (await upload('shared')).id });
+    const workDir = mkdtempSync(join(tmpdir(), 'tenantry-worker-test-'));
+    const busy = startWorkerProcess({ url, token: WORKER_TOKEN, workDir, trainerArgs: '--steps 1000 --step-ms 50' });
+    let neighbour: ReturnType<typeof startWorkerProcess> | undefined;
+    try {
+      const folder = await waitFor(async () => jobFolders(workDir).find((f) => f.endsWith(`/${job.id}`)), 'the job folder');
+      neighbour = startWorkerProcess({ url, token: WORKER_TOKEN, workDir });
+      // The neighbour makes its own folder after it has looked for stale ones.
+      await waitFor(async () => (readdirSync(join(workDir, 'tenantry-jobs')).length === 2 ? true : undefined), "the neighbour's folder");
+      assert.ok(existsSync(join(workDir, 'tenantry-jobs', folder, 'files')), 'the running job keeps its folder');
+      assert.equal((await openai.fineTuning.jobs.retrieve(job.id)).status, 'running');
+    } finally {
+      await killWorkerGroup(busy.child);
+      if (neighbour) await killWorkerGroup(neighbour.child);
+    }
+  });
+
   test('a download that fails (502, then a cut body, then 502) is retried while the lease is renewed; the job succeeds', async () => {
     const { url, openai, upload } = await setUp();
     const proxy = await startHttpFaultProxy(url);
