@@ -52,13 +52,18 @@ export async function removeStaleWorkerFolders(workDir: string, log: (message: s
   for (const entry of entries) {
     if (!entry.isDirectory()) continue;
     const dir = join(root, entry.name);
-    const owner = await ownerOf(dir);
-    const stale = owner
-      ? owner.hostname === hostname() && !isAlive(owner.pid)
-      : Date.now() - (await stat(dir)).mtimeMs > UNOWNED_GRACE_MS;
-    if (!stale) continue;
-    await rm(dir, { recursive: true, force: true });
-    removed.push(entry.name);
+    try {
+      const owner = await ownerOf(dir);
+      const stale = owner
+        ? owner.hostname === hostname() && !isAlive(owner.pid)
+        : Date.now() - (await stat(dir)).mtimeMs > UNOWNED_GRACE_MS;
+      if (!stale) continue;
+      await rm(dir, { recursive: true, force: true });
+      removed.push(entry.name);
+    } catch (error) {
+      // Another worker starting at the same time may have removed it first; the next start tries again.
+      log(`could not remove the stale folder ${dir}: ${(error as Error).message}`);
+    }
   }
   if (removed.length > 0) log(`removed the job folders of ${removed.length} earlier worker${removed.length === 1 ? '' : 's'} (${removed.join(', ')})`);
   return removed;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ClaimedJob, WorkerClient } from './client.ts';
+import { ServerRefusal, type ClaimedJob, type WorkerClient } from './client.ts';
 import type { WorkerFolders } from './job-folders.ts';
 import { holdLease, type Lease } from './lease.ts';
 import { describeError, TransferFailed, withRetries, type RetryPolicy } from './retry.ts';
@@ -67,7 +67,7 @@ async function runInFolder(client: WorkerClient, claimed: ClaimedJob, jobDir: st
   };
   /** A transfer that failed: the job lost (409) stops; anything else fails the job, naming the transfer. */
   const transferFailed = (error: unknown, what: string): Promise<JobOutcome> | JobOutcome => {
-    if (lease.lose(error) || lease.stopReason()) return 'stopped';
+    if (lease.stopReason() || (error instanceof ServerRefusal && error.status === 409 && lease.lose(error))) return 'stopped';
     const message = error instanceof TransferFailed ? error.message : `could not ${what}: ${describeError(error)}`;
     options.log(`job ${job.id}: ${message}`);
     return finish({ status: 'failed', message });
