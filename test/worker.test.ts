@@ -136,6 +136,24 @@ describeEachDatabase('the fine-tuning worker: job folders and retried downloads'
     }
   });
 
+  test('a result upload answered 502 is retried: the job succeeds with each result file once', async () => {
+    const { url, openai, upload } = await setUp();
+    const proxy = await startHttpFaultProxy(url);
+    proxy.spoilUploads(2);
+    const job = await openai.fineTuning.jobs.create({ model: BASE_MODEL, training_file: (await upload('uploads')).id });
+    const worker = startWorkerProcess({ url: proxy.url, token: WORKER_TOKEN, trainerArgs: '--steps 2', args: ['--retry-base-ms', '100'] });
+    try {
+      const done = await finished(openai, job.id);
+      assert.equal(done.status, 'succeeded', worker.output());
+      const names = await Promise.all(done.result_files.map(async (id) => (await openai.files.retrieve(id)).filename));
+      assert.deepEqual(names.sort(), ['adapter/adapter_model.bin', 'checkpoint-1/adapter.bin', 'training_summary.json']);
+      assert.equal(proxy.uploads(), 5, 'three files, two of the attempts refused');
+    } finally {
+      await killWorkerGroup(worker.child);
+      await proxy.close();
+    }
+  });
+
   test('a download that always fails fails its job, naming the file, and the worker takes the next job', async () => {
     const { url, openai, upload } = await setUp();
     const proxy = await startHttpFaultProxy(url);
