@@ -29,6 +29,7 @@ export const TEST_FILES = [
   'test/crash.test.ts',
   'test/secrets.test.ts',
   'test/fine-tuning.test.ts',
+  'test/worker.test.ts',
   'test/example-trainer.test.ts',
   'test/gateway.test.ts',
   'test/endpoints.test.ts',

@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { parseArgsStringToArgv } from 'string-argv';
+import { DEFAULT_RETRY_POLICY } from '../worker/retry.ts';
 import { startWorker } from '../worker/worker.ts';
 import { accountCommands } from './commands/account.ts';
 import { organizationCommands } from './commands/organization.ts';
@@ -63,8 +64,10 @@ program
   .option('--lease-seconds <n>', 'how long a claim holds without a heartbeat', '30')
   .option('--poll-seconds <n>', 'how often to ask for work when the queue is empty', '2')
   .option('--max-jobs <n>', 'stop after this many jobs')
+  .option('--transfer-attempts <n>', 'attempts per download, result upload or final report before giving up (env TENANTRY_WORKER_TRANSFER_ATTEMPTS)', process.env.TENANTRY_WORKER_TRANSFER_ATTEMPTS ?? String(DEFAULT_RETRY_POLICY.attempts))
+  .option('--retry-base-ms <ms>', 'the wait before the first retry; it doubles (with jitter) up to 15 s (env TENANTRY_WORKER_RETRY_BASE_MS)', process.env.TENANTRY_WORKER_RETRY_BASE_MS ?? String(DEFAULT_RETRY_POLICY.baseDelayMs))
   .addHelpText('after', '\nExample:\n  TENANTRY_URL=http://127.0.0.1:8080 TENANTRY_WORKER_TOKEN=... tenantry worker --command "python3 train.py --model-map models.json"')
-  .action(async (options: { command: string; workDir: string; leaseSeconds: string; pollSeconds: string; maxJobs?: string }) => {
+  .action(async (options: { command: string; workDir: string; leaseSeconds: string; pollSeconds: string; maxJobs?: string; transferAttempts: string; retryBaseMs: string }) => {
     const baseUrl = process.env.TENANTRY_URL;
     const token = process.env.TENANTRY_WORKER_TOKEN;
     if (!baseUrl || !token) {
@@ -76,6 +79,12 @@ program
       process.stderr.write('tenantry worker: --command is empty\n');
       process.exit(2);
     }
+    const attempts = Number(options.transferAttempts);
+    const baseDelayMs = Number(options.retryBaseMs);
+    if (!Number.isInteger(attempts) || attempts < 1 || !Number.isFinite(baseDelayMs) || baseDelayMs < 0) {
+      process.stderr.write('tenantry worker: --transfer-attempts must be a whole number of at least 1 and --retry-base-ms a number of at least 0\n');
+      process.exit(2);
+    }
     const worker = startWorker({
       baseUrl,
       token,
@@ -83,6 +92,7 @@ program
       workDir: options.workDir,
       leaseSeconds: Number(options.leaseSeconds),
       pollMs: Number(options.pollSeconds) * 1000,
+      retry: { ...DEFAULT_RETRY_POLICY, attempts, baseDelayMs },
       maxJobs: options.maxJobs === undefined ? undefined : Number(options.maxJobs),
       log: (message) => process.stderr.write(`tenantry worker: ${message}\n`),
     });

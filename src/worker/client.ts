@@ -51,7 +51,9 @@ export function workerClient(options: { baseUrl: string; token: string; workerId
 
     async download(jobId: string, fileId: string, destination: string): Promise<void> {
       const response = await call('GET', `/v1/workers/jobs/${jobId}/files/${fileId}/content`);
-      await pipeline(Readable.fromWeb(response.body as unknown as WebReadableStream), createWriteStream(destination));
+      // A body cut short fails the pipeline (fetch checks it against content-length), so a retry
+      // starts over; the file is training data: 0600.
+      await pipeline(Readable.fromWeb(response.body as unknown as WebReadableStream), createWriteStream(destination, { mode: 0o600 }));
     },
 
     async report(jobId: string, lines: unknown[]): Promise<void> {

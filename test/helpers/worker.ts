@@ -7,11 +7,27 @@ const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tenantry.js');
 export const FAKE_TRAINER = join(import.meta.dirname, '..', 'fixtures', 'fake-trainer.mjs');
 
 /** Starts a real `tenantry worker` process, in its own process group so a test can kill it whole. */
-export function startWorkerProcess(options: { url: string; token: string; trainerArgs?: string; leaseSeconds?: number }): { child: ChildProcess; output: () => string } {
+export function startWorkerProcess(options: { url: string; token: string; trainerArgs?: string; leaseSeconds?: number; workDir?: string; args?: string[] }): {
+  child: ChildProcess;
+  output: () => string;
+} {
   let output = '';
+  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'tenantry-worker-'));
   const child = spawn(
     process.execPath,
-    [BIN, 'worker', '--command', `${process.execPath} ${FAKE_TRAINER} ${options.trainerArgs ?? ''}`, '--work-dir', mkdtempSync(join(tmpdir(), 'tenantry-worker-')), '--lease-seconds', String(options.leaseSeconds ?? 30), '--poll-seconds', '0.2'],
+    [
+      BIN,
+      'worker',
+      '--command',
+      `${process.execPath} ${FAKE_TRAINER} ${options.trainerArgs ?? ''}`,
+      '--work-dir',
+      workDir,
+      '--lease-seconds',
+      String(options.leaseSeconds ?? 30),
+      '--poll-seconds',
+      '0.2',
+      ...(options.args ?? []),
+    ],
     { env: { ...process.env, TENANTRY_URL: options.url, TENANTRY_WORKER_TOKEN: options.token }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
