@@ -80,6 +80,11 @@ function typesOf(schema: JsonSchema): string[] {
   return [];
 }
 
+/** Every JSON type a value may have under `schema`, through nested anyOf/oneOf (`nullable(union)`). */
+function allTypesOf(schema: JsonSchema): string[] {
+  return typesOf(schema).concat((schema.anyOf ?? schema.oneOf ?? []).flatMap(allTypesOf));
+}
+
 const anyJson = fc.jsonValue({ maxDepth: 2 });
 
 /** An arbitrary of values VALID for `schema`; `field` is the property name it sits under (for hints). */
@@ -147,7 +152,7 @@ function validObject(schema: JsonSchema, hint: Hint): fc.Arbitrary<Record<string
 
 /** A value of the wrong JSON type for `schema` (or, when anything goes, a hostile one). */
 export function wrongType(schema: JsonSchema): fc.Arbitrary<unknown> {
-  const types = new Set(typesOf(schema).concat((schema.anyOf ?? schema.oneOf ?? []).flatMap(typesOf)));
+  const types = new Set(allTypesOf(schema));
   if (schema.enum && types.size === 0) types.add(typeof schema.enum[0]);
   const candidates: Array<[string, fc.Arbitrary<unknown>]> = [
     ['string', fc.constantFrom('', 'x', '12', 'true', 'null')],
@@ -222,7 +227,7 @@ export interface FieldMutation {
 }
 
 export function fieldMutations(schema: JsonSchema, required: boolean): FieldMutation[] {
-  const types = typesOf(schema).concat((schema.anyOf ?? schema.oneOf ?? []).flatMap(typesOf));
+  const types = allTypesOf(schema);
   const mutations: FieldMutation[] = [{ label: 'wrong type', value: wrongType(schema), mustRefuse: types.length > 0 }];
   if (required) mutations.push({ label: 'missing', value: fc.constant(undefined), mustRefuse: true });
   if (types.includes('string') || schema.enum) {
