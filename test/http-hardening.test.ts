@@ -120,6 +120,12 @@ describeEachDatabase('HTTP hardening', (kind) => {
     const cutInFile = await send(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{"a": 1}\n`);
     assertRefused(cutInFile, 'file');
     assert.equal(errorOf(cutInFile).code, 'invalid_multipart');
+    // Cut just after a whole file part: its delimiter came, the closing `--` did not.
+    const wholeFile = `--${BOUNDARY}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nbatch\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{"a": 1}\n\r\n--${BOUNDARY}`;
+    for (const cutAfterFile of [await send(wholeFile), await send(`${wholeFile}\r\n`)]) {
+      assertRefused(cutAfterFile, 'file');
+      assert.equal(errorOf(cutAfterFile).code, 'invalid_multipart');
+    }
     // Cut inside a part's headers, and cut before the file came.
     assertRefused(await send(`--${BOUNDARY}\r\nContent-Disposition: form-da`), 'file');
     assertRefused(await send(form([{ name: 'purpose', value: 'batch' }], false)), 'file');
