@@ -12,7 +12,7 @@ import type { Clock } from './clock.ts';
 import { AuthenticationError, ConflictError, InvalidRequestError, PermissionDeniedError, RateLimitedError } from './errors.ts';
 import { createOrganizationWithDefaults } from './organization-setup.ts';
 import type { Notifier } from './notifier.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 import type { SessionService } from './sessions.ts';
 import { SlidingWindowCounter } from './throttle.ts';
 

@@ -8,7 +8,7 @@ import type { Clock } from './clock.ts';
 import { AuthenticationError } from './errors.ts';
 import type { InvalidationBus } from './invalidation.ts';
 import { LastUsedRecorder } from './last-used-recorder.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 interface CachedSecret {
   key: ApiKeyRecord;

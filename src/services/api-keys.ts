@@ -10,7 +10,7 @@ import type { Authorizer, Standing } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
 import type { InvalidationBus } from './invalidation.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 export const API_KEY_PREFIX = 'tnt_key_';
 export const MAX_ROTATION_GRACE_SECONDS = 86_400;

@@ -6,7 +6,7 @@ import type { Repositories, Store } from '../store/store.ts';
 import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { InvalidRequestError } from './errors.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 export const AUDIT_TYPES = [
   'organization.created', 'organization.updated', 'organization.deleted',

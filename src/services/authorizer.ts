@@ -7,7 +7,7 @@ import type { Clock } from './clock.ts';
 import { ConflictError, NotFoundError, PermissionDeniedError } from './errors.ts';
 import { GenerationalCache } from './generational-cache.ts';
 import type { InvalidationBus } from './invalidation.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 import { permissionOf, type UseCase } from './use-cases.ts';
 
 /** A principal's standing in one organization, with the organization itself (absent once deleted). */

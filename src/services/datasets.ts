@@ -6,7 +6,7 @@ import { actorOf, type AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { InvalidRequestError, NotFoundError } from './errors.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 /** Named datasets made from a project's fine-tune files: their format, size and region. */
 export function createDatasetService(deps: { store: Store; clock: Clock; authorizer: Authorizer; audit: AuditLog }) {

@@ -13,7 +13,7 @@ import { isFineTunedModelId, type FineTunedModels } from './fine-tuning/fine-tun
 import { createReplicaDirectory } from './endpoint-replicas.ts';
 import type { InvalidationBus } from './invalidation.ts';
 import type { Leadership } from './leader-election.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 export interface NewEndpointInput {
   name: string;

@@ -10,7 +10,7 @@ import type { Authorizer, Standing } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
 import { assertMayGrant } from './grant-check.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 /** Where a group lives: an organization, or one project. The same use cases serve both. */
 export type GroupScope = { type: 'organization'; id: string } | { type: 'project'; id: string };

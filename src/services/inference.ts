@@ -16,7 +16,7 @@ import type { ModelCatalogue } from './models.ts';
 import { WrongRegionError, type EndpointService } from './endpoints.ts';
 import type { Region } from '../config.ts';
 import type { GatewayTarget } from '../gateway/engine.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 /** What `resolve` answers: the target the gateway engine forwards a call to. */
 export type InferenceTarget = GatewayTarget;

@@ -10,7 +10,7 @@ import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
 import { assertMayGrant } from './grant-check.ts';
 import type { Notifier } from './notifier.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 export const INVITATION_LIFETIME_SECONDS = 3 * 24 * 3600;
 

@@ -1,5 +1,6 @@
 import type { PageRequest } from '../store/pagination.ts';
-import type { MembershipGrant, OrganizationMemberRecord } from '../store/records.ts';
+import type { MembershipGrant } from '../access/membership-grant.ts';
+import type { OrganizationMemberRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { assertAdminRemainsAfter } from './admin-rule.ts';
 import { actorOf, type AuditLog } from './audit.ts';
@@ -8,7 +9,7 @@ import type { Clock } from './clock.ts';
 import { settleKeysOfRemovedMember } from './member-key-settlement.ts';
 import { NotFoundError } from './errors.ts';
 import type { InvalidationBus } from './invalidation.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 export interface OrganizationMemberView extends OrganizationMemberRecord {
   groups: MembershipGrant[];

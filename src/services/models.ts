@@ -3,7 +3,7 @@ import type { Store } from '../store/store.ts';
 import type { Authorizer } from './authorizer.ts';
 import { NotFoundError } from './errors.ts';
 import { ALLOW_EVERYTHING, allowedByPolicy } from './model-policy.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 export interface SharedModel {
   id: string;

@@ -7,7 +7,7 @@ import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, PermissionDeniedError } from './errors.ts';
 import { createOrganizationWithDefaults } from './organization-setup.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 export function createOrganizationService(deps: { store: Store; clock: Clock; authorizer: Authorizer; audit: AuditLog; defaultRegion: string }) {
   const { store, clock, authorizer, audit } = deps;

@@ -8,7 +8,7 @@ import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError } from './errors.ts';
 import { createProjectWithGroups } from './organization-setup.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 import type { RegionCatalogue } from './regions.ts';
 
 /**

@@ -7,7 +7,7 @@ import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { NotFoundError } from './errors.ts';
 import type { InvalidationBus } from './invalidation.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 /**
  * Service accounts: principals of one organization that join groups like users, have no password and

@@ -3,7 +3,7 @@ import type { Store } from '../store/store.ts';
 import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { InvalidRequestError } from './errors.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 export type BucketWidth = '1m' | '1h' | '1d';
 export type GroupField = 'project_id' | 'api_key_id' | 'model';

@@ -8,7 +8,7 @@ import { actorOf, type AuditLog } from '../audit.ts';
 import type { Authorizer } from '../authorizer.ts';
 import type { Clock } from '../clock.ts';
 import { IncompleteUploadError, InvalidRequestError, NotFoundError, ServiceError } from '../errors.ts';
-import type { Principal } from '../principal.ts';
+import type { Principal } from '../../access/principal.ts';
 import { JsonlInspector, LineProblemError, type Purpose } from './jsonl-inspector.ts';
 import type { FileStorage, PendingFile } from './storage.ts';
 

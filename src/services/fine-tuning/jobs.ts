@@ -8,7 +8,7 @@ import type { Authorizer } from '../authorizer.ts';
 import type { Clock } from '../clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.ts';
 import type { ModelCatalogue } from '../models.ts';
-import type { Principal } from '../principal.ts';
+import type { Principal } from '../../access/principal.ts';
 
 export type Hyperparameter = 'auto' | number;
 
