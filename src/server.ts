@@ -16,7 +16,7 @@ import { UsageMeter } from './gateway/usage-meter.ts';
 import { redisWindowCounter } from './gateway/redis-counter.ts';
 import type { ReplicaAddress } from './store/endpoint-replicas.ts';
 import type { EndpointStatus } from './store/endpoints.ts';
-import { createInvalidationBus } from './services/invalidation.ts';
+import { createInvalidationBus } from './infra/invalidation.ts';
 import { createLeaderElection } from './services/leader-election.ts';
 import { createLeaderLock } from './store/leader-lock.ts';
 import { loggingNotifier } from './services/notifier.ts';

@@ -6,7 +6,7 @@ import type { Store } from '../store/store.ts';
 import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { AuthenticationError } from './errors.ts';
-import type { InvalidationBus } from './invalidation.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
 import { LastUsedRecorder } from './last-used-recorder.ts';
 import type { Principal } from '../access/principal.ts';
 

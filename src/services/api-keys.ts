@@ -9,7 +9,7 @@ import { actorOf, type AuditLog } from './audit.ts';
 import type { Authorizer, Standing } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
-import type { InvalidationBus } from './invalidation.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Principal } from '../access/principal.ts';
 
 export const API_KEY_PREFIX = 'tnt_key_';

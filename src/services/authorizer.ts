@@ -6,7 +6,7 @@ import type { Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, NotFoundError, PermissionDeniedError } from './errors.ts';
 import { GenerationalCache } from './generational-cache.ts';
-import type { InvalidationBus } from './invalidation.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Principal } from '../access/principal.ts';
 import { permissionOf, type UseCase } from './use-cases.ts';
 

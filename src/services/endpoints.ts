@@ -11,7 +11,7 @@ import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
 import { isFineTunedModelId, type FineTunedModels } from './fine-tuning/fine-tuned-models.ts';
 import { createReplicaDirectory } from './endpoint-replicas.ts';
-import type { InvalidationBus } from './invalidation.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Leadership } from './leader-election.ts';
 import type { Principal } from '../access/principal.ts';
 

@@ -31,7 +31,7 @@ import { createProjectService } from './projects.ts';
 import { createRegionCatalogue } from './regions.ts';
 import { createServiceAccountService } from './service-accounts.ts';
 import { createSessionService } from './sessions.ts';
-import type { InvalidationBus } from './invalidation.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Leadership } from './leader-election.ts';
 
 /** Wires every use case to exactly the dependencies it needs. */

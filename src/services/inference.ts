@@ -11,7 +11,7 @@ import { isFineTunedModelId, type FineTunedModels } from './fine-tuning/fine-tun
 import { ALLOW_EVERYTHING, allowedByPolicy } from './model-policy.ts';
 import type { AdapterLoader } from '../gateway/lora-adapters.ts';
 import { GenerationalCache } from './generational-cache.ts';
-import type { InvalidationBus } from './invalidation.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { ModelCatalogue } from './models.ts';
 import { WrongRegionError, type EndpointService } from './endpoints.ts';
 import type { Region } from '../config.ts';

@@ -8,7 +8,7 @@ import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { settleKeysOfRemovedMember } from './member-key-settlement.ts';
 import { NotFoundError } from './errors.ts';
-import type { InvalidationBus } from './invalidation.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Principal } from '../access/principal.ts';
 
 export interface OrganizationMemberView extends OrganizationMemberRecord {

@@ -6,7 +6,7 @@ import { actorOf, type AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { NotFoundError } from './errors.ts';
-import type { InvalidationBus } from './invalidation.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Principal } from '../access/principal.ts';
 
 /**

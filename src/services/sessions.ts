@@ -4,7 +4,7 @@ import type { SessionRecord, UserRecord } from '../store/records.ts';
 import type { Repositories, Store } from '../store/store.ts';
 import type { Clock } from './clock.ts';
 import { AuthenticationError } from './errors.ts';
-import type { InvalidationBus } from './invalidation.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
 import { LastUsedRecorder } from './last-used-recorder.ts';
 
 export const SESSION_PREFIX = 'tnt_sess_';
