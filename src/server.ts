@@ -133,7 +133,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),
   });
-  app = await buildHttpApp({ config, services, store, gateway, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  app = await buildHttpApp({ config, services, gateway, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
   if (redisCounter && !redisCounter.isReady()) {
     // Its first failure came before there was a logger to tell.
     app.log.warn({ policy: rateLimiter.health().policy }, 'rate-limit counters in Redis are unreachable at start: degraded until Redis answers');

@@ -23,6 +23,7 @@ import type { FileStorage } from './files/storage.ts';
 import { createAuthorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { createGroupService } from './groups.ts';
+import { createHealthCheck } from './health.ts';
 import { createInvitationService } from './invitations.ts';
 import { createMemberService } from './members.ts';
 import type { Notifier } from './notifier.ts';
@@ -115,8 +116,8 @@ export function createServices(deps: {
     endpoints,
     inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.file.rate_limits, endpoints, regions: config.regions, servedRegion: config.servedRegion, fineTuned, adapterLoader: vllmAdapterLoader({ timeoutMs: config.upstreamTimeoutMs }) }),
     usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush() }),
-    /** For /healthz: the limiter's state (the gateway engine itself is built in the composition root). */
-    gateway: { limiter: deps.rateLimiter },
+    /** For /healthz: the database and the limiter's state (the gateway engine itself is built in the composition root). */
+    health: createHealthCheck({ store, limiter: deps.rateLimiter }),
     groups: createGroupService({ store, clock, authorizer, audit }),
     members: createMemberService({ store, clock, authorizer, audit, bus }),
     access: createAccessService({ store, clock, authorizer }),
