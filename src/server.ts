@@ -21,6 +21,7 @@ import { createLeaderElection } from './services/leader-election.ts';
 import { createLeaderLock } from './store/leader-lock.ts';
 import { loggingNotifier } from './services/notifier.ts';
 import { smtpNotifier } from './services/smtp-notifier.ts';
+import { vllmAdapterLoader } from './gateway/lora-adapters.ts';
 import { createPostgresRelay } from './store/notifications.ts';
 import { migrate, openDatabase } from './store/database.ts';
 import { createStore, type Store } from './store/store.ts';
@@ -129,6 +130,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     provisioner,
     rateLimiter,
     usageMeter,
+    adapterLoader: vllmAdapterLoader({ timeoutMs: config.upstreamTimeoutMs }),
     leadership: election,
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),

@@ -11,6 +11,7 @@ import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
 import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Principal } from '../access/principal.ts';
+import { listing } from './listing.ts';
 
 export const API_KEY_PREFIX = 'tnt_key_';
 export const MAX_ROTATION_GRACE_SECONDS = 86_400;
@@ -162,7 +163,7 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
     async listForProject(principal: Principal, projectId: string, page: PageRequest) {
       const { standing } = await authorizer.project(principal, projectId, 'api_keys.list_for_project');
       const manages = authorizer.holds(principal, standing, { type: 'project', projectId }, 'api_keys.see_everyones');
-      return store.apiKeys.list({ scopeId: projectId, ownedOrCreatedBy: manages ? undefined : principal.id }, page);
+      return listing(store.apiKeys.list({ scopeId: projectId, ownedOrCreatedBy: manages ? undefined : principal.id }, page));
     },
 
     async getForProject(principal: Principal, projectId: string, keyId: string): Promise<ApiKeyRecord> {
@@ -215,7 +216,7 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
 
     async listForOrganization(principal: Principal, organizationId: string, page: PageRequest) {
       await authorizer.organization(principal, organizationId, 'api_keys.list_for_organization');
-      return store.apiKeys.list({ scopeId: organizationId }, page);
+      return listing(store.apiKeys.list({ scopeId: organizationId }, page));
     },
 
     async revokeForOrganization(principal: Principal, organizationId: string, keyId: string): Promise<ApiKeyRecord> {

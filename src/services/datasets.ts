@@ -7,6 +7,7 @@ import type { Authorizer } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { InvalidRequestError, NotFoundError } from './errors.ts';
 import type { Principal } from '../access/principal.ts';
+import { listing } from './listing.ts';
 
 /** Named datasets made from a project's fine-tune files: their format, size and region. */
 export function createDatasetService(deps: { store: Store; clock: Clock; authorizer: Authorizer; audit: AuditLog }) {
@@ -66,7 +67,7 @@ export function createDatasetService(deps: { store: Store; clock: Clock; authori
 
     async list(principal: Principal, projectId: string, page: PageRequest) {
       await authorizer.project(principal, projectId, 'datasets.list');
-      return store.datasets.list(projectId, page);
+      return listing(store.datasets.list(projectId, page));
     },
 
     async get(principal: Principal, projectId: string, id: string): Promise<DatasetRecord> {

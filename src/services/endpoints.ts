@@ -14,6 +14,7 @@ import { createReplicaDirectory } from './endpoint-replicas.ts';
 import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Leadership } from './leader-election.ts';
 import type { Principal } from '../access/principal.ts';
+import { listing } from './listing.ts';
 
 export interface NewEndpointInput {
   name: string;
@@ -261,7 +262,7 @@ export function createEndpointService(deps: {
 
     async list(principal: Principal, projectId: string, page: PageRequest) {
       await authorizer.project(principal, projectId, 'endpoints.list');
-      return store.endpoints.list(projectId, page);
+      return listing(store.endpoints.list(projectId, page));
     },
 
     async get(principal: Principal, projectId: string, id: string): Promise<EndpointRecord> {

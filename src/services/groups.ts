@@ -11,6 +11,7 @@ import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
 import { assertMayGrant } from './grant-check.ts';
 import type { Principal } from '../access/principal.ts';
+import { listing } from './listing.ts';
 
 /** Where a group lives: an organization, or one project. The same use cases serve both. */
 export type GroupScope = { type: 'organization'; id: string } | { type: 'project'; id: string };
@@ -63,7 +64,7 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
   return {
     async list(principal: Principal, scope: GroupScope, page: PageRequest) {
       await resolve(principal, scope, 'read');
-      return store.groups.listInScope(scope.id, page);
+      return listing(store.groups.listInScope(scope.id, page));
     },
 
     async get(principal: Principal, scope: GroupScope, groupId: string): Promise<GroupRecord> {
@@ -127,7 +128,7 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
     async listMembers(principal: Principal, scope: GroupScope, groupId: string, page: PageRequest) {
       await resolve(principal, scope, 'members.read');
       await findGroup(scope, groupId);
-      return store.groups.listMembers(groupId, page);
+      return listing(store.groups.listMembers(groupId, page));
     },
 
     /** Adds a member, or updates an existing member's expiry; `created` tells which. */

@@ -12,7 +12,7 @@ import { createFineTuningService } from './fine-tuning/jobs.ts';
 import { createWorkerQueue } from './fine-tuning/worker-queue.ts';
 import { createModelCatalogue } from './models.ts';
 import { createFineTunedModels } from './fine-tuning/fine-tuned-models.ts';
-import { vllmAdapterLoader } from '../gateway/lora-adapters.ts';
+import type { AdapterLoader } from '../gateway/lora-adapters.ts';
 import { createInferenceService } from './inference.ts';
 import { createEndpointService } from './endpoints.ts';
 import type { Provisioner } from '../gateway/provisioner/provisioner.ts';
@@ -49,6 +49,8 @@ export function createServices(deps: {
   rateLimiter: RateLimiter;
   /** Buffers the gateway's usage and writes it in batches; built with the gateway engine. */
   usageMeter: UsageMeter;
+  /** Loads a fine-tuned model's adapter into the model server that serves its base model. */
+  adapterLoader: AdapterLoader;
   /** Whether this instance runs the provisioner (one instance among those on one PostgreSQL). */
   leadership: Leadership;
   onError?: (error: unknown) => void;
@@ -114,7 +116,7 @@ export function createServices(deps: {
     fineTuning: createFineTuningService({ store, clock, authorizer, audit, models }),
     workerQueue: createWorkerQueue({ store, clock, audit, storage: deps.fileStorage, maxBytes: maxFileBytes }),
     endpoints,
-    inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.file.rate_limits, endpoints, regions: config.regions, servedRegion: config.servedRegion, fineTuned, adapterLoader: vllmAdapterLoader({ timeoutMs: config.upstreamTimeoutMs }) }),
+    inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.file.rate_limits, endpoints, regions: config.regions, servedRegion: config.servedRegion, fineTuned, adapterLoader: deps.adapterLoader }),
     usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush() }),
     /** For /healthz: the database and the limiter's state (the gateway engine itself is built in the composition root). */
     health: createHealthCheck({ store, limiter: deps.rateLimiter }),

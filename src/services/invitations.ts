@@ -11,6 +11,7 @@ import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedErro
 import { assertMayGrant } from './grant-check.ts';
 import type { Notifier } from './notifier.ts';
 import type { Principal } from '../access/principal.ts';
+import { listing } from './listing.ts';
 
 export const INVITATION_LIFETIME_SECONDS = 3 * 24 * 3600;
 
@@ -123,7 +124,7 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
     async list(principal: Principal, organizationId: string, status: InvitationStatusFilter | undefined, page: PageRequest) {
       await authorizer.organization(principal, organizationId, 'invitations.list');
       const now = clock();
-      const result = await store.invitations.list(organizationId, status, now, page);
+      const result = await listing(store.invitations.list(organizationId, status, now, page));
       return { ...result, items: result.items.map((i) => view(i, now)) };
     },
 

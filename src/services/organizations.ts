@@ -8,6 +8,7 @@ import type { Clock } from './clock.ts';
 import { ConflictError, PermissionDeniedError } from './errors.ts';
 import { createOrganizationWithDefaults } from './organization-setup.ts';
 import type { Principal } from '../access/principal.ts';
+import { listing } from './listing.ts';
 
 export function createOrganizationService(deps: { store: Store; clock: Clock; authorizer: Authorizer; audit: AuditLog; defaultRegion: string }) {
   const { store, clock, authorizer, audit } = deps;
@@ -34,7 +35,7 @@ export function createOrganizationService(deps: { store: Store; clock: Clock; au
         const { organization } = await authorizer.organization(principal, principal.credential.organizationId, 'organizations.list_through_key');
         return { items: page.after ? [] : [organization], hasMore: false };
       }
-      return store.organizations.listForPrincipal(principal.id, page);
+      return listing(store.organizations.listForPrincipal(principal.id, page));
     },
 
     async get(principal: Principal, organizationId: string): Promise<OrganizationRecord> {

@@ -10,6 +10,7 @@ import { ConflictError } from './errors.ts';
 import { createProjectWithGroups } from './organization-setup.ts';
 import type { Principal } from '../access/principal.ts';
 import type { RegionCatalogue } from './regions.ts';
+import { listing } from './listing.ts';
 
 /**
  * Says whether a project still holds resources in a region. Resource domains (endpoints, datasets,
@@ -55,7 +56,7 @@ export function createProjectService(deps: { store: Store; clock: Clock; authori
       if (credential.kind === 'api_key' && credential.scope.type === 'project') {
         onlyIds = (onlyIds ?? [credential.scope.id]).filter((id) => id === credential.scope.id);
       }
-      return store.projects.list({ organizationId, includeArchived: options.includeArchived, onlyIds }, page);
+      return listing(store.projects.list({ organizationId, includeArchived: options.includeArchived, onlyIds }, page));
     },
 
     async get(principal: Principal, projectId: string): Promise<ProjectRecord> {

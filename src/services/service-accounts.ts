@@ -8,6 +8,7 @@ import type { Clock } from './clock.ts';
 import { NotFoundError } from './errors.ts';
 import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Principal } from '../access/principal.ts';
+import { listing } from './listing.ts';
 
 /**
  * Service accounts: principals of one organization that join groups like users, have no password and
@@ -42,7 +43,7 @@ export function createServiceAccountService(deps: { store: Store; clock: Clock; 
 
     async list(principal: Principal, organizationId: string, page: PageRequest) {
       await authorizer.organization(principal, organizationId, 'service_accounts.list');
-      return store.serviceAccounts.list(organizationId, page);
+      return listing(store.serviceAccounts.list(organizationId, page));
     },
 
     async get(principal: Principal, organizationId: string, id: string): Promise<ServiceAccountRecord> {

@@ -11,6 +11,7 @@ import { IncompleteUploadError, InvalidRequestError, NotFoundError, ServiceError
 import type { Principal } from '../../access/principal.ts';
 import { JsonlInspector, LineProblemError, type Purpose } from './jsonl-inspector.ts';
 import type { FileStorage, PendingFile } from './storage.ts';
+import { listing } from '../listing.ts';
 
 export const PURPOSES: readonly Purpose[] = ['fine-tune', 'batch'];
 
@@ -136,7 +137,7 @@ export function createFileService(deps: { store: Store; clock: Clock; authorizer
 
     async list(principal: Principal, projectId: string, purpose: string | undefined, page: PageRequest) {
       await authorizer.project(principal, projectId, 'files.list');
-      return store.files.list(projectId, purpose, page);
+      return listing(store.files.list(projectId, purpose, page));
     },
 
     get: (principal: Principal, projectId: string, fileId: string) => readableFile(principal, projectId, fileId, 'files.get'),

@@ -9,6 +9,7 @@ import type { Clock } from '../clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.ts';
 import type { ModelCatalogue } from '../models.ts';
 import type { Principal } from '../../access/principal.ts';
+import { listing } from '../listing.ts';
 
 export type Hyperparameter = 'auto' | number;
 
@@ -135,7 +136,7 @@ export function createFineTuningService(deps: { store: Store; clock: Clock; auth
 
     async list(principal: Principal, projectId: string, page: PageRequest) {
       await authorizer.project(principal, projectId, 'fine_tuning.list');
-      return store.fineTuning.list(projectId, page);
+      return listing(store.fineTuning.list(projectId, page));
     },
 
     async get(principal: Principal, projectId: string, jobId: string): Promise<JobRecord> {
@@ -167,12 +168,12 @@ export function createFineTuningService(deps: { store: Store; clock: Clock; auth
 
     async events(principal: Principal, projectId: string, jobId: string, page: PageRequest) {
       await readableJob(principal, projectId, jobId, 'fine_tuning.events');
-      return store.fineTuning.events(jobId, page);
+      return listing(store.fineTuning.events(jobId, page));
     },
 
     async checkpoints(principal: Principal, projectId: string, jobId: string, page: PageRequest) {
       const { job } = await readableJob(principal, projectId, jobId, 'fine_tuning.checkpoints');
-      return { job, page: await store.fineTuning.checkpoints(jobId, page) };
+      return { job, page: await listing(store.fineTuning.checkpoints(jobId, page)) };
     },
   };
 }
