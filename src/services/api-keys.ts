@@ -5,7 +5,7 @@ import { newToken, sha256Hex } from '../lib/secrets.ts';
 import type { PageRequest } from '../store/pagination.ts';
 import type { ApiKeyRecord, PrincipalRef, ProjectRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
-import { actorOf, type AuditLog } from './audit.ts';
+import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer, Standing } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
@@ -105,15 +105,14 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
   async function issue(principal: Principal, key: NewKey, projectId: string | null): Promise<IssuedKey> {
     const secret = newToken(API_KEY_PREFIX);
     const record: ApiKeyRecord = { ...key, id: newId('key_'), redacted_value: redact(secret), created_at: clock(), last_used_at: null, revoked_at: null, creator_removed_at: null };
-    await store.transaction(async (tx) => {
+    await audited(store, audit, actorOf(principal), {
+      type: 'api_key.created',
+      organizationId: record.organization_id,
+      projectId,
+      resource: { type: 'api_key', id: record.id },
+      data: { name: record.name, owner: record.owner, scope: record.scope, permissions: record.permissions, expires_at: record.expires_at, permission_ceiling: record.permission_ceiling },
+    }, async (tx) => {
       await tx.apiKeys.insert(record, sha256Hex(secret));
-      await audit.record(tx, actorOf(principal), {
-        type: 'api_key.created',
-        organizationId: record.organization_id,
-        projectId,
-        resource: { type: 'api_key', id: record.id },
-        data: { name: record.name, owner: record.owner, scope: record.scope, permissions: record.permissions, expires_at: record.expires_at, permission_ceiling: record.permission_ceiling },
-      });
     });
     return { key: record, secret };
   }
@@ -138,9 +137,8 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
   async function revoke(principal: Principal, key: ApiKeyRecord, projectId: string | null): Promise<ApiKeyRecord> {
     if (key.revoked_at !== null) return key;
     const now = clock();
-    await store.transaction(async (tx) => {
+    await audited(store, audit, actorOf(principal), { type: 'api_key.revoked', organizationId: key.organization_id, projectId, resource: { type: 'api_key', id: key.id }, data: { name: key.name } }, async (tx) => {
       await tx.apiKeys.revoke(key.id, now);
-      await audit.record(tx, actorOf(principal), { type: 'api_key.revoked', organizationId: key.organization_id, projectId, resource: { type: 'api_key', id: key.id }, data: { name: key.name } });
     });
     bus.publish({ kind: 'api_key', id: key.id });
     return { ...key, revoked_at: now };
@@ -184,16 +182,15 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
       if (key.expires_at !== null && key.expires_at <= now) throw new ConflictError('The key has expired.', 'key_expired');
       const secret = newToken(API_KEY_PREFIX);
       const rotated = { ...key, redacted_value: redact(secret) };
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'api_key.rotated',
+        organizationId: key.organization_id,
+        projectId,
+        resource: { type: 'api_key', id: key.id },
+        data: { name: key.name, grace_seconds: graceSeconds },
+      }, async (tx) => {
         await tx.apiKeys.rotate(key.id, sha256Hex(secret), now + graceSeconds);
         await tx.apiKeys.setRedactedValue(key.id, rotated.redacted_value);
-        await audit.record(tx, actorOf(principal), {
-          type: 'api_key.rotated',
-          organizationId: key.organization_id,
-          projectId,
-          resource: { type: 'api_key', id: key.id },
-          data: { name: key.name, grace_seconds: graceSeconds },
-        });
       });
       bus.publish({ kind: 'api_key', id: key.id });
       return { key: rotated, secret };

@@ -5,7 +5,7 @@ import type { PageRequest } from '../store/pagination.ts';
 import type { GroupMemberRecord, GroupRecord, ProjectRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { assertAdminRemainsAfter } from './admin-rule.ts';
-import { actorOf, type AuditLog } from './audit.ts';
+import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer, Standing } from './authorizer.ts';
 import type { Clock } from './clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
@@ -85,10 +85,9 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
         created_at: clock(),
       };
       try {
-        await store.transaction(async (tx) => {
+        await audited(store, audit, actorOf(principal), { type: 'group.created', ...about(group), data: { name: group.name, role: group.role } }, async (tx) => {
           if (await tx.groups.nameTaken(scope.id, input.name)) throw nameTaken();
           await tx.groups.insert(group);
-          await audit.record(tx, actorOf(principal), { type: 'group.created', ...about(group), data: { name: group.name, role: group.role } });
         });
       } catch (error) {
         throw isUniqueViolation(error) ? nameTaken() : error;
@@ -102,10 +101,9 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
       if (group.built_in) throw new ConflictError('A built-in group cannot be renamed.', 'built_in_group');
       if (group.name === input.name) return group;
       try {
-        await store.transaction(async (tx) => {
+        await audited(store, audit, actorOf(principal), { type: 'group.updated', ...about(group), data: { name: input.name, previous_name: group.name } }, async (tx) => {
           if (await tx.groups.nameTaken(scope.id, input.name)) throw nameTaken();
           await tx.groups.rename(groupId, input.name);
-          await audit.record(tx, actorOf(principal), { type: 'group.updated', ...about(group), data: { name: input.name, previous_name: group.name } });
         });
       } catch (error) {
         throw isUniqueViolation(error) ? nameTaken() : error;
@@ -118,9 +116,8 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
       await resolve(principal, scope, 'write');
       const group = await findGroup(scope, groupId);
       if (group.built_in) throw new ConflictError('A built-in group cannot be deleted.', 'built_in_group');
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), { type: 'group.deleted', ...about(group), data: { name: group.name } }, async (tx) => {
         await tx.groups.delete(groupId);
-        await audit.record(tx, actorOf(principal), { type: 'group.deleted', ...about(group), data: { name: group.name } });
       });
       authorizer.invalidateOrganization(group.organization_id);
     },
@@ -178,13 +175,12 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
     async removeMember(principal: Principal, scope: GroupScope, groupId: string, principalId: string): Promise<void> {
       const resolved = await resolve(principal, scope, 'write');
       const group = await findGroup(scope, groupId);
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), { type: 'group.member.removed', ...about(group), data: { principal_id: principalId } }, async (tx) => {
         if (!(await tx.groups.findMember(groupId, principalId))) throw new NotFoundError('group member', 'principal_id');
         if (group.built_in && group.scope.type === 'organization' && group.role === 'admin') {
           await assertAdminRemainsAfter(tx, resolved.organizationId, (members) => members.filter((m) => m.principal.id !== principalId));
         }
         await tx.groups.removeMember(groupId, principalId);
-        await audit.record(tx, actorOf(principal), { type: 'group.member.removed', ...about(group), data: { principal_id: principalId } });
       });
       authorizer.invalidateOrganization(resolved.organizationId);
     },

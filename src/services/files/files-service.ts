@@ -4,7 +4,7 @@ import { newId } from '../../lib/ids.ts';
 import type { FileRecord } from '../../store/files.ts';
 import type { PageRequest } from '../../store/pagination.ts';
 import type { Store } from '../../store/store.ts';
-import { actorOf, type AuditLog } from '../audit.ts';
+import { actorOf, type AuditLog, audited } from '../audit.ts';
 import type { Authorizer } from '../authorizer.ts';
 import type { Clock } from '../clock.ts';
 import { IncompleteUploadError, InvalidRequestError, NotFoundError, ServiceError } from '../errors.ts';
@@ -152,15 +152,14 @@ export function createFileService(deps: { store: Store; clock: Clock; authorizer
       authorizer.assertWritable(project);
       const file = await store.files.find(projectId, fileId);
       if (!file) throw new NotFoundError('file');
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'file.deleted',
+        organizationId: file.organization_id,
+        projectId,
+        resource: { type: 'file', id: file.id },
+        data: { filename: file.filename, purpose: file.purpose },
+      }, async (tx) => {
         await tx.files.delete(file.id);
-        await audit.record(tx, actorOf(principal), {
-          type: 'file.deleted',
-          organizationId: file.organization_id,
-          projectId,
-          resource: { type: 'file', id: file.id },
-          data: { filename: file.filename, purpose: file.purpose },
-        });
       });
       await storage.remove(file.id);
     },

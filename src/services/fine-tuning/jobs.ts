@@ -3,7 +3,7 @@ import { newId } from '../../lib/ids.ts';
 import type { JobRecord } from '../../store/fine-tuning.ts';
 import type { PageRequest } from '../../store/pagination.ts';
 import type { Repositories, Store } from '../../store/store.ts';
-import { actorOf, type AuditLog } from '../audit.ts';
+import { actorOf, type AuditLog, audited } from '../audit.ts';
 import type { Authorizer } from '../authorizer.ts';
 import type { Clock } from '../clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.ts';
@@ -107,16 +107,15 @@ export function createFineTuningService(deps: { store: Store; clock: Clock; auth
         lease_expires_at: null,
         attempts: 0,
       };
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'fine_tuning.job.created',
+        organizationId: job.organization_id,
+        projectId,
+        resource: { type: 'fine_tuning.job', id: job.id },
+        data: { model: job.model, training_file: job.training_file, validation_file: job.validation_file, suffix: job.suffix },
+      }, async (tx) => {
         await tx.fineTuning.insert(job);
         await recordJobEvent(tx, clock, job.id, { message: `Validating training file: ${job.training_file}` });
-        await audit.record(tx, actorOf(principal), {
-          type: 'fine_tuning.job.created',
-          organizationId: job.organization_id,
-          projectId,
-          resource: { type: 'fine_tuning.job', id: job.id },
-          data: { model: job.model, training_file: job.training_file, validation_file: job.validation_file, suffix: job.suffix },
-        });
       });
       // The files were checked line by line at upload; what is left is that they still hold examples.
       await store.transaction(async (tx) => {
