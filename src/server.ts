@@ -78,7 +78,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
   const redisCounter = config.redisUrl ? redisWindowCounter(config.redisUrl) : undefined;
   const rateLimiter = createRateLimiter({
     shared: redisCounter,
-    policy: config.file.rate_limits?.redis_unavailable ?? 'fail_open',
+    policy: config.rateLimits.redisUnavailable,
     log: (level, message, fields) => app?.log[level](fields, message),
   });
   const usageMeter = new UsageMeter((rows) => store.gateway.addUsage(rows), 1000, logError('background write failed'));
@@ -122,8 +122,8 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     config,
     clock,
     secret: resolveSecret(config),
-    notifier: config.file.smtp
-      ? smtpNotifier(config.file.smtp, (error, what) => app?.log.error({ err: error }, `${what} could not be sent`))
+    notifier: config.smtp
+      ? smtpNotifier(config.smtp, (error, what) => app?.log.error({ err: error }, `${what} could not be sent`))
       : loggingNotifier((message, fields) => app?.log.info(fields, message)),
     bus,
     fileStorage: localFileStorage(join(config.dataDir, 'files')),
@@ -146,7 +146,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
   await election.start();
   const swept = await services.files.sweep();
   if (swept > 0) app.log.info({ removed: swept }, 'removed what interrupted uploads left on disk');
-  if (!config.file.smtp) {
+  if (!config.smtp) {
     app.log.warn('no SMTP is configured: email addresses given at signup are trusted without verification');
   }
   let closed = false;

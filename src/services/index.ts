@@ -71,7 +71,7 @@ export function createServices(deps: {
     authorizer,
     audit,
     bus,
-    templates: config.file.templates ?? [],
+    templates: config.templates,
     regions: config.regions,
     servedRegion: config.servedRegion,
     provisioner: deps.provisioner,
@@ -82,9 +82,8 @@ export function createServices(deps: {
     onError: (error, endpointId) => deps.log?.('a fine-tuned endpoint could not be deployed (its adapter not written out, or its status not recorded)', { endpoint: endpointId, error: (error as Error).message }),
   });
   projects.registerRegionUsageCheck(endpoints.regionInUse);
-  const models = createModelCatalogue({ store, authorizer, models: config.file.models ?? [], routingKeys: endpoints.routingKeys });
-  // One limit for every file stored: uploads and the workers' result files.
-  const maxFileBytes = config.file.files?.max_bytes ?? 512 * 1024 * 1024;
+  const models = createModelCatalogue({ store, authorizer, models: config.models, routingKeys: endpoints.routingKeys });
+  const maxFileBytes = config.maxFileBytes;
   const { usageMeter } = deps;
   const sessions = createSessionService({ store, clock, secret, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   const apiKeyAuthenticator = createApiKeyAuthenticator({ store, clock, authorizer, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
@@ -116,7 +115,7 @@ export function createServices(deps: {
     fineTuning: createFineTuningService({ store, clock, authorizer, audit, models }),
     workerQueue: createWorkerQueue({ store, clock, audit, storage: deps.fileStorage, maxBytes: maxFileBytes }),
     endpoints,
-    inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.file.rate_limits, endpoints, regions: config.regions, servedRegion: config.servedRegion, fineTuned, adapterLoader: deps.adapterLoader }),
+    inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.rateLimits, endpoints, regions: config.regions, servedRegion: config.servedRegion, fineTuned, adapterLoader: deps.adapterLoader }),
     usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush() }),
     /** For /healthz: the database and the limiter's state (the gateway engine itself is built in the composition root). */
     health: createHealthCheck({ store, limiter: deps.rateLimiter }),
