@@ -5,7 +5,7 @@ import type { MembershipGrant } from '../access/membership-grant.ts';
 import type { PrincipalSummary } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { InvalidRequestError, NotFoundError } from './errors.ts';
 import type { Principal } from '../access/principal.ts';
 

@@ -7,7 +7,7 @@ import type { ApiKeyRecord, PrincipalRef, ProjectRecord } from '../store/records
 import type { Store } from '../store/store.ts';
 import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer, Standing } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
 import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Principal } from '../access/principal.ts';

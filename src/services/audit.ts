@@ -4,7 +4,7 @@ import { hmacHex, safeEqual } from '../lib/secrets.ts';
 import type { AuditEventRow } from '../store/audit.ts';
 import type { Repositories, Store } from '../store/store.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { InvalidRequestError } from './errors.ts';
 import type { Principal } from '../access/principal.ts';
 

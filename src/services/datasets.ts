@@ -4,7 +4,7 @@ import type { PageRequest } from '../store/pagination.ts';
 import type { Store } from '../store/store.ts';
 import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { InvalidRequestError, NotFoundError } from './errors.ts';
 import type { Principal } from '../access/principal.ts';
 import { listing } from './listing.ts';

@@ -7,7 +7,7 @@ import type { PageRequest } from '../store/pagination.ts';
 import type { Store } from '../store/store.ts';
 import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
 import { isFineTunedModelId, type FineTunedModels } from './fine-tuning/fine-tuned-models.ts';
 import { createReplicaDirectory } from './endpoint-replicas.ts';

@@ -7,7 +7,7 @@ import type { Store } from '../store/store.ts';
 import { assertAdminRemainsAfter } from './admin-rule.ts';
 import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer, Standing } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
 import { assertMayGrant } from './grant-check.ts';
 import type { Principal } from '../access/principal.ts';

@@ -6,10 +6,10 @@ import type { Store } from '../store/store.ts';
 import { normalizeEmail } from '../store/users.ts';
 import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
 import { assertMayGrant } from './grant-check.ts';
-import type { Notifier } from './notifier.ts';
+import type { Notifier } from '../infra/notifier.ts';
 import type { Principal } from '../access/principal.ts';
 import { listing } from './listing.ts';
 

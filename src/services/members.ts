@@ -5,7 +5,7 @@ import type { Store } from '../store/store.ts';
 import { assertAdminRemainsAfter } from './admin-rule.ts';
 import { actorOf, type AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { settleKeysOfRemovedMember } from './member-key-settlement.ts';
 import { NotFoundError } from './errors.ts';
 import type { InvalidationBus } from '../infra/invalidation.ts';

@@ -4,7 +4,7 @@ import type { ApiKeyCreatorRemoval } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
 import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { ConflictError, PermissionDeniedError } from './errors.ts';
 import { createOrganizationWithDefaults } from './organization-setup.ts';
 import type { Principal } from '../access/principal.ts';

@@ -5,7 +5,7 @@ import type { ProjectRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { ConflictError } from './errors.ts';
 import { createProjectWithGroups } from './organization-setup.ts';
 import type { Principal } from '../access/principal.ts';

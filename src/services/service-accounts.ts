@@ -4,7 +4,7 @@ import type { ServiceAccountRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { NotFoundError } from './errors.ts';
 import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Principal } from '../access/principal.ts';

@@ -1,7 +1,7 @@
 import type { UsageRow } from '../store/gateway-settings.ts';
 import type { Store } from '../store/store.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { InvalidRequestError } from './errors.ts';
 import type { Principal } from '../access/principal.ts';
 

@@ -6,11 +6,11 @@ import type { PageRequest } from '../../store/pagination.ts';
 import type { Store } from '../../store/store.ts';
 import { actorOf, type AuditLog, audited } from '../audit.ts';
 import type { Authorizer } from '../authorizer.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../infra/clock.ts';
 import { IncompleteUploadError, InvalidRequestError, NotFoundError, ServiceError } from '../errors.ts';
 import type { Principal } from '../../access/principal.ts';
 import { JsonlInspector, LineProblemError, type Purpose } from './jsonl-inspector.ts';
-import type { FileStorage, PendingFile } from './storage.ts';
+import type { FileStorage, PendingFile } from '../../infra/file-storage.ts';
 import { listing } from '../listing.ts';
 
 export const PURPOSES: readonly Purpose[] = ['fine-tune', 'batch'];

@@ -5,7 +5,7 @@ import type { PageRequest } from '../../store/pagination.ts';
 import type { Repositories, Store } from '../../store/store.ts';
 import { actorOf, type AuditLog, audited } from '../audit.ts';
 import type { Authorizer } from '../authorizer.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../infra/clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.ts';
 import type { ModelCatalogue } from '../models.ts';
 import type { Principal } from '../../access/principal.ts';
