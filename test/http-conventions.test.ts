@@ -53,6 +53,23 @@ describeEachDatabase('HTTP conventions', (kind) => {
     assert.equal(response.status, 200);
   });
 
+  test('healthz answers 503 in the error shape while the database does not answer, and 200 again once it does', async () => {
+    const { store } = server.tenantry;
+    const ping = store.ping;
+    // The database going away, as the health check sees it: its ping fails.
+    store.ping = async () => {
+      throw new Error('connection refused');
+    };
+    try {
+      const down = await api().get('/healthz');
+      assert.equal(down.status, 503);
+      assert.equal(errorOf(down).code, 'database_unavailable');
+    } finally {
+      store.ping = ping;
+    }
+    assert.equal((await api().get('/healthz')).status, 200);
+  });
+
   test('/openapi.json is an OpenAPI 3.1 document of the routes and their request schemas; /docs renders it', async () => {
     const response = await api().get('/openapi.json');
     assert.equal(response.status, 200);
