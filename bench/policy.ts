@@ -5,8 +5,8 @@ import type { Permission } from '../src/access/permissions.ts';
 import { can, type AccessSnapshot, type Target } from '../src/access/policy.ts';
 import { loadConfig } from '../src/config.ts';
 import { createTenantry } from '../src/server.ts';
-import type { Principal } from '../src/services/principal.ts';
-import type { MembershipGrant } from '../src/store/records.ts';
+import type { Principal } from '../src/access/principal.ts';
+import type { MembershipGrant } from '../src/access/membership-grant.ts';
 import { watchCpu } from './cpu.ts';
 
 /**

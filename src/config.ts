@@ -134,7 +134,58 @@ export interface Config {
   cacheMaxStalenessMs: number;
   /** The dedicated endpoints' provisioner: autoscaling and leader election timings. */
   provisioner: ProvisionerTimings;
+  rateLimits: RateLimitSettings;
+  /** One limit for every file stored: uploads and the workers' result files. */
+  maxFileBytes: number;
+  models: ModelSetting[];
+  templates: TemplateSetting[];
+  /** Where invitation and verification mail goes out; undefined: it is logged instead. */
+  smtp: SmtpSettings | undefined;
+  /** The file as read, for what has no resolved setting above. */
   file: ConfigFile;
+}
+
+/** Requests and tokens per minute: a project's limit for one model. */
+export interface RatePair {
+  max_requests_per_1_minute: number;
+  max_tokens_per_1_minute: number;
+}
+
+export interface RateLimitSettings {
+  /** What a project gets for a model it has set no limit for. */
+  defaults: RatePair;
+  /** The most a project may set. */
+  ceiling: RatePair;
+  /** While REDIS_URL's Redis is unreachable: count per instance, or refuse inference with 503. */
+  redisUnavailable: 'fail_open' | 'fail_closed';
+}
+
+/** A shared model, as the file names it, with its defaults filled in. */
+export interface ModelSetting {
+  id: string;
+  upstream: string;
+  /** The region whose upstream serves it; undefined: served wherever the gateway runs. */
+  region: string | undefined;
+  fine_tunable: boolean;
+  adapters: 'vllm' | undefined;
+}
+
+/** A dedicated endpoint template, with its defaults filled in. */
+export interface TemplateSetting {
+  model_name: string;
+  flavor_name: string;
+  gpu_types: string[];
+  command: string;
+  target_in_flight: number;
+}
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string | undefined;
+  password: string | undefined;
+  from: string;
 }
 
 export interface ProvisionerTimings {
@@ -146,6 +197,21 @@ export interface ProvisionerTimings {
 
 /** Raised for a bad setting; its message is the one line printed before the process exits. */
 export class ConfigError extends Error {}
+
+/**
+ * Every default of the configuration file, in one place: what a setting is when the file does not
+ * name it. docs/configuration.md documents each of them.
+ */
+export const DEFAULTS = {
+  rateLimits: { max_requests_per_1_minute: 600, max_tokens_per_1_minute: 400_000 },
+  rateLimitCeiling: { max_requests_per_1_minute: 100_000, max_tokens_per_1_minute: 100_000_000 },
+  redisUnavailable: 'fail_open',
+  maxFileBytes: 512 * 1024 * 1024,
+  targetInFlight: 8,
+  smtpPort: 587,
+  smtpSecure: false,
+  smtpFrom: 'Tenantry <no-reply@localhost>',
+} as const;
 
 const BUILT_IN_REGION_IDS = ['eu-north1', 'eu-west1', 'us-central1'];
 
@@ -171,6 +237,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   }
   const servedRegion = env.TENANTRY_REGION || undefined;
   if (servedRegion && !ids.has(servedRegion)) throw new ConfigError(`TENANTRY_REGION "${servedRegion}" is not one of the configured regions`);
+  const models = resolveModels(file.models ?? [], ids);
+  const templates = resolveTemplates(file.templates ?? []);
   return {
     servedRegion,
     redisUrl: env.REDIS_URL || undefined,
@@ -197,8 +265,59 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       leaderRetryMs: Math.round((file.endpoints?.leader_retry_seconds ?? 5) * 1000),
       reconcileMs: Math.round((file.endpoints?.reconcile_seconds ?? 30) * 1000),
     },
+    rateLimits: {
+      defaults: {
+        max_requests_per_1_minute: file.rate_limits?.max_requests_per_1_minute ?? DEFAULTS.rateLimits.max_requests_per_1_minute,
+        max_tokens_per_1_minute: file.rate_limits?.max_tokens_per_1_minute ?? DEFAULTS.rateLimits.max_tokens_per_1_minute,
+      },
+      ceiling: file.rate_limits?.ceiling ?? { ...DEFAULTS.rateLimitCeiling },
+      redisUnavailable: file.rate_limits?.redis_unavailable ?? DEFAULTS.redisUnavailable,
+    },
+    maxFileBytes: file.files?.max_bytes ?? DEFAULTS.maxFileBytes,
+    models,
+    templates,
+    smtp: file.smtp
+      ? {
+          host: file.smtp.host,
+          port: file.smtp.port ?? DEFAULTS.smtpPort,
+          secure: file.smtp.secure ?? DEFAULTS.smtpSecure,
+          user: file.smtp.user,
+          password: file.smtp.password,
+          from: file.smtp.from ?? DEFAULTS.smtpFrom,
+        }
+      : undefined,
     file,
   };
+}
+
+/** A model's region must be configured (or its requests would go nowhere); two models with one id would shadow each other. */
+function resolveModels(models: NonNullable<ConfigFile['models']>, regionIds: ReadonlySet<string>): ModelSetting[] {
+  const seen = new Set<string>();
+  return models.map((model, index) => {
+    if (seen.has(model.id)) throw new ConfigError(`TENANTRY_CONFIG: models.${index}.id: duplicate model id "${model.id}"`);
+    seen.add(model.id);
+    if (model.region !== undefined && !regionIds.has(model.region)) {
+      throw new ConfigError(`TENANTRY_CONFIG: models.${index}.region: "${model.region}" is not one of the configured regions`);
+    }
+    return { id: model.id, upstream: model.upstream, region: model.region, fine_tunable: model.fine_tunable ?? false, adapters: model.adapters };
+  });
+}
+
+/**
+ * A template's model_name need not be a shared model of `models`: a dedicated endpoint runs its own
+ * replicas, whose command loads the weights itself. Two templates for one model and flavor would
+ * shadow each other, so they are refused.
+ */
+function resolveTemplates(templates: NonNullable<ConfigFile['templates']>): TemplateSetting[] {
+  const seen = new Set<string>();
+  return templates.map((template, index) => {
+    const key = JSON.stringify([template.model_name, template.flavor_name]);
+    if (seen.has(key)) {
+      throw new ConfigError(`TENANTRY_CONFIG: templates.${index}.flavor_name: duplicate flavor "${template.flavor_name}" for model "${template.model_name}"`);
+    }
+    seen.add(key);
+    return { ...template, target_in_flight: template.target_in_flight ?? DEFAULTS.targetInFlight };
+  });
 }
 
 function readConfigFile(path: string | undefined): ConfigFile {

@@ -5,9 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { buildHttpApp } from './http/app.ts';
 import { makePrivateDirectory } from './lib/private-files.ts';
-import { systemClock, type Clock } from './services/clock.ts';
+import { systemClock, type Clock } from './infra/clock.ts';
 import { createServices, type Services } from './services/index.ts';
-import { localFileStorage } from './services/files/storage.ts';
+import { localFileStorage } from './infra/file-storage.ts';
 import { processProvisioner } from './gateway/provisioner/process-provisioner.ts';
 import { Agent } from 'undici';
 import { createGatewayEngine } from './gateway/engine.ts';
@@ -16,12 +16,13 @@ import { UsageMeter } from './gateway/usage-meter.ts';
 import { redisWindowCounter } from './gateway/redis-counter.ts';
 import type { ReplicaAddress } from './store/endpoint-replicas.ts';
 import type { EndpointStatus } from './store/endpoints.ts';
-import { createInvalidationBus } from './services/invalidation.ts';
+import { createInvalidationBus } from './infra/invalidation.ts';
 import { createLeaderElection } from './services/leader-election.ts';
 import { createLeaderLock } from './store/leader-lock.ts';
-import { loggingNotifier } from './services/notifier.ts';
-import { smtpNotifier } from './services/smtp-notifier.ts';
-import { createPostgresRelay } from './store/notifications.ts';
+import { loggingNotifier } from './infra/notifier.ts';
+import { smtpNotifier } from './infra/smtp-notifier.ts';
+import { vllmAdapterLoader } from './gateway/lora-adapters.ts';
+import { createPostgresRelay } from './infra/postgres-relay.ts';
 import { migrate, openDatabase } from './store/database.ts';
 import { createStore, type Store } from './store/store.ts';
 
@@ -77,7 +78,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
   const redisCounter = config.redisUrl ? redisWindowCounter(config.redisUrl) : undefined;
   const rateLimiter = createRateLimiter({
     shared: redisCounter,
-    policy: config.file.rate_limits?.redis_unavailable ?? 'fail_open',
+    policy: config.rateLimits.redisUnavailable,
     log: (level, message, fields) => app?.log[level](fields, message),
   });
   const usageMeter = new UsageMeter((rows) => store.gateway.addUsage(rows), 1000, logError('background write failed'));
@@ -121,19 +122,20 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     config,
     clock,
     secret: resolveSecret(config),
-    notifier: config.file.smtp
-      ? smtpNotifier(config.file.smtp, (error, what) => app?.log.error({ err: error }, `${what} could not be sent`))
+    notifier: config.smtp
+      ? smtpNotifier(config.smtp, (error, what) => app?.log.error({ err: error }, `${what} could not be sent`))
       : loggingNotifier((message, fields) => app?.log.info(fields, message)),
     bus,
     fileStorage: localFileStorage(join(config.dataDir, 'files')),
     provisioner,
     rateLimiter,
     usageMeter,
+    adapterLoader: vllmAdapterLoader({ timeoutMs: config.upstreamTimeoutMs }),
     leadership: election,
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),
   });
-  app = await buildHttpApp({ config, services, store, gateway, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  app = await buildHttpApp({ config, services, gateway, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
   if (redisCounter && !redisCounter.isReady()) {
     // Its first failure came before there was a logger to tell.
     app.log.warn({ policy: rateLimiter.health().policy }, 'rate-limit counters in Redis are unreachable at start: degraded until Redis answers');
@@ -144,7 +146,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
   await election.start();
   const swept = await services.files.sweep();
   if (swept > 0) app.log.info({ removed: swept }, 'removed what interrupted uploads left on disk');
-  if (!config.file.smtp) {
+  if (!config.smtp) {
     app.log.warn('no SMTP is configured: email addresses given at signup are trusted without verification');
   }
   let closed = false;

@@ -28,6 +28,17 @@ test('bad configuration stops the start with one clear line naming the setting',
   const badUrl = join(dir, 'url.json');
   writeFileSync(badUrl, JSON.stringify({ regions: [{ id: 'eu-north1', inference_base_url: 'not a url' }] }));
   cases.push([{ TENANTRY_CONFIG: badUrl }, /regions\.0\.inference_base_url/]);
+  const regions = [{ id: 'eu-north1', inference_base_url: 'http://x/v1' }];
+  const modelElsewhere = join(dir, 'model-region.json');
+  writeFileSync(modelElsewhere, JSON.stringify({ regions, models: [{ id: 'm', upstream: 'http://m/v1', region: 'mars-1' }] }));
+  cases.push([{ TENANTRY_CONFIG: modelElsewhere }, /models\.0\.region: "mars-1" is not one of the configured regions/]);
+  const twoModels = join(dir, 'two-models.json');
+  writeFileSync(twoModels, JSON.stringify({ regions, models: [{ id: 'm', upstream: 'http://a/v1' }, { id: 'm', upstream: 'http://b/v1' }] }));
+  cases.push([{ TENANTRY_CONFIG: twoModels }, /models\.1\.id: duplicate model id "m"/]);
+  const template = { model_name: 'acme/tiny', flavor_name: 'base', gpu_types: ['gpu'], command: 'serve {model}' };
+  const twoTemplates = join(dir, 'two-templates.json');
+  writeFileSync(twoTemplates, JSON.stringify({ regions, templates: [template, { ...template, command: 'other {model}' }] }));
+  cases.push([{ TENANTRY_CONFIG: twoTemplates }, /templates\.1\.flavor_name: duplicate flavor "base" for model "acme\/tiny"/]);
 
   for (const [env, pattern] of cases) {
     const result = serveOnce({ TENANTRY_DATA_DIR: dir, ...env });

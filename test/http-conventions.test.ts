@@ -19,9 +19,55 @@ describeEachDatabase('HTTP conventions', (kind) => {
     assert.deepEqual(publicRoutes, ['GET /healthz', 'GET /openapi.json', 'HEAD /healthz', 'HEAD /openapi.json', 'POST /v1/auth/login', 'POST /v1/auth/signup']);
   });
 
+  test('a cursor that names nothing in the list is a 400 naming `after`, on every list', async () => {
+    const ann = await signUp(api(), 'cursor');
+    const group = await api().post(`/v1/organizations/${ann.org.id}/groups`, ann.token, { name: 'g', role: 'member' });
+    assert.equal(group.status, 201, JSON.stringify(group.body));
+    const project = { 'openai-project': ann.project.id };
+    const lists = [
+      '/v1/organizations',
+      `/v1/organizations/${ann.org.id}/projects`,
+      `/v1/organizations/${ann.org.id}/members`,
+      `/v1/organizations/${ann.org.id}/invitations`,
+      `/v1/organizations/${ann.org.id}/service_accounts`,
+      `/v1/organizations/${ann.org.id}/api_keys`,
+      `/v1/organizations/${ann.org.id}/groups`,
+      `/v1/organizations/${ann.org.id}/groups/${group.body.id}/members`,
+      `/v1/organizations/${ann.org.id}/audit_logs`,
+      `/v1/projects/${ann.project.id}/groups`,
+      `/v1/projects/${ann.project.id}/api_keys`,
+      '/v1/files',
+      '/v1/datasets',
+      '/v1/fine_tuning/jobs',
+      '/v1/dedicated_endpoints',
+    ];
+    for (const list of lists) {
+      const answer = await api().get(`${list}?after=nothing_here`, ann.token, project);
+      assert.equal(answer.status, 400, `${list}: ${JSON.stringify(answer.body)}`);
+      assert.equal(errorOf(answer).param, 'after', list);
+    }
+  });
+
   test('healthz answers 200 while the database answers', async () => {
     const response = await api().get('/healthz');
     assert.equal(response.status, 200);
+  });
+
+  test('healthz answers 503 in the error shape while the database does not answer, and 200 again once it does', async () => {
+    const { store } = server.tenantry;
+    const ping = store.ping;
+    // The database going away, as the health check sees it: its ping fails.
+    store.ping = async () => {
+      throw new Error('connection refused');
+    };
+    try {
+      const down = await api().get('/healthz');
+      assert.equal(down.status, 503);
+      assert.equal(errorOf(down).code, 'database_unavailable');
+    } finally {
+      store.ping = ping;
+    }
+    assert.equal((await api().get('/healthz')).status, 200);
   });
 
   test('/openapi.json is an OpenAPI 3.1 document of the routes and their request schemas; /docs renders it', async () => {

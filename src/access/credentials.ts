@@ -1,4 +1,4 @@
-import type { Credential } from '../services/principal.ts';
+import type { Credential } from './principal.ts';
 import { PERMISSION_NAMES, PERMISSIONS, isPermission, type Permission } from './permissions.ts';
 import type { Target } from './policy.ts';
 

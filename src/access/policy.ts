@@ -1,4 +1,4 @@
-import type { MembershipGrant } from '../store/records.ts';
+import type { MembershipGrant } from './membership-grant.ts';
 import { PERMISSIONS, type Permission } from './permissions.ts';
 import { organizationRoleGrant, projectRoleGrant } from './roles.ts';
 

@@ -7,7 +7,6 @@ import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fa
 import type { Config } from '../config.ts';
 import type { GatewayEngine } from '../gateway/engine.ts';
 import type { Services } from '../services/index.ts';
-import type { Store } from '../store/store.ts';
 import { registerAuthentication } from './authenticate.ts';
 import { handleClientError, handleError, handleFrameworkError, notFoundHandler } from './errors.ts';
 import { PUBLIC, type RouteAccess } from './route-access.ts';
@@ -43,7 +42,6 @@ export interface RouteEntry {
 export interface HttpOptions {
   config: Config;
   services: Services;
-  store: Store;
   /** The inference path past the inference service's decisions. */
   gateway: GatewayEngine;
   logLevel?: string;
@@ -57,7 +55,7 @@ declare module 'fastify' {
 }
 
 export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstance> {
-  const { config, services, store } = options;
+  const { config, services } = options;
   const app = Fastify({
     logger: {
       level: options.logLevel ?? process.env.LOG_LEVEL ?? 'info',
@@ -128,7 +126,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   registerAuthentication(app, services, { allowedOrigins: [new URL(config.consoleUrl).origin], workerToken: config.workerToken });
 
-  await app.register(metaRoutes(services, store));
+  await app.register(metaRoutes(services));
   await app.register(authRoutes(services));
   await app.register(organizationRoutes(services));
   await app.register(projectRoutes(services));

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthenticationError, PermissionDeniedError } from '../services/errors.ts';
-import type { Principal } from '../services/principal.ts';
+import type { Principal } from '../access/principal.ts';
 import type { Services } from '../services/index.ts';
 import { API_KEY_PREFIX } from '../services/api-keys.ts';
 import { SESSION_PREFIX } from '../services/sessions.ts';

@@ -2,7 +2,6 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { RateLimitedError, ServiceError, type ErrorType } from '../services/errors.ts';
-import { UnknownCursorError } from '../store/pagination.ts';
 
 /** API.md's one error shape, for every 4xx and 5xx. */
 export interface ErrorBody {
@@ -81,9 +80,6 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   if (hasZodFastifySchemaValidationErrors(error)) {
     const param = failingParam(error);
     return reply.status(400).send(errorBody('invalid_request_error', validationMessage(error, param), param, 'invalid_value'));
-  }
-  if (error instanceof UnknownCursorError) {
-    return reply.status(400).send(errorBody('invalid_request_error', error.message, 'after', 'invalid_value'));
   }
   const known = error.code ? FASTIFY_CODES[error.code] : undefined;
   if (known) {

@@ -1,4 +1,5 @@
-import type { MembershipGrant, GroupMemberRecord, GroupRecord, OrganizationRecord, ProjectRecord, UserRecord } from '../store/records.ts';
+import type { MembershipGrant } from '../access/membership-grant.ts';
+import type { GroupMemberRecord, GroupRecord, OrganizationRecord, ProjectRecord, UserRecord } from '../store/records.ts';
 import type { Page } from '../store/pagination.ts';
 import type { OrganizationMemberView } from '../services/members.ts';
 

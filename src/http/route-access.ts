@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Permission } from '../access/permissions.ts';
 import { permissionOf, type UseCase } from '../services/use-cases.ts';
 import { AuthenticationError } from '../services/errors.ts';
-import type { Principal } from '../services/principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 /**
  * What every route declares: that it is public, that any signed-in principal may call it, or the use

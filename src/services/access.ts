@@ -1,12 +1,13 @@
 import { isPermission, PERMISSION_NAMES, PERMISSIONS, type Permission } from '../access/permissions.ts';
 import { explain, isActive } from '../access/policy.ts';
 import { organizationRoleGrant, PROJECT_ROLE_RANK, projectRoleGrant, rolesHolding, type ProjectRole } from '../access/roles.ts';
-import type { MembershipGrant, PrincipalSummary } from '../store/records.ts';
+import type { MembershipGrant } from '../access/membership-grant.ts';
+import type { PrincipalSummary } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { InvalidRequestError, NotFoundError } from './errors.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 export interface ProjectAccessEntry {
   principal: PrincipalSummary;

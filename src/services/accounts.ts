@@ -8,11 +8,11 @@ import type { Repositories, Store } from '../store/store.ts';
 import { normalizeEmail } from '../store/users.ts';
 import type { AuditActor, AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { AuthenticationError, ConflictError, InvalidRequestError, PermissionDeniedError, RateLimitedError } from './errors.ts';
 import { createOrganizationWithDefaults } from './organization-setup.ts';
-import type { Notifier } from './notifier.ts';
-import type { Principal } from './principal.ts';
+import type { Notifier } from '../infra/notifier.ts';
+import type { Principal } from '../access/principal.ts';
 import type { SessionService } from './sessions.ts';
 import { SlidingWindowCounter } from './throttle.ts';
 

@@ -5,12 +5,13 @@ import { newToken, sha256Hex } from '../lib/secrets.ts';
 import type { PageRequest } from '../store/pagination.ts';
 import type { ApiKeyRecord, PrincipalRef, ProjectRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
-import { actorOf, type AuditLog } from './audit.ts';
+import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer, Standing } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
-import type { InvalidationBus } from './invalidation.ts';
-import type { Principal } from './principal.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
+import type { Principal } from '../access/principal.ts';
+import { listing } from './listing.ts';
 
 export const API_KEY_PREFIX = 'tnt_key_';
 export const MAX_ROTATION_GRACE_SECONDS = 86_400;
@@ -104,15 +105,14 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
   async function issue(principal: Principal, key: NewKey, projectId: string | null): Promise<IssuedKey> {
     const secret = newToken(API_KEY_PREFIX);
     const record: ApiKeyRecord = { ...key, id: newId('key_'), redacted_value: redact(secret), created_at: clock(), last_used_at: null, revoked_at: null, creator_removed_at: null };
-    await store.transaction(async (tx) => {
+    await audited(store, audit, actorOf(principal), {
+      type: 'api_key.created',
+      organizationId: record.organization_id,
+      projectId,
+      resource: { type: 'api_key', id: record.id },
+      data: { name: record.name, owner: record.owner, scope: record.scope, permissions: record.permissions, expires_at: record.expires_at, permission_ceiling: record.permission_ceiling },
+    }, async (tx) => {
       await tx.apiKeys.insert(record, sha256Hex(secret));
-      await audit.record(tx, actorOf(principal), {
-        type: 'api_key.created',
-        organizationId: record.organization_id,
-        projectId,
-        resource: { type: 'api_key', id: record.id },
-        data: { name: record.name, owner: record.owner, scope: record.scope, permissions: record.permissions, expires_at: record.expires_at, permission_ceiling: record.permission_ceiling },
-      });
     });
     return { key: record, secret };
   }
@@ -137,9 +137,8 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
   async function revoke(principal: Principal, key: ApiKeyRecord, projectId: string | null): Promise<ApiKeyRecord> {
     if (key.revoked_at !== null) return key;
     const now = clock();
-    await store.transaction(async (tx) => {
+    await audited(store, audit, actorOf(principal), { type: 'api_key.revoked', organizationId: key.organization_id, projectId, resource: { type: 'api_key', id: key.id }, data: { name: key.name } }, async (tx) => {
       await tx.apiKeys.revoke(key.id, now);
-      await audit.record(tx, actorOf(principal), { type: 'api_key.revoked', organizationId: key.organization_id, projectId, resource: { type: 'api_key', id: key.id }, data: { name: key.name } });
     });
     bus.publish({ kind: 'api_key', id: key.id });
     return { ...key, revoked_at: now };
@@ -162,7 +161,7 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
     async listForProject(principal: Principal, projectId: string, page: PageRequest) {
       const { standing } = await authorizer.project(principal, projectId, 'api_keys.list_for_project');
       const manages = authorizer.holds(principal, standing, { type: 'project', projectId }, 'api_keys.see_everyones');
-      return store.apiKeys.list({ scopeId: projectId, ownedOrCreatedBy: manages ? undefined : principal.id }, page);
+      return listing(store.apiKeys.list({ scopeId: projectId, ownedOrCreatedBy: manages ? undefined : principal.id }, page));
     },
 
     async getForProject(principal: Principal, projectId: string, keyId: string): Promise<ApiKeyRecord> {
@@ -183,16 +182,15 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
       if (key.expires_at !== null && key.expires_at <= now) throw new ConflictError('The key has expired.', 'key_expired');
       const secret = newToken(API_KEY_PREFIX);
       const rotated = { ...key, redacted_value: redact(secret) };
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'api_key.rotated',
+        organizationId: key.organization_id,
+        projectId,
+        resource: { type: 'api_key', id: key.id },
+        data: { name: key.name, grace_seconds: graceSeconds },
+      }, async (tx) => {
         await tx.apiKeys.rotate(key.id, sha256Hex(secret), now + graceSeconds);
         await tx.apiKeys.setRedactedValue(key.id, rotated.redacted_value);
-        await audit.record(tx, actorOf(principal), {
-          type: 'api_key.rotated',
-          organizationId: key.organization_id,
-          projectId,
-          resource: { type: 'api_key', id: key.id },
-          data: { name: key.name, grace_seconds: graceSeconds },
-        });
       });
       bus.publish({ kind: 'api_key', id: key.id });
       return { key: rotated, secret };
@@ -215,7 +213,7 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
 
     async listForOrganization(principal: Principal, organizationId: string, page: PageRequest) {
       await authorizer.organization(principal, organizationId, 'api_keys.list_for_organization');
-      return store.apiKeys.list({ scopeId: organizationId }, page);
+      return listing(store.apiKeys.list({ scopeId: organizationId }, page));
     },
 
     async revokeForOrganization(principal: Principal, organizationId: string, keyId: string): Promise<ApiKeyRecord> {

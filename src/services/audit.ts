@@ -4,9 +4,9 @@ import { hmacHex, safeEqual } from '../lib/secrets.ts';
 import type { AuditEventRow } from '../store/audit.ts';
 import type { Repositories, Store } from '../store/store.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { InvalidRequestError } from './errors.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 export const AUDIT_TYPES = [
   'organization.created', 'organization.updated', 'organization.deleted',
@@ -200,3 +200,22 @@ export function createAuditLog(deps: { store: Store; clock: Clock; secret: strin
 }
 
 export type AuditLog = ReturnType<typeof createAuditLog>;
+
+/**
+ * A change and its audit event in one transaction: both commit, or neither does. The event is written
+ * after the change, so a change that throws (a refusal found under the transaction's locks) writes no
+ * event. `entry` may be read from what the change answers, when the event names what it found.
+ */
+export function audited<T>(
+  store: Pick<Store, 'transaction'>,
+  audit: Pick<AuditLog, 'record'>,
+  actor: AuditActor,
+  entry: AuditEntry | ((result: NoInfer<T>) => AuditEntry),
+  change: (tx: Repositories) => Promise<T>,
+): Promise<T> {
+  return store.transaction(async (tx) => {
+    const result = await change(tx);
+    await audit.record(tx, actor, typeof entry === 'function' ? entry(result) : entry);
+    return result;
+  });
+}

@@ -3,11 +3,11 @@ import type { Permission } from '../access/permissions.ts';
 import { can, permissionsAt, type AccessSnapshot, type Target } from '../access/policy.ts';
 import type { OrganizationRecord, ProjectRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { ConflictError, NotFoundError, PermissionDeniedError } from './errors.ts';
-import { GenerationalCache } from './generational-cache.ts';
-import type { InvalidationBus } from './invalidation.ts';
-import type { Principal } from './principal.ts';
+import { GenerationalCache } from '../infra/generational-cache.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
+import type { Principal } from '../access/principal.ts';
 import { permissionOf, type UseCase } from './use-cases.ts';
 
 /** A principal's standing in one organization, with the organization itself (absent once deleted). */

@@ -2,11 +2,12 @@ import { newId } from '../lib/ids.ts';
 import type { DatasetRecord } from '../store/datasets.ts';
 import type { PageRequest } from '../store/pagination.ts';
 import type { Store } from '../store/store.ts';
-import { actorOf, type AuditLog } from './audit.ts';
+import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { InvalidRequestError, NotFoundError } from './errors.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
+import { listing } from './listing.ts';
 
 /** Named datasets made from a project's fine-tune files: their format, size and region. */
 export function createDatasetService(deps: { store: Store; clock: Clock; authorizer: Authorizer; audit: AuditLog }) {
@@ -51,22 +52,21 @@ export function createDatasetService(deps: { store: Store; clock: Clock; authori
         region,
         created_at: clock(),
       };
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'dataset.created',
+        organizationId: dataset.organization_id,
+        projectId,
+        resource: { type: 'dataset', id: dataset.id },
+        data: { name: dataset.name, file_ids: dataset.file_ids, region },
+      }, async (tx) => {
         await tx.datasets.insert(dataset);
-        await audit.record(tx, actorOf(principal), {
-          type: 'dataset.created',
-          organizationId: dataset.organization_id,
-          projectId,
-          resource: { type: 'dataset', id: dataset.id },
-          data: { name: dataset.name, file_ids: dataset.file_ids, region },
-        });
       });
       return dataset;
     },
 
     async list(principal: Principal, projectId: string, page: PageRequest) {
       await authorizer.project(principal, projectId, 'datasets.list');
-      return store.datasets.list(projectId, page);
+      return listing(store.datasets.list(projectId, page));
     },
 
     async get(principal: Principal, projectId: string, id: string): Promise<DatasetRecord> {
@@ -76,15 +76,14 @@ export function createDatasetService(deps: { store: Store; clock: Clock; authori
     async delete(principal: Principal, projectId: string, id: string): Promise<void> {
       const { project, dataset } = await find(principal, projectId, id, 'datasets.delete');
       authorizer.assertWritable(project);
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'dataset.deleted',
+        organizationId: dataset.organization_id,
+        projectId,
+        resource: { type: 'dataset', id },
+        data: { name: dataset.name },
+      }, async (tx) => {
         await tx.datasets.delete(id);
-        await audit.record(tx, actorOf(principal), {
-          type: 'dataset.deleted',
-          organizationId: dataset.organization_id,
-          projectId,
-          resource: { type: 'dataset', id },
-          data: { name: dataset.name },
-        });
       });
     },
 

@@ -1,9 +1,9 @@
 import type { ReplicaLease } from '../gateway/provisioner/provisioner.ts';
 import type { ReplicaAddress } from '../store/endpoint-replicas.ts';
 import type { Store } from '../store/store.ts';
-import type { Clock } from './clock.ts';
-import { GenerationalCache } from './generational-cache.ts';
-import type { InvalidationBus } from './invalidation.ts';
+import type { Clock } from '../infra/clock.ts';
+import { GenerationalCache } from '../infra/generational-cache.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
 
 /**
  * Where dedicated endpoints' replicas answer, shared through the database: the instance that runs

@@ -5,15 +5,16 @@ import type { ReplicaAddress } from '../store/endpoint-replicas.ts';
 import type { EndpointRecord, EndpointStatus } from '../store/endpoints.ts';
 import type { PageRequest } from '../store/pagination.ts';
 import type { Store } from '../store/store.ts';
-import { actorOf, type AuditLog } from './audit.ts';
+import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
 import { isFineTunedModelId, type FineTunedModels } from './fine-tuning/fine-tuned-models.ts';
 import { createReplicaDirectory } from './endpoint-replicas.ts';
-import type { InvalidationBus } from './invalidation.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Leadership } from './leader-election.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
+import { listing } from './listing.ts';
 
 export interface NewEndpointInput {
   name: string;
@@ -245,15 +246,14 @@ export function createEndpointService(deps: {
         status: input.enabled === false ? 'stopped' : 'provisioning',
         created_at: clock(),
       };
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'dedicated_endpoint.created',
+        organizationId: endpoint.organization_id,
+        projectId,
+        resource: { type: 'dedicated_endpoint', id: endpoint.id },
+        data: { name: endpoint.name, model_name: endpoint.model_name, region, routing_key: endpoint.routing_key },
+      }, async (tx) => {
         await tx.endpoints.insert(endpoint);
-        await audit.record(tx, actorOf(principal), {
-          type: 'dedicated_endpoint.created',
-          organizationId: endpoint.organization_id,
-          projectId,
-          resource: { type: 'dedicated_endpoint', id: endpoint.id },
-          data: { name: endpoint.name, model_name: endpoint.model_name, region, routing_key: endpoint.routing_key },
-        });
       });
       announce(endpoint);
       return endpoint;
@@ -261,7 +261,7 @@ export function createEndpointService(deps: {
 
     async list(principal: Principal, projectId: string, page: PageRequest) {
       await authorizer.project(principal, projectId, 'endpoints.list');
-      return store.endpoints.list(projectId, page);
+      return listing(store.endpoints.list(projectId, page));
     },
 
     async get(principal: Principal, projectId: string, id: string): Promise<EndpointRecord> {
@@ -281,15 +281,14 @@ export function createEndpointService(deps: {
       };
       if (changes.enabled === false) next.status = 'stopped';
       if (changes.enabled === true && !endpoint.enabled) next.status = 'provisioning';
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'dedicated_endpoint.updated',
+        organizationId: endpoint.organization_id,
+        projectId,
+        resource: { type: 'dedicated_endpoint', id },
+        data: { ...changes },
+      }, async (tx) => {
         await tx.endpoints.update(id, { name: next.name, description: next.description, scaling: next.scaling, enabled: next.enabled, status: next.status });
-        await audit.record(tx, actorOf(principal), {
-          type: 'dedicated_endpoint.updated',
-          organizationId: endpoint.organization_id,
-          projectId,
-          resource: { type: 'dedicated_endpoint', id },
-          data: { ...changes },
-        });
       });
       announce(next);
       return next;
@@ -298,15 +297,14 @@ export function createEndpointService(deps: {
     async delete(principal: Principal, projectId: string, id: string): Promise<void> {
       const { project, endpoint } = await find(principal, projectId, id, 'endpoints.delete');
       authorizer.assertWritable(project);
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'dedicated_endpoint.deleted',
+        organizationId: endpoint.organization_id,
+        projectId,
+        resource: { type: 'dedicated_endpoint', id },
+        data: { name: endpoint.name, routing_key: endpoint.routing_key },
+      }, async (tx) => {
         await tx.endpoints.markDeleted(id, clock());
-        await audit.record(tx, actorOf(principal), {
-          type: 'dedicated_endpoint.deleted',
-          organizationId: endpoint.organization_id,
-          projectId,
-          resource: { type: 'dedicated_endpoint', id },
-          data: { name: endpoint.name, routing_key: endpoint.routing_key },
-        });
       });
       announce(endpoint);
       // On the leader, the replicas are gone when the answer goes out.

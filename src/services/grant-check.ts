@@ -4,7 +4,7 @@ import { organizationRoleGrant, projectRoleGrant } from '../access/roles.ts';
 import type { GroupRecord } from '../store/records.ts';
 import type { Authorizer } from './authorizer.ts';
 import { PermissionDeniedError } from './errors.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 /**
  * No escalation: a principal may put someone into a group only if it holds, through the credential it

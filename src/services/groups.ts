@@ -5,12 +5,13 @@ import type { PageRequest } from '../store/pagination.ts';
 import type { GroupMemberRecord, GroupRecord, ProjectRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { assertAdminRemainsAfter } from './admin-rule.ts';
-import { actorOf, type AuditLog } from './audit.ts';
+import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer, Standing } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors.ts';
 import { assertMayGrant } from './grant-check.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
+import { listing } from './listing.ts';
 
 /** Where a group lives: an organization, or one project. The same use cases serve both. */
 export type GroupScope = { type: 'organization'; id: string } | { type: 'project'; id: string };
@@ -63,7 +64,7 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
   return {
     async list(principal: Principal, scope: GroupScope, page: PageRequest) {
       await resolve(principal, scope, 'read');
-      return store.groups.listInScope(scope.id, page);
+      return listing(store.groups.listInScope(scope.id, page));
     },
 
     async get(principal: Principal, scope: GroupScope, groupId: string): Promise<GroupRecord> {
@@ -84,10 +85,9 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
         created_at: clock(),
       };
       try {
-        await store.transaction(async (tx) => {
+        await audited(store, audit, actorOf(principal), { type: 'group.created', ...about(group), data: { name: group.name, role: group.role } }, async (tx) => {
           if (await tx.groups.nameTaken(scope.id, input.name)) throw nameTaken();
           await tx.groups.insert(group);
-          await audit.record(tx, actorOf(principal), { type: 'group.created', ...about(group), data: { name: group.name, role: group.role } });
         });
       } catch (error) {
         throw isUniqueViolation(error) ? nameTaken() : error;
@@ -101,10 +101,9 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
       if (group.built_in) throw new ConflictError('A built-in group cannot be renamed.', 'built_in_group');
       if (group.name === input.name) return group;
       try {
-        await store.transaction(async (tx) => {
+        await audited(store, audit, actorOf(principal), { type: 'group.updated', ...about(group), data: { name: input.name, previous_name: group.name } }, async (tx) => {
           if (await tx.groups.nameTaken(scope.id, input.name)) throw nameTaken();
           await tx.groups.rename(groupId, input.name);
-          await audit.record(tx, actorOf(principal), { type: 'group.updated', ...about(group), data: { name: input.name, previous_name: group.name } });
         });
       } catch (error) {
         throw isUniqueViolation(error) ? nameTaken() : error;
@@ -117,9 +116,8 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
       await resolve(principal, scope, 'write');
       const group = await findGroup(scope, groupId);
       if (group.built_in) throw new ConflictError('A built-in group cannot be deleted.', 'built_in_group');
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), { type: 'group.deleted', ...about(group), data: { name: group.name } }, async (tx) => {
         await tx.groups.delete(groupId);
-        await audit.record(tx, actorOf(principal), { type: 'group.deleted', ...about(group), data: { name: group.name } });
       });
       authorizer.invalidateOrganization(group.organization_id);
     },
@@ -127,7 +125,7 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
     async listMembers(principal: Principal, scope: GroupScope, groupId: string, page: PageRequest) {
       await resolve(principal, scope, 'members.read');
       await findGroup(scope, groupId);
-      return store.groups.listMembers(groupId, page);
+      return listing(store.groups.listMembers(groupId, page));
     },
 
     /** Adds a member, or updates an existing member's expiry; `created` tells which. */
@@ -177,13 +175,12 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
     async removeMember(principal: Principal, scope: GroupScope, groupId: string, principalId: string): Promise<void> {
       const resolved = await resolve(principal, scope, 'write');
       const group = await findGroup(scope, groupId);
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), { type: 'group.member.removed', ...about(group), data: { principal_id: principalId } }, async (tx) => {
         if (!(await tx.groups.findMember(groupId, principalId))) throw new NotFoundError('group member', 'principal_id');
         if (group.built_in && group.scope.type === 'organization' && group.role === 'admin') {
           await assertAdminRemainsAfter(tx, resolved.organizationId, (members) => members.filter((m) => m.principal.id !== principalId));
         }
         await tx.groups.removeMember(groupId, principalId);
-        await audit.record(tx, actorOf(principal), { type: 'group.member.removed', ...about(group), data: { principal_id: principalId } });
       });
       authorizer.invalidateOrganization(resolved.organizationId);
     },

@@ -12,26 +12,27 @@ import { createFineTuningService } from './fine-tuning/jobs.ts';
 import { createWorkerQueue } from './fine-tuning/worker-queue.ts';
 import { createModelCatalogue } from './models.ts';
 import { createFineTunedModels } from './fine-tuning/fine-tuned-models.ts';
-import { vllmAdapterLoader } from '../gateway/lora-adapters.ts';
+import type { AdapterLoader } from '../gateway/lora-adapters.ts';
 import { createInferenceService } from './inference.ts';
 import { createEndpointService } from './endpoints.ts';
 import type { Provisioner } from '../gateway/provisioner/provisioner.ts';
 import { createUsageService } from './usage.ts';
 import type { RateLimiter } from '../gateway/rate-limiter.ts';
 import type { UsageMeter } from '../gateway/usage-meter.ts';
-import type { FileStorage } from './files/storage.ts';
+import type { FileStorage } from '../infra/file-storage.ts';
 import { createAuthorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { createGroupService } from './groups.ts';
+import { createHealthCheck } from './health.ts';
 import { createInvitationService } from './invitations.ts';
 import { createMemberService } from './members.ts';
-import type { Notifier } from './notifier.ts';
+import type { Notifier } from '../infra/notifier.ts';
 import { createOrganizationService } from './organizations.ts';
 import { createProjectService } from './projects.ts';
 import { createRegionCatalogue } from './regions.ts';
 import { createServiceAccountService } from './service-accounts.ts';
 import { createSessionService } from './sessions.ts';
-import type { InvalidationBus } from './invalidation.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Leadership } from './leader-election.ts';
 
 /** Wires every use case to exactly the dependencies it needs. */
@@ -48,6 +49,8 @@ export function createServices(deps: {
   rateLimiter: RateLimiter;
   /** Buffers the gateway's usage and writes it in batches; built with the gateway engine. */
   usageMeter: UsageMeter;
+  /** Loads a fine-tuned model's adapter into the model server that serves its base model. */
+  adapterLoader: AdapterLoader;
   /** Whether this instance runs the provisioner (one instance among those on one PostgreSQL). */
   leadership: Leadership;
   onError?: (error: unknown) => void;
@@ -68,7 +71,7 @@ export function createServices(deps: {
     authorizer,
     audit,
     bus,
-    templates: config.file.templates ?? [],
+    templates: config.templates,
     regions: config.regions,
     servedRegion: config.servedRegion,
     provisioner: deps.provisioner,
@@ -79,9 +82,8 @@ export function createServices(deps: {
     onError: (error, endpointId) => deps.log?.('a fine-tuned endpoint could not be deployed (its adapter not written out, or its status not recorded)', { endpoint: endpointId, error: (error as Error).message }),
   });
   projects.registerRegionUsageCheck(endpoints.regionInUse);
-  const models = createModelCatalogue({ store, authorizer, models: config.file.models ?? [], routingKeys: endpoints.routingKeys });
-  // One limit for every file stored: uploads and the workers' result files.
-  const maxFileBytes = config.file.files?.max_bytes ?? 512 * 1024 * 1024;
+  const models = createModelCatalogue({ store, authorizer, models: config.models, routingKeys: endpoints.routingKeys });
+  const maxFileBytes = config.maxFileBytes;
   const { usageMeter } = deps;
   const sessions = createSessionService({ store, clock, secret, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   const apiKeyAuthenticator = createApiKeyAuthenticator({ store, clock, authorizer, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
@@ -113,10 +115,10 @@ export function createServices(deps: {
     fineTuning: createFineTuningService({ store, clock, authorizer, audit, models }),
     workerQueue: createWorkerQueue({ store, clock, audit, storage: deps.fileStorage, maxBytes: maxFileBytes }),
     endpoints,
-    inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.file.rate_limits, endpoints, regions: config.regions, servedRegion: config.servedRegion, fineTuned, adapterLoader: vllmAdapterLoader({ timeoutMs: config.upstreamTimeoutMs }) }),
+    inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.rateLimits, endpoints, regions: config.regions, servedRegion: config.servedRegion, fineTuned, adapterLoader: deps.adapterLoader }),
     usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush() }),
-    /** For /healthz: the limiter's state (the gateway engine itself is built in the composition root). */
-    gateway: { limiter: deps.rateLimiter },
+    /** For /healthz: the database and the limiter's state (the gateway engine itself is built in the composition root). */
+    health: createHealthCheck({ store, limiter: deps.rateLimiter }),
     groups: createGroupService({ store, clock, authorizer, audit }),
     members: createMemberService({ store, clock, authorizer, audit, bus }),
     access: createAccessService({ store, clock, authorizer }),

@@ -1,22 +1,21 @@
-import type { ConfigFile } from '../config.ts';
 import type { Limits } from '../gateway/rate-limiter.ts';
 import type { ModelPermissionsRecord, RateLimitRecord } from '../store/gateway-settings.ts';
 import type { JobRecord } from '../store/fine-tuning.ts';
 import type { Store } from '../store/store.ts';
-import { actorOf, type AuditLog } from './audit.ts';
+import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
 import { isFineTunedModelId, type FineTunedModels } from './fine-tuning/fine-tuned-models.ts';
 import { ALLOW_EVERYTHING, allowedByPolicy } from './model-policy.ts';
 import type { AdapterLoader } from '../gateway/lora-adapters.ts';
-import { GenerationalCache } from './generational-cache.ts';
-import type { InvalidationBus } from './invalidation.ts';
+import { GenerationalCache } from '../infra/generational-cache.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { ModelCatalogue } from './models.ts';
 import { WrongRegionError, type EndpointService } from './endpoints.ts';
-import type { Region } from '../config.ts';
+import type { RateLimitSettings, Region } from '../config.ts';
 import type { GatewayTarget } from '../gateway/engine.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 /** What `resolve` answers: the target the gateway engine forwards a call to. */
 export type InferenceTarget = GatewayTarget;
@@ -38,7 +37,7 @@ export function createInferenceService(deps: {
   audit: AuditLog;
   models: ModelCatalogue;
   bus: InvalidationBus;
-  rateLimits: ConfigFile['rate_limits'];
+  rateLimits: RateLimitSettings;
   endpoints: EndpointService;
   regions: Region[];
   servedRegion: string | undefined;
@@ -46,11 +45,7 @@ export function createInferenceService(deps: {
   adapterLoader: AdapterLoader;
 }) {
   const { store, clock, authorizer, audit, models, bus } = deps;
-  const defaults: Limits = {
-    max_requests_per_1_minute: deps.rateLimits?.max_requests_per_1_minute ?? 600,
-    max_tokens_per_1_minute: deps.rateLimits?.max_tokens_per_1_minute ?? 400_000,
-  };
-  const ceiling: Limits = deps.rateLimits?.ceiling ?? { max_requests_per_1_minute: 100_000, max_tokens_per_1_minute: 100_000_000 };
+  const { defaults, ceiling }: { defaults: Limits; ceiling: Limits } = deps.rateLimits;
   const settings = new GenerationalCache<ProjectGatewaySettings>(bus.maxStalenessMs);
   bus.subscribe((message) => {
     if (message.kind === 'project') settings.invalidate(message.id);
@@ -128,15 +123,14 @@ export function createInferenceService(deps: {
       const { project } = await authorizer.project(principal, projectId, 'inference.set_model_permissions');
       authorizer.assertWritable(project);
       const value: ModelPermissionsRecord = { mode: input.mode, model_ids: [...new Set(input.model_ids)], updated_at: clock() };
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'model_permissions.updated',
+        organizationId: project.organization_id,
+        projectId,
+        resource: { type: 'project', id: projectId },
+        data: { mode: value.mode, model_ids: value.model_ids },
+      }, async (tx) => {
         await tx.gateway.setModelPermissions(projectId, value);
-        await audit.record(tx, actorOf(principal), {
-          type: 'model_permissions.updated',
-          organizationId: project.organization_id,
-          projectId,
-          resource: { type: 'project', id: projectId },
-          data: { mode: value.mode, model_ids: value.model_ids },
-        });
       });
       bus.publish({ kind: 'project', id: projectId });
       return value;
@@ -158,15 +152,14 @@ export function createInferenceService(deps: {
       for (const field of ['max_requests_per_1_minute', 'max_tokens_per_1_minute'] as const) {
         if (next[field] > ceiling[field]) throw new InvalidRequestError(`${field} may not exceed the operator's ceiling of ${ceiling[field]}.`, field, 'above_ceiling');
       }
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'rate_limit.updated',
+        organizationId: project.organization_id,
+        projectId,
+        resource: { type: 'rate_limit', id: `${projectId}:${model}` },
+        data: { ...next },
+      }, async (tx) => {
         await tx.gateway.setRateLimit(projectId, next, clock());
-        await audit.record(tx, actorOf(principal), {
-          type: 'rate_limit.updated',
-          organizationId: project.organization_id,
-          projectId,
-          resource: { type: 'rate_limit', id: `${projectId}:${model}` },
-          data: { ...next },
-        });
       });
       bus.publish({ kind: 'project', id: projectId });
       return next;

@@ -4,13 +4,14 @@ import type { PageRequest } from '../store/pagination.ts';
 import type { GroupRecord, InvitationRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { normalizeEmail } from '../store/users.ts';
-import { actorOf, type AuditLog } from './audit.ts';
+import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError, PermissionDeniedError } from './errors.ts';
 import { assertMayGrant } from './grant-check.ts';
-import type { Notifier } from './notifier.ts';
-import type { Principal } from './principal.ts';
+import type { Notifier } from '../infra/notifier.ts';
+import type { Principal } from '../access/principal.ts';
+import { listing } from './listing.ts';
 
 export const INVITATION_LIFETIME_SECONDS = 3 * 24 * 3600;
 
@@ -100,7 +101,11 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
         created_at: now,
         expires_at: now + INVITATION_LIFETIME_SECONDS,
       };
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'invitation.created',
+        ...about(invitation),
+        data: { email: invitation.email, group_ids: invitation.group_ids, projects: invitation.projects },
+      }, async (tx) => {
         await tx.organizations.lock(organizationId);
         if (await tx.organizations.hasMemberWithEmail(organizationId, normalizeEmail(invitation.email))) {
           throw new ConflictError('This email already belongs to a member of the organization.', 'already_member', 'email');
@@ -109,11 +114,6 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
           throw new ConflictError('This email already has a pending invitation; resend it instead.', 'invitation_pending', 'email');
         }
         await tx.invitations.insert(invitation);
-        await audit.record(tx, actorOf(principal), {
-          type: 'invitation.created',
-          ...about(invitation),
-          data: { email: invitation.email, group_ids: invitation.group_ids, projects: invitation.projects },
-        });
       });
       const inviter = principal.type === 'user' ? await store.users.findById(principal.id) : undefined;
       await deps.notifier.invitationSent({ invitation, organizationName: organization.name, inviterName: inviter?.name ?? 'An administrator', consoleUrl: deps.consoleUrl });
@@ -123,7 +123,7 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
     async list(principal: Principal, organizationId: string, status: InvitationStatusFilter | undefined, page: PageRequest) {
       await authorizer.organization(principal, organizationId, 'invitations.list');
       const now = clock();
-      const result = await store.invitations.list(organizationId, status, now, page);
+      const result = await listing(store.invitations.list(organizationId, status, now, page));
       return { ...result, items: result.items.map((i) => view(i, now)) };
     },
 
@@ -132,9 +132,8 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
       const invitation = await findInOrganization(organizationId, invitationId);
       if (invitation.status !== 'pending') throw new ConflictError(`The invitation is ${invitation.status}, not pending.`, 'invitation_not_pending');
       const now = clock();
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), { type: 'invitation.revoked', ...about(invitation) }, async (tx) => {
         await tx.invitations.setStatus(invitationId, 'revoked', now);
-        await audit.record(tx, actorOf(principal), { type: 'invitation.revoked', ...about(invitation) });
       });
       return view({ ...invitation, status: 'revoked' }, now);
     },
@@ -145,9 +144,8 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
       if (invitation.status !== 'pending') throw new ConflictError(`The invitation is ${invitation.status}, not pending.`, 'invitation_not_pending');
       const now = clock();
       const resent = { ...invitation, expires_at: now + INVITATION_LIFETIME_SECONDS };
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), { type: 'invitation.resent', ...about(invitation) }, async (tx) => {
         await tx.invitations.setExpiry(invitationId, resent.expires_at);
-        await audit.record(tx, actorOf(principal), { type: 'invitation.resent', ...about(invitation) });
       });
       const inviter = principal.type === 'user' ? await store.users.findById(principal.id) : undefined;
       await deps.notifier.invitationSent({ invitation: resent, organizationName: organization.name, inviterName: inviter?.name ?? 'An administrator', consoleUrl: deps.consoleUrl });
@@ -170,7 +168,7 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
         throw new PermissionDeniedError('Verify your email address before accepting invitations.', 'email_not_verified');
       }
       const now = clock();
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), { type: 'invitation.accepted', ...about(invitation) }, async (tx) => {
         await tx.organizations.lock(invitation.organization_id);
         const current = await tx.invitations.find(invitationId);
         assertPending(current!, now);
@@ -186,7 +184,6 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
           if (!(await tx.groups.findMember(groupId, principal.id))) await tx.groups.addMember(group, me, null, now);
         }
         await tx.invitations.setStatus(invitationId, 'accepted', now);
-        await audit.record(tx, actorOf(principal), { type: 'invitation.accepted', ...about(invitation) });
       });
       authorizer.invalidateOrganization(invitation.organization_id);
       return view({ ...invitation, status: 'accepted' }, now);
@@ -195,11 +192,10 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
     async decline(principal: Principal, invitationId: string): Promise<InvitationView> {
       const { invitation } = await findAddressedTo(principal, invitationId);
       const now = clock();
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), { type: 'invitation.declined', ...about(invitation) }, async (tx) => {
         const current = await tx.invitations.find(invitationId);
         assertPending(current!, now);
         await tx.invitations.setStatus(invitationId, 'declined', now);
-        await audit.record(tx, actorOf(principal), { type: 'invitation.declined', ...about(invitation) });
       });
       return view({ ...invitation, status: 'declined' }, now);
     },

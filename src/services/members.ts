@@ -1,14 +1,16 @@
 import type { PageRequest } from '../store/pagination.ts';
-import type { MembershipGrant, OrganizationMemberRecord } from '../store/records.ts';
+import type { MembershipGrant } from '../access/membership-grant.ts';
+import type { OrganizationMemberRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
 import { assertAdminRemainsAfter } from './admin-rule.ts';
 import { actorOf, type AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { settleKeysOfRemovedMember } from './member-key-settlement.ts';
 import { NotFoundError } from './errors.ts';
-import type { InvalidationBus } from './invalidation.ts';
-import type { Principal } from './principal.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
+import type { Principal } from '../access/principal.ts';
+import { listing } from './listing.ts';
 
 export interface OrganizationMemberView extends OrganizationMemberRecord {
   groups: MembershipGrant[];
@@ -21,7 +23,7 @@ export function createMemberService(deps: { store: Store; clock: Clock; authoriz
   return {
     async list(principal: Principal, organizationId: string, page: PageRequest) {
       await authorizer.organization(principal, organizationId, 'members.list');
-      const result = await store.organizations.listMembers(organizationId, page);
+      const result = await listing(store.organizations.listMembers(organizationId, page));
       const groups = await store.groups.groupsOfPrincipals(organizationId, result.items.map((m) => m.principal.id));
       return { ...result, items: result.items.map((m): OrganizationMemberView => ({ ...m, groups: groups.get(m.principal.id) ?? [] })) };
     },

@@ -1,9 +1,9 @@
-import type { ConfigFile } from '../config.ts';
+import type { ModelSetting } from '../config.ts';
 import type { Store } from '../store/store.ts';
 import type { Authorizer } from './authorizer.ts';
 import { NotFoundError } from './errors.ts';
 import { ALLOW_EVERYTHING, allowedByPolicy } from './model-policy.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 export interface SharedModel {
   id: string;
@@ -31,10 +31,10 @@ export interface ModelEntry {
 export function createModelCatalogue(deps: {
   store: Store;
   authorizer: Authorizer;
-  models: NonNullable<ConfigFile['models']>;
+  models: ModelSetting[];
   routingKeys: (projectId: string) => Promise<Array<{ routing_key: string; created_at: number }>>;
 }) {
-  const shared: SharedModel[] = deps.models.map((m) => ({ id: m.id, upstream: m.upstream, region: m.region, fine_tunable: m.fine_tunable ?? false, adapters: m.adapters }));
+  const shared: SharedModel[] = deps.models.map((m) => ({ id: m.id, upstream: m.upstream, region: m.region, fine_tunable: m.fine_tunable, adapters: m.adapters }));
   const sharedById = new Map(shared.map((m) => [m.id, m]));
 
   async function entries(principal: Principal, projectId: string, useCase: 'models.list' | 'models.get'): Promise<ModelEntry[]> {

@@ -2,12 +2,13 @@ import type { PageRequest } from '../store/pagination.ts';
 import type { OrganizationRecord } from '../store/records.ts';
 import type { ApiKeyCreatorRemoval } from '../store/schema.ts';
 import type { Store } from '../store/store.ts';
-import { actorOf, type AuditLog } from './audit.ts';
+import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { ConflictError, PermissionDeniedError } from './errors.ts';
 import { createOrganizationWithDefaults } from './organization-setup.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
+import { listing } from './listing.ts';
 
 export function createOrganizationService(deps: { store: Store; clock: Clock; authorizer: Authorizer; audit: AuditLog; defaultRegion: string }) {
   const { store, clock, authorizer, audit } = deps;
@@ -34,7 +35,7 @@ export function createOrganizationService(deps: { store: Store; clock: Clock; au
         const { organization } = await authorizer.organization(principal, principal.credential.organizationId, 'organizations.list_through_key');
         return { items: page.after ? [] : [organization], hasMore: false };
       }
-      return store.organizations.listForPrincipal(principal.id, page);
+      return listing(store.organizations.listForPrincipal(principal.id, page));
     },
 
     async get(principal: Principal, organizationId: string): Promise<OrganizationRecord> {
@@ -51,10 +52,9 @@ export function createOrganizationService(deps: { store: Store; clock: Clock; au
         Object.assign(data, { api_key_creator_removal: removal, previous_api_key_creator_removal: organization.api_key_creator_removal });
       }
       if (Object.keys(data).length === 0) return organization;
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), { type: 'organization.updated', organizationId, resource: { type: 'organization', id: organizationId }, data }, async (tx) => {
         if (name !== undefined) await tx.organizations.rename(organizationId, name);
         if (removal !== undefined) await tx.organizations.setApiKeyCreatorRemoval(organizationId, removal);
-        await audit.record(tx, actorOf(principal), { type: 'organization.updated', organizationId, resource: { type: 'organization', id: organizationId }, data });
       });
       authorizer.invalidateOrganization(organizationId);
       return { ...organization, name: name ?? organization.name, api_key_creator_removal: removal ?? organization.api_key_creator_removal };
@@ -65,9 +65,8 @@ export function createOrganizationService(deps: { store: Store; clock: Clock; au
       if (organization.personal) {
         throw new ConflictError('A personal organization cannot be deleted.', 'personal_organization');
       }
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), { type: 'organization.deleted', organizationId, resource: { type: 'organization', id: organizationId } }, async (tx) => {
         await tx.organizations.markDeleted(organizationId, clock());
-        await audit.record(tx, actorOf(principal), { type: 'organization.deleted', organizationId, resource: { type: 'organization', id: organizationId } });
       });
       authorizer.invalidateOrganization(organizationId);
       for (const projectId of await store.projects.idsInOrganization(organizationId)) authorizer.invalidateProject(projectId);

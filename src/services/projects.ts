@@ -3,13 +3,14 @@ import { newId } from '../lib/ids.ts';
 import type { PageRequest } from '../store/pagination.ts';
 import type { ProjectRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
-import { actorOf, type AuditLog } from './audit.ts';
+import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { ConflictError } from './errors.ts';
 import { createProjectWithGroups } from './organization-setup.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 import type { RegionCatalogue } from './regions.ts';
+import { listing } from './listing.ts';
 
 /**
  * Says whether a project still holds resources in a region. Resource domains (endpoints, datasets,
@@ -55,7 +56,7 @@ export function createProjectService(deps: { store: Store; clock: Clock; authori
       if (credential.kind === 'api_key' && credential.scope.type === 'project') {
         onlyIds = (onlyIds ?? [credential.scope.id]).filter((id) => id === credential.scope.id);
       }
-      return store.projects.list({ organizationId, includeArchived: options.includeArchived, onlyIds }, page);
+      return listing(store.projects.list({ organizationId, includeArchived: options.includeArchived, onlyIds }, page));
     },
 
     async get(principal: Principal, projectId: string): Promise<ProjectRecord> {
@@ -71,17 +72,16 @@ export function createProjectService(deps: { store: Store; clock: Clock; authori
           throw new ConflictError(`Region "${dropped}" still holds resources of this project.`, 'region_in_use', 'regions');
         }
       }
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'project.updated',
+        organizationId: project.organization_id,
+        projectId,
+        resource: { type: 'project', id: projectId },
+        data: { ...(input.name !== undefined ? { name: input.name } : {}), ...(input.regions ? { regions: nextRegions } : {}) },
+      }, async (tx) => {
         await tx.projects.lock(projectId);
         if (input.name !== undefined) await tx.projects.rename(projectId, input.name);
         if (input.regions) await tx.projects.replaceRegions(projectId, nextRegions);
-        await audit.record(tx, actorOf(principal), {
-          type: 'project.updated',
-          organizationId: project.organization_id,
-          projectId,
-          resource: { type: 'project', id: projectId },
-          data: { ...(input.name !== undefined ? { name: input.name } : {}), ...(input.regions ? { regions: nextRegions } : {}) },
-        });
       });
       authorizer.invalidateProject(projectId);
       return { ...project, name: input.name ?? project.name, regions: nextRegions };
@@ -92,9 +92,8 @@ export function createProjectService(deps: { store: Store; clock: Clock; authori
       authorizer.assertWritable(project);
       if (project.is_default) throw new ConflictError('The default project cannot be archived.', 'default_project');
       const now = clock();
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), { type: 'project.archived', organizationId: project.organization_id, projectId, resource: { type: 'project', id: projectId } }, async (tx) => {
         await tx.projects.archive(projectId, now);
-        await audit.record(tx, actorOf(principal), { type: 'project.archived', organizationId: project.organization_id, projectId, resource: { type: 'project', id: projectId } });
       });
       authorizer.invalidateProject(projectId);
       return { ...project, status: 'archived', archived_at: now };

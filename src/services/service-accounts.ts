@@ -2,12 +2,13 @@ import { newId } from '../lib/ids.ts';
 import type { PageRequest } from '../store/pagination.ts';
 import type { ServiceAccountRecord } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
-import { actorOf, type AuditLog } from './audit.ts';
+import { actorOf, type AuditLog, audited } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { NotFoundError } from './errors.ts';
-import type { InvalidationBus } from './invalidation.ts';
-import type { Principal } from './principal.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
+import type { Principal } from '../access/principal.ts';
+import { listing } from './listing.ts';
 
 /**
  * Service accounts: principals of one organization that join groups like users, have no password and
@@ -26,15 +27,14 @@ export function createServiceAccountService(deps: { store: Store; clock: Clock; 
     async create(principal: Principal, organizationId: string, input: { name: string }): Promise<ServiceAccountRecord> {
       await authorizer.organization(principal, organizationId, 'service_accounts.create');
       const account: ServiceAccountRecord = { id: newId('sa_'), organization_id: organizationId, name: input.name, created_at: clock() };
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'service_account.created',
+        organizationId,
+        resource: { type: 'service_account', id: account.id },
+        data: { name: account.name },
+      }, async (tx) => {
         await tx.serviceAccounts.insert(account);
         await tx.organizations.addMember(organizationId, { type: 'service_account', id: account.id }, account.created_at);
-        await audit.record(tx, actorOf(principal), {
-          type: 'service_account.created',
-          organizationId,
-          resource: { type: 'service_account', id: account.id },
-          data: { name: account.name },
-        });
       });
       authorizer.invalidateOrganization(organizationId);
       return account;
@@ -42,7 +42,7 @@ export function createServiceAccountService(deps: { store: Store; clock: Clock; 
 
     async list(principal: Principal, organizationId: string, page: PageRequest) {
       await authorizer.organization(principal, organizationId, 'service_accounts.list');
-      return store.serviceAccounts.list(organizationId, page);
+      return listing(store.serviceAccounts.list(organizationId, page));
     },
 
     async get(principal: Principal, organizationId: string, id: string): Promise<ServiceAccountRecord> {
@@ -55,18 +55,17 @@ export function createServiceAccountService(deps: { store: Store; clock: Clock; 
       await authorizer.organization(principal, organizationId, 'service_accounts.delete');
       const account = await find(organizationId, id);
       const now = clock();
-      const revoked = await store.transaction(async (tx) => {
-        await tx.serviceAccounts.markDeleted(id, now);
-        await tx.organizations.removeMember(organizationId, id);
-        const keys = await tx.apiKeys.revokeOwnedBy(organizationId, id, now);
-        await audit.record(tx, actorOf(principal), {
-          type: 'service_account.deleted',
-          organizationId,
-          resource: { type: 'service_account', id },
-          data: { name: account.name, revoked_api_key_ids: keys },
-        });
-        return keys;
-      });
+      const revoked = await audited<string[]>(
+        store,
+        audit,
+        actorOf(principal),
+        (keys) => ({ type: 'service_account.deleted', organizationId, resource: { type: 'service_account', id }, data: { name: account.name, revoked_api_key_ids: keys } }),
+        async (tx) => {
+          await tx.serviceAccounts.markDeleted(id, now);
+          await tx.organizations.removeMember(organizationId, id);
+          return tx.apiKeys.revokeOwnedBy(organizationId, id, now);
+        },
+      );
       authorizer.invalidateOrganization(organizationId);
       for (const keyId of revoked) bus.publish({ kind: 'api_key', id: keyId });
     },

@@ -2,9 +2,9 @@ import { newId } from '../lib/ids.ts';
 import { hmacHex, newToken, safeEqual, sha256Hex } from '../lib/secrets.ts';
 import type { SessionRecord, UserRecord } from '../store/records.ts';
 import type { Repositories, Store } from '../store/store.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { AuthenticationError } from './errors.ts';
-import type { InvalidationBus } from './invalidation.ts';
+import type { InvalidationBus } from '../infra/invalidation.ts';
 import { LastUsedRecorder } from './last-used-recorder.ts';
 
 export const SESSION_PREFIX = 'tnt_sess_';

@@ -1,9 +1,9 @@
 import type { UsageRow } from '../store/gateway-settings.ts';
 import type { Store } from '../store/store.ts';
 import type { Authorizer } from './authorizer.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../infra/clock.ts';
 import { InvalidRequestError } from './errors.ts';
-import type { Principal } from './principal.ts';
+import type { Principal } from '../access/principal.ts';
 
 export type BucketWidth = '1m' | '1h' | '1d';
 export type GroupField = 'project_id' | 'api_key_id' | 'model';

@@ -1,6 +1,7 @@
 import { flag, type Executor } from './executor.ts';
 import { cursorOf, olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
-import type { GroupMemberRecord, GroupRecord, MembershipGrant, PrincipalRef } from './records.ts';
+import type { MembershipGrant } from '../access/membership-grant.ts';
+import type { GroupMemberRecord, GroupRecord, PrincipalRef } from './records.ts';
 import { grantOf, principalSummary } from './row-mappers.ts';
 import type { GroupsTable } from './schema.ts';
 

@@ -73,15 +73,6 @@ export interface OrganizationMemberRecord {
   added_at: number;
 }
 
-/** One group membership of a principal, with what the policy needs to know about the group. */
-export interface MembershipGrant {
-  group_id: string;
-  group_name: string;
-  scope: { type: ScopeType; id: string };
-  role: string;
-  expires_at: number | null;
-}
-
 export interface InvitationRecord {
   id: string;
   organization_id: string;

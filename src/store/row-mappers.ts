@@ -1,4 +1,5 @@
-import type { MembershipGrant, PrincipalSummary } from './records.ts';
+import type { MembershipGrant } from '../access/membership-grant.ts';
+import type { PrincipalSummary } from './records.ts';
 import type { PrincipalType, ScopeType } from './schema.ts';
 
 /** A principal's display fields from a row joined with users (name, email) and service accounts (sa_name). */

@@ -3,8 +3,11 @@
  * SQLite has no boolean type and better-sqlite3 refuses to bind JavaScript booleans.
  */
 
-export type PrincipalType = 'user' | 'service_account';
-export type ScopeType = 'organization' | 'project';
+import type { ScopeType } from '../access/membership-grant.ts';
+import type { PrincipalType } from '../access/principal.ts';
+
+// The policy owns these names; rows carry them.
+export type { PrincipalType, ScopeType };
 
 export interface UsersTable {
   id: string;

@@ -200,7 +200,7 @@ export function processProvisioner(options: ProcessProvisionerOptions): Provisio
       if (!d.endpoint.enabled) continue;
       const live = d.replicas.filter((r) => !r.stopping);
       const inFlight = live.reduce((sum, r) => sum + r.inFlight, 0);
-      const target = d.template.target_in_flight ?? 8;
+      const target = d.template.target_in_flight;
       const healthy = healthyCount(d);
       if (healthy > 0 && inFlight / healthy > target) {
         d.busySince ??= now;

@@ -7,7 +7,8 @@ export interface EndpointTemplate {
   flavor_name: string;
   gpu_types: string[];
   command: string;
-  target_in_flight?: number | undefined;
+  /** In-flight requests per healthy replica above which the autoscaler adds one. */
+  target_in_flight: number;
 }
 
 /** The fine-tuned weights an endpoint deployed from a fine-tuned model loads on top of its base. */

@@ -49,7 +49,7 @@ export function endpointRoutes(services: Services): FastifyPluginAsyncZod {
           model_name: t.model_name,
           flavor_name: t.flavor_name,
           gpu_types: t.gpu_types,
-          target_in_flight: t.target_in_flight ?? 8,
+          target_in_flight: t.target_in_flight,
           // Whether the flavor deploys fine-tuned models (its command loads an `{adapter}`), or base models only.
           loads_adapters: loadsAdapters(t),
         })),

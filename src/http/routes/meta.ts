@@ -1,24 +1,21 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../services/index.ts';
-import type { Store } from '../../store/store.ts';
 import { errorBody } from '../errors.ts';
 import { AUTHENTICATED, PUBLIC } from '../route-access.ts';
 import { refusals } from '../schemas/common.ts';
 import { regionObject } from '../schemas/objects.ts';
 
 /** Health, the OpenAPI document, the regions and the permission catalogue. */
-export function metaRoutes(services: Services, store: Store): FastifyPluginAsyncZod {
+export function metaRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
-    // 200 while the database answers. Redis down only degrades rate limiting (see
-    // rate_limits.redis_unavailable), so it shows in the body and its counters, not in the status.
+    // 200 while the database answers; Redis down shows in the body and its counters, not in the status.
     app.get('/healthz', { config: { access: PUBLIC }, schema: { hide: true } }, async (_request, reply) => {
-      try {
-        await store.ping();
-      } catch {
+      const health = await services.health.check();
+      if (health.database === 'unavailable') {
         return reply.status(503).send(errorBody('api_error', 'The database does not answer.', null, 'database_unavailable'));
       }
-      const { redis, ...rateLimiter } = services.gateway.limiter.health();
+      const { redis, ...rateLimiter } = health.limiter;
       return {
         status: redis === 'degraded' ? 'degraded' : 'ok',
         checks: { database: 'ok', ...(redis ? { redis } : {}) },

@@ -4,13 +4,14 @@ import { newId } from '../../lib/ids.ts';
 import type { FileRecord } from '../../store/files.ts';
 import type { PageRequest } from '../../store/pagination.ts';
 import type { Store } from '../../store/store.ts';
-import { actorOf, type AuditLog } from '../audit.ts';
+import { actorOf, type AuditLog, audited } from '../audit.ts';
 import type { Authorizer } from '../authorizer.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../infra/clock.ts';
 import { IncompleteUploadError, InvalidRequestError, NotFoundError, ServiceError } from '../errors.ts';
-import type { Principal } from '../principal.ts';
+import type { Principal } from '../../access/principal.ts';
 import { JsonlInspector, LineProblemError, type Purpose } from './jsonl-inspector.ts';
-import type { FileStorage, PendingFile } from './storage.ts';
+import type { FileStorage, PendingFile } from '../../infra/file-storage.ts';
+import { listing } from '../listing.ts';
 
 export const PURPOSES: readonly Purpose[] = ['fine-tune', 'batch'];
 
@@ -136,7 +137,7 @@ export function createFileService(deps: { store: Store; clock: Clock; authorizer
 
     async list(principal: Principal, projectId: string, purpose: string | undefined, page: PageRequest) {
       await authorizer.project(principal, projectId, 'files.list');
-      return store.files.list(projectId, purpose, page);
+      return listing(store.files.list(projectId, purpose, page));
     },
 
     get: (principal: Principal, projectId: string, fileId: string) => readableFile(principal, projectId, fileId, 'files.get'),
@@ -151,15 +152,14 @@ export function createFileService(deps: { store: Store; clock: Clock; authorizer
       authorizer.assertWritable(project);
       const file = await store.files.find(projectId, fileId);
       if (!file) throw new NotFoundError('file');
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'file.deleted',
+        organizationId: file.organization_id,
+        projectId,
+        resource: { type: 'file', id: file.id },
+        data: { filename: file.filename, purpose: file.purpose },
+      }, async (tx) => {
         await tx.files.delete(file.id);
-        await audit.record(tx, actorOf(principal), {
-          type: 'file.deleted',
-          organizationId: file.organization_id,
-          projectId,
-          resource: { type: 'file', id: file.id },
-          data: { filename: file.filename, purpose: file.purpose },
-        });
       });
       await storage.remove(file.id);
     },

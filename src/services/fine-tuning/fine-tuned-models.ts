@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { JobRecord } from '../../store/fine-tuning.ts';
 import type { Store } from '../../store/store.ts';
 import { ConflictError } from '../errors.ts';
-import type { FileStorage } from '../files/storage.ts';
+import type { FileStorage } from '../../infra/file-storage.ts';
 
 /** Fine-tuned model ids are `ft:<base>:<org>:<suffix>:<job id>`; the base may itself hold colons. */
 export const isFineTunedModelId = (model: string) => model.startsWith('ft:');

@@ -3,12 +3,13 @@ import { newId } from '../../lib/ids.ts';
 import type { JobRecord } from '../../store/fine-tuning.ts';
 import type { PageRequest } from '../../store/pagination.ts';
 import type { Repositories, Store } from '../../store/store.ts';
-import { actorOf, type AuditLog } from '../audit.ts';
+import { actorOf, type AuditLog, audited } from '../audit.ts';
 import type { Authorizer } from '../authorizer.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../infra/clock.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.ts';
 import type { ModelCatalogue } from '../models.ts';
-import type { Principal } from '../principal.ts';
+import type { Principal } from '../../access/principal.ts';
+import { listing } from '../listing.ts';
 
 export type Hyperparameter = 'auto' | number;
 
@@ -106,16 +107,15 @@ export function createFineTuningService(deps: { store: Store; clock: Clock; auth
         lease_expires_at: null,
         attempts: 0,
       };
-      await store.transaction(async (tx) => {
+      await audited(store, audit, actorOf(principal), {
+        type: 'fine_tuning.job.created',
+        organizationId: job.organization_id,
+        projectId,
+        resource: { type: 'fine_tuning.job', id: job.id },
+        data: { model: job.model, training_file: job.training_file, validation_file: job.validation_file, suffix: job.suffix },
+      }, async (tx) => {
         await tx.fineTuning.insert(job);
         await recordJobEvent(tx, clock, job.id, { message: `Validating training file: ${job.training_file}` });
-        await audit.record(tx, actorOf(principal), {
-          type: 'fine_tuning.job.created',
-          organizationId: job.organization_id,
-          projectId,
-          resource: { type: 'fine_tuning.job', id: job.id },
-          data: { model: job.model, training_file: job.training_file, validation_file: job.validation_file, suffix: job.suffix },
-        });
       });
       // The files were checked line by line at upload; what is left is that they still hold examples.
       await store.transaction(async (tx) => {
@@ -135,7 +135,7 @@ export function createFineTuningService(deps: { store: Store; clock: Clock; auth
 
     async list(principal: Principal, projectId: string, page: PageRequest) {
       await authorizer.project(principal, projectId, 'fine_tuning.list');
-      return store.fineTuning.list(projectId, page);
+      return listing(store.fineTuning.list(projectId, page));
     },
 
     async get(principal: Principal, projectId: string, jobId: string): Promise<JobRecord> {
@@ -167,12 +167,12 @@ export function createFineTuningService(deps: { store: Store; clock: Clock; auth
 
     async events(principal: Principal, projectId: string, jobId: string, page: PageRequest) {
       await readableJob(principal, projectId, jobId, 'fine_tuning.events');
-      return store.fineTuning.events(jobId, page);
+      return listing(store.fineTuning.events(jobId, page));
     },
 
     async checkpoints(principal: Principal, projectId: string, jobId: string, page: PageRequest) {
       const { job } = await readableJob(principal, projectId, jobId, 'fine_tuning.checkpoints');
-      return { job, page: await store.fineTuning.checkpoints(jobId, page) };
+      return { job, page: await listing(store.fineTuning.checkpoints(jobId, page)) };
     },
   };
 }

@@ -4,10 +4,10 @@ import { newId } from '../../lib/ids.ts';
 import type { JobRecord } from '../../store/fine-tuning.ts';
 import type { Repositories, Store } from '../../store/store.ts';
 import { systemActor, type AuditLog } from '../audit.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../../infra/clock.ts';
 import { ConflictError, IncompleteUploadError, InvalidRequestError, NotFoundError } from '../errors.ts';
 import { PayloadTooLargeError } from '../files/files-service.ts';
-import type { FileStorage } from '../files/storage.ts';
+import type { FileStorage } from '../../infra/file-storage.ts';
 import { fineTunedModelName, recordJobEvent } from './jobs.ts';
 
 /** A line the trainer printed, as the worker forwards it (checkpoint paths already made relative). */

@@ -1,24 +1,16 @@
 import nodemailer from 'nodemailer';
+import type { SmtpSettings } from '../config.ts';
 import type { Notifier } from './notifier.ts';
-
-export interface SmtpSettings {
-  host: string;
-  port?: number | undefined;
-  secure?: boolean | undefined;
-  user?: string | undefined;
-  password?: string | undefined;
-  from?: string | undefined;
-}
 
 /** Sends invitations and verification links by email through the configured SMTP server. */
 export function smtpNotifier(settings: SmtpSettings, onError: (error: unknown, what: string) => void): Notifier {
   const transport = nodemailer.createTransport({
     host: settings.host,
-    port: settings.port ?? 587,
-    secure: settings.secure ?? false,
+    port: settings.port,
+    secure: settings.secure,
     ...(settings.user ? { auth: { user: settings.user, pass: settings.password ?? '' } } : {}),
   });
-  const from = settings.from ?? 'Tenantry <no-reply@localhost>';
+  const { from } = settings;
 
   async function send(what: string, message: { to: string; subject: string; text: string }): Promise<void> {
     try {

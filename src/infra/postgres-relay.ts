@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { randomBase62 } from '../lib/ids.ts';
-import { parseInvalidation, type Invalidation } from '../services/invalidation.ts';
+import type { Invalidation } from './invalidation.ts';
 
 const CHANNEL = 'tenantry_invalidations';
 
@@ -116,4 +116,30 @@ export function createPostgresRelay(options: {
       await current?.end().catch(() => {});
     },
   };
+}
+
+// Every kind, written as a record so that a kind added to Invalidation must be added here too.
+const KIND_NAMES: Record<Invalidation['kind'], true> = {
+  organization: true,
+  project: true,
+  api_key: true,
+  session: true,
+  user_sessions: true,
+  endpoint: true,
+  endpoint_replicas: true,
+  everything: true,
+};
+const KINDS: ReadonlySet<string> = new Set(Object.keys(KIND_NAMES));
+
+/** Reads a NOTIFY payload back into an invalidation; anything else (another version's message) is dropped. */
+function parseInvalidation(text: string): Invalidation | undefined {
+  try {
+    const value = JSON.parse(text) as { kind?: unknown; id?: unknown };
+    if (typeof value.kind !== 'string' || !KINDS.has(value.kind)) return undefined;
+    if (value.kind === 'everything') return { kind: 'everything' };
+    if (typeof value.id !== 'string') return undefined;
+    return { kind: value.kind, id: value.id } as Invalidation;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { makePrivateDirectory } from '../../lib/private-files.ts';
+import { makePrivateDirectory } from '../lib/private-files.ts';
 
 /** Where file contents live. One small interface, so an object store can replace the local disk. */
 export interface FileStorage {

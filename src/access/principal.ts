@@ -1,5 +1,7 @@
-import type { Permission } from '../access/permissions.ts';
-import type { PrincipalType } from '../store/schema.ts';
+import type { Permission } from './permissions.ts';
+
+/** The two kinds of principal; a user signs in, a service account only holds API keys. */
+export type PrincipalType = 'user' | 'service_account';
 
 /** The credential a request came with; it can only narrow what its principal may do. */
 export type Credential =

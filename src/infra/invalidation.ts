@@ -1,7 +1,7 @@
 /**
  * Cache invalidations. Every cache in the server (standings, projects, sessions, API keys) drops
  * entries when it hears of a change. On one instance the message is applied at once; on PostgreSQL it
- * is also carried to every other instance with NOTIFY (see store/notifications.ts).
+ * is also carried to every other instance with NOTIFY (see infra/postgres-relay.ts, which also reads the messages back).
  */
 export type Invalidation =
   | { kind: 'organization'; id: string }
@@ -51,18 +51,4 @@ export function createInvalidationBus(
     deliver,
     close: async () => relay?.close(),
   };
-}
-
-const KINDS = new Set(['organization', 'project', 'api_key', 'session', 'user_sessions', 'endpoint', 'endpoint_replicas', 'everything']);
-
-export function parseInvalidation(text: string): Invalidation | undefined {
-  try {
-    const value = JSON.parse(text) as { kind?: unknown; id?: unknown };
-    if (typeof value.kind !== 'string' || !KINDS.has(value.kind)) return undefined;
-    if (value.kind === 'everything') return { kind: 'everything' };
-    if (typeof value.id !== 'string') return undefined;
-    return { kind: value.kind, id: value.id } as Invalidation;
-  } catch {
-    return undefined;
-  }
 }
