@@ -22,7 +22,7 @@ import { createLeaderLock } from './store/leader-lock.ts';
 import { loggingNotifier } from './infra/notifier.ts';
 import { smtpNotifier } from './infra/smtp-notifier.ts';
 import { vllmAdapterLoader } from './gateway/lora-adapters.ts';
-import { createPostgresRelay } from './infra/postgres-relay.ts';
+import { createPostgresRelay } from './store/notifications.ts';
 import { migrate, openDatabase } from './store/database.ts';
 import { createStore, type Store } from './store/store.ts';
 

@@ -72,10 +72,13 @@ const ALLOWED: Record<Layer, Rule[]> = {
   // SQL. It may name the policy's vocabulary (principal types, scopes, membership grants) that rows carry.
   store: [
     { target: 'access', kind: 'types', why: 'the principal and grant types rows are read into' },
+    // LISTEN/NOTIFY is SQL, so the relay lives here; the messages it carries are the bus's.
+    { target: 'infra', kind: 'types', only: ['invalidation.ts'], why: 'the invalidations the NOTIFY relay carries between instances' },
     { target: 'lib', kind: 'any', why: 'helpers' },
   ],
   // Adapters to the world outside the process (mail, the file store, the clock, the in-memory caches,
-  // invalidations and their PostgreSQL relay). Built in the composition root; given to services.
+  // the invalidation bus; its PostgreSQL relay is SQL and lives in store/). Built in the composition
+  // root; given to services.
   infra: [
     { target: 'store', kind: 'types', why: 'the invitation record a notifier mails about' },
     { target: 'config', kind: 'types', why: 'the resolved SMTP settings' },

@@ -1,7 +1,7 @@
 /**
  * Cache invalidations. Every cache in the server (standings, projects, sessions, API keys) drops
  * entries when it hears of a change. On one instance the message is applied at once; on PostgreSQL it
- * is also carried to every other instance with NOTIFY (see infra/postgres-relay.ts, which also reads the messages back).
+ * is also carried to every other instance with NOTIFY (see store/notifications.ts, which also reads the messages back).
  */
 export type Invalidation =
   | { kind: 'organization'; id: string }

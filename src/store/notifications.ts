@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { randomBase62 } from '../lib/ids.ts';
-import type { Invalidation } from './invalidation.ts';
+import type { Invalidation } from '../infra/invalidation.ts';
 
 const CHANNEL = 'tenantry_invalidations';
 
