@@ -7,9 +7,11 @@ import { InvalidRequestError } from '../services/errors.ts';
  * its `\ud800` escape). Refused at one depth, before any route sees the request, so both databases
  * answer alike: 400 naming the field.
  */
+// eslint-disable-next-line no-control-regex -- U+0000 is what this pattern exists to find
 const UNSAFE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Control characters (C0, DEL, C1): never part of a name, an email or a file name. */
+// eslint-disable-next-line no-control-regex -- control characters are what this pattern exists to find
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 export function isUnsafeText(value: string): boolean {
