@@ -6,7 +6,7 @@ import { Api, signUp } from './helpers/client.ts';
 import { describeEachDatabase } from './helpers/databases.ts';
 import { listen } from './helpers/listen.ts';
 import { useTenantry } from './helpers/server.ts';
-import { killWorkerGroup, startWorkerProcess, waitFor } from './helpers/worker.ts';
+import { jobFinished, killWorkerGroup, startWorkerProcess, waitFor } from './helpers/worker.ts';
 
 const BASE_MODEL = 'meta-llama/Llama-3.3-70B-Instruct';
 const WORKER_TOKEN = 'worker-secret-for-tests';
@@ -34,11 +34,7 @@ describeEachDatabase('fine-tuning jobs and workers (through the openai SDK)', (k
     return { ann, key, url, openai, training };
   }
 
-  const finished = (openai: OpenAI, id: string) =>
-    waitFor(async () => {
-      const job = await openai.fineTuning.jobs.retrieve(id);
-      return ['succeeded', 'failed', 'cancelled'].includes(job.status) ? job : undefined;
-    }, `job ${id} to finish`);
+  const finished = jobFinished;
 
   test('creating a job checks the model, the files, the suffix and the hyperparameters', async () => {
     const { openai, training, ann } = await setUp();

@@ -84,21 +84,27 @@ async function startHeldStream(baseUrl: string, key: string) {
   };
 }
 
-describeEachDatabase('Redis going away under fail_open (the default)', (kind) => {
-  const rejections = watchUnhandledRejections();
-  let upstream: FakeUpstream;
-  let proxy: TcpProxy;
+/** A fake model server and a cuttable proxy in front of the real Redis, for the suite that calls it. */
+function useUpstreamAndRedisProxy(): { upstream: FakeUpstream; proxy: TcpProxy } {
+  const peers = {} as { upstream: FakeUpstream; proxy: TcpProxy };
   before(async () => {
-    upstream = await startFakeUpstream();
-    proxy = await startTcpProxy(REDIS.hostname, Number(REDIS.port || 6379));
+    peers.upstream = await startFakeUpstream();
+    peers.proxy = await startTcpProxy(REDIS.hostname, Number(REDIS.port || 6379));
   });
   after(async () => {
-    await proxy.close();
-    await upstream.close();
+    await peers.proxy?.close();
+    await peers.upstream?.close();
   });
+  return peers;
+}
+
+describeEachDatabase('Redis going away under fail_open (the default)', (kind) => {
+  const rejections = watchUnhandledRejections();
+  const peers = useUpstreamAndRedisProxy();
 
   test('a stream in progress ends normally, limits hold per instance while Redis is away, and are shared again once it is back', { timeout: 90_000 }, async (t) => {
     if (!(await redisReachable(t))) return;
+    const { upstream, proxy } = peers;
     const database = await kind.create();
     const config: ConfigFile = { models: ['chat-model', 'held'].map((id) => ({ id, upstream: upstream.url })), rate_limits: { max_requests_per_1_minute: 4 } };
     const env = { REDIS_URL: `redis://127.0.0.1:${proxy.port}` };
@@ -153,6 +159,7 @@ describeEachDatabase('Redis going away under fail_open (the default)', (kind) =>
 
   test('a Redis that stops answering without closing its connection does not hold requests; it is used again once it answers', { timeout: 60_000 }, async (t) => {
     if (!(await redisReachable(t))) return;
+    const { upstream, proxy } = peers;
     const database = await kind.create();
     const config: ConfigFile = { models: [{ id: 'chat-model', upstream: upstream.url }] };
     const tenantry = await startTenantry(database, { config, env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
@@ -181,19 +188,11 @@ describeEachDatabase('Redis going away under fail_open (the default)', (kind) =>
 });
 
 describeEachDatabase('Redis going away under fail_closed', (kind) => {
-  let upstream: FakeUpstream;
-  let proxy: TcpProxy;
-  before(async () => {
-    upstream = await startFakeUpstream();
-    proxy = await startTcpProxy(REDIS.hostname, Number(REDIS.port || 6379));
-  });
-  after(async () => {
-    await proxy.close();
-    await upstream.close();
-  });
+  const peers = useUpstreamAndRedisProxy();
 
   test('the server process keeps serving: inference answers 503 rate_limiter_unavailable until Redis is back; it logs each change once', { timeout: 60_000 }, async (t) => {
     if (!(await redisReachable(t))) return;
+    const { upstream, proxy } = peers;
     const database = await kind.create();
     const server = await startServerProcess({
       dataDir: mkdtempSync(join(tmpdir(), 'tenantry-redis-')),

@@ -9,7 +9,7 @@ import { describeEachDatabase } from './helpers/databases.ts';
 import { startHttpFaultProxy } from './helpers/http-fault-proxy.ts';
 import { listen } from './helpers/listen.ts';
 import { useTenantry } from './helpers/server.ts';
-import { killWorkerGroup, startWorkerProcess, waitFor } from './helpers/worker.ts';
+import { jobFinished, killWorkerGroup, startWorkerProcess, waitFor } from './helpers/worker.ts';
 
 const BASE_MODEL = 'meta-llama/Llama-3.3-70B-Instruct';
 const WORKER_TOKEN = 'worker-secret-for-tests';
@@ -43,11 +43,7 @@ describeEachDatabase('the fine-tuning worker: job folders and retried downloads'
     return { url, openai, upload };
   }
 
-  const finished = (openai: OpenAI, id: string) =>
-    waitFor(async () => {
-      const job = await openai.fineTuning.jobs.retrieve(id);
-      return ['succeeded', 'failed', 'cancelled'].includes(job.status) ? job : undefined;
-    }, `job ${id} to finish`);
+  const finished = jobFinished;
 
   test('a job folder (0700, holding the training file) is removed once the job is over', async () => {
     const { url, openai, upload } = await setUp();

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type OpenAI from 'openai';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'tenantry.js');
 export const FAKE_TRAINER = join(import.meta.dirname, '..', 'fixtures', 'fake-trainer.mjs');
@@ -56,4 +57,12 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, what: stri
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Waits for a fine-tuning job to reach an end state, through the SDK; answers the job. */
+export function jobFinished(openai: OpenAI, id: string) {
+  return waitFor(async () => {
+    const job = await openai.fineTuning.jobs.retrieve(id);
+    return ['succeeded', 'failed', 'cancelled'].includes(job.status) ? job : undefined;
+  }, `job ${id} to finish`);
 }
