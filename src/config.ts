@@ -84,6 +84,12 @@ const fileSchema = z.strictObject({
     })
     .optional(),
   trusted_proxies: z.array(z.string().min(1)).optional(),
+  http: z
+    .strictObject({
+      /** Check every answer against its route's response schema (a mismatch is a 500 naming the field). */
+      validate_responses: z.boolean().optional(),
+    })
+    .optional(),
   cache: z
     .strictObject({
       /** The longest a cached key, session or membership may lag behind the database. */
@@ -141,6 +147,11 @@ export interface Config {
   templates: TemplateSetting[];
   /** Where invitation and verification mail goes out; undefined: it is logged instead. */
   smtp: SmtpSettings | undefined;
+  /**
+   * Check each answer against its route's response schema before it is sent (`http.validate_responses`;
+   * on unless NODE_ENV is `production`): a mismatch is a 500 naming the route and the field.
+   */
+  validateResponses: boolean;
   /** The file as read, for what has no resolved setting above. */
   file: ConfigFile;
 }
@@ -211,6 +222,8 @@ export const DEFAULTS = {
   smtpPort: 587,
   smtpSecure: false,
   smtpFrom: 'Tenantry <no-reply@localhost>',
+  /** Answers are checked against their schemas in development and tests, not in production (NODE_ENV=production). */
+  validateResponses: { production: false, otherwise: true },
 } as const;
 
 const BUILT_IN_REGION_IDS = ['eu-north1', 'eu-west1', 'us-central1'];
@@ -286,6 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
           from: file.smtp.from ?? DEFAULTS.smtpFrom,
         }
       : undefined,
+    validateResponses: file.http?.validate_responses ?? DEFAULTS.validateResponses[env.NODE_ENV === 'production' ? 'production' : 'otherwise'],
     file,
   };
 }

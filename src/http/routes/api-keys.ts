@@ -6,23 +6,8 @@ import type { ApiKeyRecord } from '../../store/records.ts';
 import { presentList } from '../presenters.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, name, orgParams, projectParams, refusals, unixSeconds } from '../schemas/common.ts';
-
-const apiKeyObject = z.object({
-  id: z.string(),
-  object: z.literal('api_key'),
-  name: z.string(),
-  redacted_value: z.string(),
-  owner: z.object({ type: z.enum(['user', 'service_account']), id: z.string() }),
-  created_by: z.string(),
-  scope: z.object({ type: z.enum(['project', 'organization']), id: z.string() }),
-  permissions: z.enum(['all', 'read_only']),
-  created_at: z.number(),
-  expires_at: z.number().nullable(),
-  last_used_at: z.number().nullable(),
-  revoked_at: z.number().nullable(),
-  creator_removed_at: z.number().nullable().describe('When its creator left the organization, for a key the organization keeps working (api_key_creator_removal: flag).'),
-});
-const issuedKeyObject = apiKeyObject.extend({ key: z.string().describe('The secret, shown in this answer only.') });
+import type { ApiKey, IssuedApiKey } from '../schemas/api-types.ts';
+import { apiKeyObject, issuedApiKeyObject as issuedKeyObject } from '../schemas/objects.ts';
 
 const keyBody = {
   name,
@@ -31,9 +16,9 @@ const keyBody = {
 };
 
 export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
-  const present = (key: ApiKeyRecord) => ({
+  const present = (key: ApiKeyRecord): ApiKey => ({
     id: key.id,
-    object: 'api_key' as const,
+    object: 'api_key',
     name: key.name,
     redacted_value: key.redacted_value,
     owner: key.owner,
@@ -46,7 +31,7 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
     revoked_at: key.revoked_at,
     creator_removed_at: key.creator_removed_at,
   });
-  const presentIssued = (issued: IssuedKey) => ({ ...present(issued.key), key: issued.secret });
+  const presentIssued = (issued: IssuedKey): IssuedApiKey => ({ ...present(issued.key), key: issued.secret });
 
   return async (app) => {
     const tags = ['api keys'];

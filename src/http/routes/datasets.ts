@@ -2,26 +2,17 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../services/index.ts';
 import type { DatasetRecord } from '../../store/datasets.ts';
-import { presentList } from '../presenters.ts';
+import { presentDeleted, presentList } from '../presenters.ts';
 import { projectOf, projectQuery } from '../project-context.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, name, refusals } from '../schemas/common.ts';
+import type { Dataset } from '../schemas/api-types.ts';
+import { deletionOf } from '../schemas/envelopes.ts';
+import { datasetObject } from '../schemas/resources.ts';
 
-const datasetObject = z.object({
-  id: z.string(),
-  object: z.literal('dataset'),
-  project_id: z.string(),
-  name: z.string(),
-  file_ids: z.array(z.string()),
-  format: z.string().describe('conversational, instruction or text'),
-  rows: z.number(),
-  region: z.string(),
-  created_at: z.number(),
-});
-
-const present = (dataset: DatasetRecord) => ({
+const present = (dataset: DatasetRecord): Dataset => ({
   id: dataset.id,
-  object: 'dataset' as const,
+  object: 'dataset',
   project_id: dataset.project_id,
   name: dataset.name,
   file_ids: dataset.file_ids,
@@ -67,11 +58,11 @@ export function datasetRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/datasets/:dataset_id',
       {
         config: { access: needs('datasets.delete') },
-        schema: { tags, params, querystring: query, response: { 200: z.object({ id: z.string(), object: z.literal('dataset'), deleted: z.literal(true) }), ...refusals } },
+        schema: { tags, params, querystring: query, response: { 200: deletionOf('dataset'), ...refusals } },
       },
       async (request) => {
         await services.datasets.delete(principalOf(request), projectOf(request), request.params.dataset_id);
-        return { id: request.params.dataset_id, object: 'dataset' as const, deleted: true as const };
+        return presentDeleted(request.params.dataset_id, 'dataset');
       },
     );
   };

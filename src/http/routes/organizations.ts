@@ -5,7 +5,8 @@ import type { Services } from '../../services/index.ts';
 import { presentDeleted, presentList, presentOrganization, presentOrganizationMember } from '../presenters.ts';
 import { AUTHENTICATED, needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, name, orgParams, refusals } from '../schemas/common.ts';
-import { accessReason, deletedObject, organizationMemberObject, organizationObject } from '../schemas/objects.ts';
+import { deletionOf } from '../schemas/envelopes.ts';
+import { accessCheckObject, organizationMemberObject, organizationObject } from '../schemas/objects.ts';
 
 export function organizationRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
@@ -45,7 +46,7 @@ export function organizationRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.delete(
       '/v1/organizations/:org',
-      { config: { access: needs('organizations.delete') }, schema: { tags, params: orgParams, response: { 200: deletedObject, ...refusals } } },
+      { config: { access: needs('organizations.delete') }, schema: { tags, params: orgParams, response: { 200: deletionOf('organization'), ...refusals } } },
       async (request) => {
         await services.organizations.delete(principalOf(request), request.params.org);
         return presentDeleted(request.params.org, 'organization');
@@ -70,7 +71,7 @@ export function organizationRoutes(services: Services): FastifyPluginAsyncZod {
           tags,
           description: 'Removes a member (org admins), or leaves the organization (the member itself).',
           params: z.strictObject({ org: z.string(), principal_id: z.string() }),
-          response: { 200: deletedObject, ...refusals },
+          response: { 200: deletionOf('organization.member'), ...refusals },
         },
       },
       async (request) => {
@@ -92,7 +93,7 @@ export function organizationRoutes(services: Services): FastifyPluginAsyncZod {
             permission: z.enum(PERMISSION_NAMES as [string, ...string[]]),
             project_id: z.string().min(1).optional(),
           }),
-          response: { 200: z.object({ allowed: z.boolean(), reasons: z.array(accessReason) }), ...refusals },
+          response: { 200: accessCheckObject, ...refusals },
         },
       },
       async (request) => services.access.check(principalOf(request), request.params.org, request.body),

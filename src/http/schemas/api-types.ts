@@ -1,0 +1,87 @@
+import type { z } from 'zod';
+import type { loginAnswer, meObject, meOrganization, sessionRevocationObject, signupAnswer } from './accounts.ts';
+import type { errorResponse, listOf } from './envelopes.ts';
+import type { fineTuningJob, fineTuningJobCheckpoint, fineTuningJobEvent } from './fine-tuning.ts';
+import type {
+  accessCheckObject,
+  apiKeyObject,
+  auditEventObject,
+  auditVerificationObject,
+  groupMemberObject,
+  groupObject,
+  invitationObject,
+  issuedApiKeyObject,
+  organizationMemberObject,
+  organizationObject,
+  permissionObject,
+  projectAccessEntry,
+  projectObject,
+  regionObject,
+  serviceAccountObject,
+  userObject,
+} from './objects.ts';
+import type {
+  datasetObject,
+  endpointObject,
+  endpointTemplateObject,
+  fileObject,
+  modelObject,
+  modelPermissionsObject,
+  rateLimitObject,
+  usagePage,
+  usageResult,
+} from './resources.ts';
+
+/**
+ * The API's objects as clients read them, derived from the response schemas that the server's answers
+ * are checked against: the one source of the console's and the CLI's types. Type-only: importing this
+ * (with `import type`) brings nothing of zod or of the server into a bundle.
+ */
+
+/** What a response schema lets through, as the client reads it. */
+export type ApiObject<Schema extends z.ZodType> = z.output<Schema>;
+
+/** API.md's list envelope around an object. */
+export type List<T> = Omit<ApiObject<ReturnType<typeof listOf>>, 'data'> & { data: T[] };
+/** A list that is never paged: `{object: "list", data}`. */
+export type WholeList<T> = { object: 'list'; data: T[] };
+export type ErrorBody = ApiObject<typeof errorResponse>;
+
+export type User = ApiObject<typeof userObject>;
+export type Me = ApiObject<typeof meObject>;
+export type MeOrganization = ApiObject<typeof meOrganization>;
+export type Signup = ApiObject<typeof signupAnswer>;
+export type Login = ApiObject<typeof loginAnswer>;
+export type SessionRevocation = ApiObject<typeof sessionRevocationObject>;
+
+export type Organization = ApiObject<typeof organizationObject>;
+export type Project = ApiObject<typeof projectObject>;
+export type Region = ApiObject<typeof regionObject>;
+export type Group = ApiObject<typeof groupObject>;
+export type GroupMember = ApiObject<typeof groupMemberObject>;
+export type Member = ApiObject<typeof organizationMemberObject>;
+export type Principal = Member['principal'];
+export type Scope = Group['scope'];
+export type Permission = ApiObject<typeof permissionObject>;
+export type AccessCheck = ApiObject<typeof accessCheckObject>;
+export type AccessEntry = ApiObject<typeof projectAccessEntry>;
+export type ServiceAccount = ApiObject<typeof serviceAccountObject>;
+export type Invitation = ApiObject<typeof invitationObject>;
+export type ApiKey = ApiObject<typeof apiKeyObject>;
+export type IssuedApiKey = ApiObject<typeof issuedApiKeyObject>;
+export type AuditEvent = ApiObject<typeof auditEventObject>;
+export type AuditVerification = ApiObject<typeof auditVerificationObject>;
+
+export type FileObject = ApiObject<typeof fileObject>;
+export type Dataset = ApiObject<typeof datasetObject>;
+export type Model = ApiObject<typeof modelObject>;
+export type Endpoint = ApiObject<typeof endpointObject>;
+export type EndpointTemplate = ApiObject<typeof endpointTemplateObject>;
+export type ModelPermissions = ApiObject<typeof modelPermissionsObject>;
+export type RateLimit = ApiObject<typeof rateLimitObject>;
+export type UsagePage = ApiObject<typeof usagePage>;
+export type UsageResult = ApiObject<typeof usageResult>;
+
+export type Job = ApiObject<typeof fineTuningJob>;
+export type JobEvent = ApiObject<typeof fineTuningJobEvent>;
+export type JobCheckpoint = ApiObject<typeof fineTuningJobCheckpoint>;
