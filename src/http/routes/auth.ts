@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AuthenticationError } from '../../services/errors.ts';
 import type { Services } from '../../services/index.ts';
 import { SESSION_COOKIE } from '../authenticate.ts';
 import { presentOrganization, presentProject, presentUser } from '../presenters.ts';
@@ -96,8 +97,10 @@ export function authRoutes(services: Services): FastifyPluginAsyncZod {
           groups: m.groups.map((g) => ({ id: g.id, name: g.name, role: g.role })),
         }));
         const credential = principal.credential;
+        // A user whose record is gone (deleted while this request ran) is no longer anyone.
+        if (principal.type === 'user' && !user) throw new AuthenticationError('The credentials no longer name a user.');
         return {
-          ...(user ? presentUser(user) : { id: principal.id, object: principal.type }),
+          ...(user ? presentUser(user) : { id: principal.id, object: 'service_account' as const }),
           ...(credential.kind === 'session' ? { csrf_token: services.sessions.csrfToken(credential.sessionId) } : {}),
           email_verification_enabled: emailVerificationEnabled,
           organizations,

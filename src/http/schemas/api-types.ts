@@ -49,6 +49,8 @@ export type ErrorBody = ApiObject<typeof errorResponse>;
 
 export type User = ApiObject<typeof userObject>;
 export type Me = ApiObject<typeof meObject>;
+/** `GET /v1/me` for a user (a session is always a user's). */
+export type UserMe = Extract<Me, { object: 'user' }>;
 export type MeOrganization = ApiObject<typeof meOrganization>;
 export type Signup = ApiObject<typeof signupAnswer>;
 export type Login = ApiObject<typeof loginAnswer>;
