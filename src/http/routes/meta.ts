@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import type { Services } from '../../services/index.ts';
 import { errorBody } from '../errors.ts';
 import { AUTHENTICATED, PUBLIC } from '../route-access.ts';
