@@ -1,11 +1,14 @@
 import { useState } from 'react';
 import { del, get, post } from '../api.ts';
-import { ConfirmDialog, Dialog } from '../components/Dialog.tsx';
-import { FormError, SelectField, TextField } from '../components/Field.tsx';
+import { DataTable, type TableState } from '../components/DataTable.tsx';
+import { ConfirmDialog, FormDialog } from '../components/Dialog.tsx';
+import { SelectField, TextField } from '../components/Field.tsx';
+import { Page } from '../components/Page.tsx';
 import { SecretReveal } from '../components/SecretReveal.tsx';
-import { Empty, ErrorNotice, Loaded } from '../components/States.tsx';
+import { ErrorNotice } from '../components/States.tsx';
 import { formatTime, now } from '../format.ts';
 import { useAction, useAsync } from '../hooks.ts';
+import { usePagedList, type Paging } from '../paging.ts';
 import { useProject, useSession } from '../session.tsx';
 import type { AccessEntry, ApiKey, IssuedApiKey, List } from '../types.ts';
 
@@ -26,15 +29,14 @@ function CreateKeyDialog({ project, onClose, onCreated }: { project: string; onC
     if (key) onCreated(key);
   };
   return (
-    <Dialog title="Create API key" onClose={onClose} onSubmit={submit} actions={<button type="submit" disabled={action.busy}>Create</button>}>
+    <FormDialog title="Create API key" submit="Create" busy={action.busy} error={action.error} fields={['name', 'permissions', 'expires_at']} onSubmit={submit} onClose={onClose}>
       <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} param="name" error={action.error} autoFocus />
       <SelectField label="Permissions" value={permissions} onChange={(e) => setPermissions(e.target.value as 'all' | 'read_only')} param="permissions" error={action.error}>
         <option value="all">All</option>
         <option value="read_only">Read only</option>
       </SelectField>
       <TextField label="Expires after (days)" type="number" min="1" value={days} onChange={(e) => setDays(e.target.value)} param="expires_at" error={action.error} hint="Leave empty for a key that does not expire." />
-      <FormError error={action.error} fields={['name', 'permissions', 'expires_at']} />
-    </Dialog>
+    </FormDialog>
   );
 }
 
@@ -46,103 +48,71 @@ function RotateDialog({ project, apiKey, onClose, onRotated }: { project: string
     if (key) onRotated(key);
   };
   return (
-    <ConfirmDialog title={`Rotate ${apiKey.name}`} message="A new secret replaces this key's secret." confirm="Rotate" busy={action.busy} onConfirm={submit} onClose={onClose}>
+    <ConfirmDialog title={`Rotate ${apiKey.name}`} message="A new secret replaces this key's secret." confirm="Rotate" busy={action.busy} error={action.error} fields={['grace_seconds']} onConfirm={submit} onClose={onClose}>
       <TextField label="Old secret keeps working for (seconds)" type="number" min="0" max="86400" value={grace} onChange={(e) => setGrace(e.target.value)} param="grace_seconds" error={action.error} />
-      <FormError error={action.error} fields={['grace_seconds']} />
     </ConfirmDialog>
   );
 }
 
-export function ApiKeys() {
-  const project = useProject();
-  const { me } = useSession();
-  const keys = useAsync((signal) => get<List<ApiKey>>(`/v1/projects/${project.id}/api_keys`, { query: { limit: 100 }, signal }), [project.id]);
-  // Names of the owners, where the caller may read who has access (project admins).
-  const access = useAsync((signal) => get<List<AccessEntry>>(`/v1/projects/${project.id}/access`, { signal }).catch(() => undefined), [project.id]);
-  const [dialog, setDialog] = useState<{ kind: 'create' } | { kind: 'rotate' | 'revoke'; key: ApiKey } | undefined>();
-  const [issued, setIssued] = useState<IssuedApiKey | undefined>();
+/** The keys of an owner in a project, with Rotate and Revoke for the active ones. */
+export function KeyTable({ project, keys, ownerName, onChanged }: { project: string; keys: TableState<ApiKey> & { paging?: Paging }; ownerName?: (key: ApiKey) => string; onChanged: (issued?: IssuedApiKey) => void }) {
+  const [dialog, setDialog] = useState<{ kind: 'rotate' | 'revoke'; key: ApiKey } | undefined>();
   const revoke = useAction();
-
-  const ownerName = (key: ApiKey) => {
-    if (key.owner.id === me.id) return `${me.name} (you)`;
-    const entry = access.data?.data.find((a) => a.principal.id === key.owner.id);
-    return entry ? entry.principal.name : key.owner.id;
-  };
-  const show = (key: IssuedApiKey) => {
-    setDialog(undefined);
-    setIssued(key);
-    keys.reload();
-  };
-
   return (
-    <section aria-labelledby="page-title">
-      <div className="page-head">
-        <h1 id="page-title">API keys</h1>
-        <button type="button" onClick={() => setDialog({ kind: 'create' })}>
-          Create API key
-        </button>
-      </div>
-      <p className="muted">Keys act as their owner in this project. Use them with any OpenAI client at this server's /v1.</p>
-      {issued ? <SecretReveal title="New API key" secret={issued.key} onDone={() => setIssued(undefined)} /> : null}
+    <>
       <ErrorNotice error={revoke.error} />
-      <Loaded state={keys} what="API keys">
-        {(list) =>
-          list.data.length === 0 ? (
-            <Empty>No API keys yet. Create one to call the API from code.</Empty>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Owner</th>
-                  <th scope="col">Permissions</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.map((key) => (
-                  <tr key={key.id}>
-                    <td>{key.name}</td>
-                    <td className="mono">{key.redacted_value}</td>
-                    <td>{ownerName(key)}</td>
-                    <td>{key.permissions === 'all' ? 'All' : 'Read only'}</td>
-                    <td>{formatTime(key.created_at)}</td>
-                    <td>{key.last_used_at ? formatTime(key.last_used_at) : 'Never'}</td>
-                    <td>
-                      <span className={`badge ${status(key)}`}>{status(key)}</span>
-                      {key.creator_removed_at && !key.revoked_at ? (
-                        <span className="badge flagged" title={`Its creator left the organization ${formatTime(key.creator_removed_at)}`}>
-                          creator removed
-                        </span>
-                      ) : null}
-                    </td>
-                    <td className="row-actions">
-                      {status(key) === 'active' ? (
-                        <>
-                          <button type="button" className="secondary" aria-label={`Rotate ${key.name}`} onClick={() => setDialog({ kind: 'rotate', key })}>
-                            Rotate
-                          </button>
-                          <button type="button" className="danger" aria-label={`Revoke ${key.name}`} onClick={() => setDialog({ kind: 'revoke', key })}>
-                            Revoke
-                          </button>
-                        </>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
+      <DataTable
+        label="API keys"
+        state={keys}
+        paging={keys.paging}
+        what="API keys"
+        empty="No API keys yet. Create one to call the API from code."
+        rowKey={(key) => key.id}
+        columns={[
+          { header: 'Name', cell: (key) => key.name },
+          { header: 'Key', cell: (key) => key.redacted_value, className: 'mono' },
+          ownerName && { header: 'Owner', cell: ownerName },
+          { header: 'Permissions', cell: (key) => (key.permissions === 'all' ? 'All' : 'Read only') },
+          { header: 'Created', cell: (key) => formatTime(key.created_at) },
+          { header: 'Last used', cell: (key) => (key.last_used_at ? formatTime(key.last_used_at) : 'Never') },
+          {
+            header: 'Status',
+            cell: (key) => (
+              <>
+                <span className={`badge ${status(key)}`}>{status(key)}</span>
+                {key.creator_removed_at && !key.revoked_at ? (
+                  <span className="badge flagged" title={`Its creator left the organization ${formatTime(key.creator_removed_at)}`}>
+                    creator removed
+                  </span>
+                ) : null}
+              </>
+            ),
+          },
+        ]}
+        actions={(key) =>
+          status(key) === 'active' ? (
+            <>
+              <button type="button" className="secondary" aria-label={`Rotate ${key.name}`} onClick={() => setDialog({ kind: 'rotate', key })}>
+                Rotate
+              </button>
+              <button type="button" className="danger" aria-label={`Revoke ${key.name}`} onClick={() => setDialog({ kind: 'revoke', key })}>
+                Revoke
+              </button>
+            </>
+          ) : null
         }
-      </Loaded>
-      {dialog?.kind === 'create' ? <CreateKeyDialog project={project.id} onClose={() => setDialog(undefined)} onCreated={show} /> : null}
-      {dialog?.kind === 'rotate' ? <RotateDialog project={project.id} apiKey={dialog.key} onClose={() => setDialog(undefined)} onRotated={show} /> : null}
+      />
+      {dialog?.kind === 'rotate' ? (
+        <RotateDialog
+          project={project}
+          apiKey={dialog.key}
+          onClose={() => setDialog(undefined)}
+          onRotated={(issued) => {
+            setDialog(undefined);
+            onChanged(issued);
+          }}
+        />
+      ) : null}
       {dialog?.kind === 'revoke' ? (
         <ConfirmDialog
           title={`Revoke ${dialog.key.name}`}
@@ -153,11 +123,48 @@ export function ApiKeys() {
           onConfirm={async () => {
             const key = dialog.key;
             setDialog(undefined);
-            await revoke.run(() => del<ApiKey>(`/v1/projects/${project.id}/api_keys/${key.id}`));
-            keys.reload();
+            await revoke.run(() => del<ApiKey>(`/v1/projects/${project}/api_keys/${key.id}`));
+            onChanged();
           }}
         />
       ) : null}
-    </section>
+    </>
+  );
+}
+
+export function ApiKeys() {
+  const project = useProject();
+  const { me } = useSession();
+  const keys = usePagedList<ApiKey>(`/v1/projects/${project.id}/api_keys`);
+  // Names of the owners, where the caller may read who has access (project admins).
+  const access = useAsync((signal) => get<List<AccessEntry>>(`/v1/projects/${project.id}/access`, { signal }).catch(() => undefined), [project.id]);
+  const [creating, setCreating] = useState(false);
+  const [issued, setIssued] = useState<IssuedApiKey | undefined>();
+
+  const ownerName = (key: ApiKey) => {
+    if (key.owner.id === me.id) return `${me.name} (you)`;
+    const entry = access.data?.data.find((a) => a.principal.id === key.owner.id);
+    return entry ? entry.principal.name : key.owner.id;
+  };
+  const changed = (key?: IssuedApiKey) => {
+    setCreating(false);
+    if (key) setIssued(key);
+    keys.reload();
+  };
+
+  return (
+    <Page
+      title="API keys"
+      actions={
+        <button type="button" onClick={() => setCreating(true)}>
+          Create API key
+        </button>
+      }
+      intro="Keys act as their owner in this project. Use them with any OpenAI client at this server's /v1."
+    >
+      {issued ? <SecretReveal title="New API key" secret={issued.key} onDone={() => setIssued(undefined)} /> : null}
+      <KeyTable project={project.id} keys={keys} ownerName={ownerName} onChanged={changed} />
+      {creating ? <CreateKeyDialog project={project.id} onClose={() => setCreating(false)} onCreated={changed} /> : null}
+    </Page>
   );
 }

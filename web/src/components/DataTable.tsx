@@ -1,0 +1,95 @@
+import type { ReactNode } from 'react';
+import type { ApiError } from '../api.ts';
+import type { Paging } from '../paging.ts';
+import { Empty, ErrorNotice, Loading } from './States.tsx';
+
+/** One column: its header (also the accessible name of its cells' column) and what a row shows in it. */
+export interface Column<T> {
+  header: string;
+  cell: (row: T) => ReactNode;
+  className?: string;
+}
+
+interface TableProps<T> {
+  /** Names the table for assistive technology. */
+  label: string;
+  columns: Array<Column<T> | false | undefined>;
+  rows: T[];
+  rowKey: (row: T) => string;
+  /** The buttons of a row, in the last column (reachable by Tab, in reading order). */
+  actions?: (row: T) => ReactNode;
+  rowClass?: (row: T) => string | undefined;
+}
+
+/** The console's one table markup: a header row, a row per item, and an actions column when asked. */
+export function Table<T>({ label, columns, rows, rowKey, actions, rowClass }: TableProps<T>) {
+  const shown = columns.filter((c): c is Column<T> => Boolean(c));
+  return (
+    <table aria-label={label}>
+      <thead>
+        <tr>
+          {shown.map((column) => (
+            <th key={column.header} scope="col">
+              {column.header}
+            </th>
+          ))}
+          {actions ? (
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          ) : null}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={rowKey(row)} className={rowClass?.(row)}>
+            {shown.map((column) => (
+              <td key={column.header} className={column.className}>
+                {column.cell(row)}
+              </td>
+            ))}
+            {actions ? <td className="row-actions">{actions(row)}</td> : null}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export interface TableState<T> {
+  data: { data: T[] } | T[] | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+}
+
+/**
+ * A table over something loaded: "Loading …" until it comes, the server's refusal when it fails, the
+ * `empty` text when there is nothing, and Previous/Next when the list is paged.
+ */
+export function DataTable<T>({ state, what, empty, paging, ...table }: Omit<TableProps<T>, 'rows'> & { state: TableState<T>; what: string; empty: ReactNode; paging?: Paging }) {
+  const rows = Array.isArray(state.data) ? state.data : state.data?.data;
+  let body: ReactNode;
+  if (rows === undefined) body = state.error ? <ErrorNotice error={state.error} /> : <Loading what={what} />;
+  else if (rows.length === 0) body = <Empty>{empty}</Empty>;
+  else body = <Table {...table} rows={rows} />;
+  return (
+    <>
+      {body}
+      {paging && (paging.page > 1 || paging.hasMore) ? <Pager paging={paging} /> : null}
+    </>
+  );
+}
+
+export function Pager({ paging }: { paging: Paging }) {
+  return (
+    <nav className="pager" aria-label="Pages">
+      <button type="button" className="secondary" disabled={paging.page === 1} onClick={paging.previous}>
+        {paging.labels?.[0] ?? 'Previous'}
+      </button>
+      <span>Page {paging.page}</span>
+      <button type="button" className="secondary" disabled={!paging.hasMore} onClick={paging.next}>
+        {paging.labels?.[1] ?? 'Next'}
+      </button>
+    </nav>
+  );
+}
