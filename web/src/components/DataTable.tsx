@@ -15,14 +15,17 @@ interface TableProps<T> {
   label: string;
   columns: Array<Column<T> | false | undefined>;
   rows: T[];
-  rowKey: (row: T) => string;
+  /** Defaults to the row's `id`, which every API object has. */
+  rowKey?: (row: T) => string;
   /** The buttons of a row, in the last column (reachable by Tab, in reading order). */
   actions?: (row: T) => ReactNode;
   rowClass?: (row: T) => string | undefined;
 }
 
 /** The console's one table markup: a header row, a row per item, and an actions column when asked. */
-export function Table<T>({ label, columns, rows, rowKey, actions, rowClass }: TableProps<T>) {
+const idOf = (row: unknown): string => String((row as { id?: unknown }).id);
+
+export function Table<T>({ label, columns, rows, rowKey = idOf, actions, rowClass }: TableProps<T>) {
   const shown = columns.filter((c): c is Column<T> => Boolean(c));
   return (
     <table aria-label={label}>
@@ -60,20 +63,25 @@ export interface TableState<T> {
   data: { data: T[] } | T[] | undefined;
   error: ApiError | undefined;
   loading: boolean;
+  /** Present on a paged list (usePagedList). */
+  paging?: Paging;
 }
 
 /**
  * A table over something loaded: "Loading …" until it comes, the server's refusal when it fails, the
- * `empty` text when there is nothing, and Previous/Next when the list is paged.
+ * `empty` text when there is nothing, and Previous/Next when the list is paged. `refusal` is the last
+ * action's on its rows (Delete, Revoke), shown above it.
  */
-export function DataTable<T>({ state, what, empty, paging, ...table }: Omit<TableProps<T>, 'rows'> & { state: TableState<T>; what: string; empty: ReactNode; paging?: Paging }) {
-  const rows = Array.isArray(state.data) ? state.data : state.data?.data;
+export function DataTable<T>({ list, what, empty, refusal, ...table }: Omit<TableProps<T>, 'rows'> & { list: TableState<T>; what?: string; empty: ReactNode; refusal?: ApiError }) {
+  const rows = Array.isArray(list.data) ? list.data : list.data?.data;
   let body: ReactNode;
-  if (rows === undefined) body = state.error ? <ErrorNotice error={state.error} /> : <Loading what={what} />;
+  if (rows === undefined) body = list.error ? <ErrorNotice error={list.error} /> : <Loading what={what ?? table.label} />;
   else if (rows.length === 0) body = <Empty>{empty}</Empty>;
   else body = <Table {...table} rows={rows} />;
+  const paging = list.paging;
   return (
     <>
+      <ErrorNotice error={refusal} />
       {body}
       {paging && (paging.page > 1 || paging.hasMore) ? <Pager paging={paging} /> : null}
     </>

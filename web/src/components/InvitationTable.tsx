@@ -5,7 +5,6 @@ import { useAction } from '../hooks.ts';
 import type { Paging } from '../paging.ts';
 import type { Invitation } from '../types.ts';
 import { DataTable, type TableState } from './DataTable.tsx';
-import { ErrorNotice } from './States.tsx';
 
 /** Invitations of an organization, with Resend and Revoke for the pending ones. */
 export function InvitationTable({ org, invitations, empty, groupName, showStatus = false }: { org: string; invitations: TableState<Invitation> & { paging: Paging; reload: () => void }; empty: ReactNode; groupName: (id: string) => string; showStatus?: boolean }) {
@@ -16,14 +15,12 @@ export function InvitationTable({ org, invitations, empty, groupName, showStatus
   };
   return (
     <>
-      <ErrorNotice error={action.error} />
       <DataTable
+        refusal={action.error}
         label="Invitations"
-        state={invitations}
-        paging={invitations.paging}
+        list={invitations}
         what="invitations"
         empty={empty}
-        rowKey={(invitation) => invitation.id}
         columns={[
           { header: 'Email', cell: (invitation) => invitation.email },
           { header: 'Groups', cell: (invitation) => [...invitation.group_ids, ...invitation.projects.map((p) => p.group_id)].map(groupName).join(', ') || '—' },

@@ -5,7 +5,6 @@ import { ConfirmDialog, FormDialog } from '../components/Dialog.tsx';
 import { SelectField, TextField } from '../components/Field.tsx';
 import { Page } from '../components/Page.tsx';
 import { SecretReveal } from '../components/SecretReveal.tsx';
-import { ErrorNotice } from '../components/States.tsx';
 import { formatTime, now } from '../format.ts';
 import { useAction, useAsync } from '../hooks.ts';
 import { usePagedList, type Paging } from '../paging.ts';
@@ -60,14 +59,12 @@ export function KeyTable({ project, keys, ownerName, onChanged }: { project: str
   const revoke = useAction();
   return (
     <>
-      <ErrorNotice error={revoke.error} />
       <DataTable
+        refusal={revoke.error}
         label="API keys"
-        state={keys}
-        paging={keys.paging}
+        list={keys}
         what="API keys"
         empty="No API keys yet. Create one to call the API from code."
-        rowKey={(key) => key.id}
         columns={[
           { header: 'Name', cell: (key) => key.name },
           { header: 'Key', cell: (key) => key.redacted_value, className: 'mono' },

@@ -63,8 +63,7 @@ export function Members() {
       ) : null}
       <DataTable
         label="Members"
-        state={members}
-        paging={members.paging}
+        list={members}
         what="members"
         empty="No members."
         rowKey={(member) => member.principal.id}
