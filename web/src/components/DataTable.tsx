@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { Fragment, type ReactNode } from 'react';
 import type { ApiError } from '../api.ts';
 import type { Paging } from '../paging.ts';
 import { Empty, ErrorNotice, Loading } from './States.tsx';
@@ -20,12 +20,14 @@ interface TableProps<T> {
   /** The buttons of a row, in the last column (reachable by Tab, in reading order). */
   actions?: (row: T) => ReactNode;
   rowClass?: (row: T) => string | undefined;
+  /** What a row opens under itself (a group's members, a dataset's rows), across every column; null when closed. */
+  detail?: (row: T) => ReactNode;
 }
 
 /** The console's one table markup: a header row, a row per item, and an actions column when asked. */
 const idOf = (row: unknown): string => String((row as { id?: unknown }).id);
 
-export function Table<T>({ label, columns, rows, rowKey = idOf, actions, rowClass }: TableProps<T>) {
+export function Table<T>({ label, columns, rows, rowKey = idOf, actions, rowClass, detail }: TableProps<T>) {
   const shown = columns.filter((c): c is Column<T> => Boolean(c));
   return (
     <table aria-label={label}>
@@ -44,16 +46,26 @@ export function Table<T>({ label, columns, rows, rowKey = idOf, actions, rowClas
         </tr>
       </thead>
       <tbody>
-        {rows.map((row) => (
-          <tr key={rowKey(row)} className={rowClass?.(row)}>
-            {shown.map((column) => (
-              <td key={column.header} className={column.className}>
-                {column.cell(row)}
-              </td>
-            ))}
-            {actions ? <td className="row-actions">{actions(row)}</td> : null}
-          </tr>
-        ))}
+        {rows.map((row) => {
+          const opened = detail?.(row);
+          return (
+            <Fragment key={rowKey(row)}>
+              <tr className={rowClass?.(row)}>
+                {shown.map((column) => (
+                  <td key={column.header} className={column.className}>
+                    {column.cell(row)}
+                  </td>
+                ))}
+                {actions ? <td className="row-actions">{actions(row)}</td> : null}
+              </tr>
+              {opened ? (
+                <tr className="detail">
+                  <td colSpan={shown.length + (actions ? 1 : 0)}>{opened}</td>
+                </tr>
+              ) : null}
+            </Fragment>
+          );
+        })}
       </tbody>
     </table>
   );

@@ -29,7 +29,7 @@ export function FormCard({ title, submit, busy, error, fields, onSubmit, done, d
 }
 
 /** Where a page keeps what cannot be undone: what it does, the refusal if any, and its one button. */
-export function DangerZone({ title, children, error, action }: { title: string; children: ReactNode; error: ApiError | undefined; action: ReactNode }) {
+export function DangerZone({ title, children, error, action }: { title: string; children: ReactNode; error?: ApiError | undefined; action: ReactNode }) {
   const titleId = useId();
   return (
     <section className="card danger-zone" aria-labelledby={titleId}>

@@ -5,9 +5,10 @@ import { useAction, useAsync } from '../hooks.ts';
 import { usePagedList } from '../paging.ts';
 import type { Group, GroupMember, List, Member } from '../types.ts';
 import { DataTable } from './DataTable.tsx';
-import { ConfirmDialog, FormDialog } from './Dialog.tsx';
+import { FormDialog } from './Dialog.tsx';
 import { SelectField, TextField } from './Field.tsx';
 import { Page } from './Page.tsx';
+import { useConfirmedAction, useExpanded } from './RowActions.tsx';
 import { ErrorNotice } from './States.tsx';
 
 export type Roles = Array<[role: string, description: string]>;
@@ -132,9 +133,12 @@ function GroupMembers({ base, org, group }: { base: string; org: string; group: 
 export function GroupsPanel({ title, base, org, roles, intro }: { title: string; base: string; org: string; roles: Roles; intro: string }) {
   const groups = usePagedList<Group>(base);
   const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<Group | undefined>();
-  const [open, setOpen] = useState<string | undefined>();
-  const remove = useAction();
+  const expanded = useExpanded();
+  const remove = useConfirmedAction<Group>((group) => del(`${base}/${group.id}`), groups.reload, (group) => ({
+    title: `Delete ${group.name}`,
+    message: 'Its members lose the role it gives them.',
+    confirm: 'Delete group',
+  }));
   return (
     <Page
       title={title}
@@ -151,6 +155,7 @@ export function GroupsPanel({ title, base, org, roles, intro }: { title: string;
         list={groups}
         what="groups"
         empty="No groups."
+        detail={(group) => (expanded.isOpen(group.id) ? <GroupMembers base={base} org={org} group={group} /> : null)}
         columns={[
           {
             header: 'Name',
@@ -158,7 +163,6 @@ export function GroupsPanel({ title, base, org, roles, intro }: { title: string;
               <>
                 {group.name}
                 {group.built_in ? <span className="badge">built in</span> : null}
-                {open === group.id ? <GroupMembers base={base} org={org} group={group} /> : null}
               </>
             ),
           },
@@ -167,11 +171,9 @@ export function GroupsPanel({ title, base, org, roles, intro }: { title: string;
         ]}
         actions={(group) => (
           <>
-            <button type="button" className="secondary" aria-expanded={open === group.id} aria-label={`Members of ${group.name}`} onClick={() => setOpen(open === group.id ? undefined : group.id)}>
-              {open === group.id ? 'Hide members' : 'Show members'}
-            </button>
+            {expanded.toggle(group.id, `Members of ${group.name}`, ['Show members', 'Hide members'])}
             {!group.built_in ? (
-              <button type="button" className="danger" aria-label={`Delete ${group.name}`} onClick={() => setDeleting(group)}>
+              <button type="button" className="danger" aria-label={`Delete ${group.name}`} onClick={() => remove.ask(group)}>
                 Delete
               </button>
             ) : null}
@@ -189,20 +191,7 @@ export function GroupsPanel({ title, base, org, roles, intro }: { title: string;
           }}
         />
       ) : null}
-      {deleting ? (
-        <ConfirmDialog
-          title={`Delete ${deleting.name}`}
-          message="Its members lose the role it gives them."
-          confirm="Delete group"
-          onClose={() => setDeleting(undefined)}
-          onConfirm={async () => {
-            const group = deleting;
-            setDeleting(undefined);
-            await remove.run(() => del(`${base}/${group.id}`));
-            groups.reload();
-          }}
-        />
-      ) : null}
+      {remove.dialog}
     </Page>
   );
 }

@@ -1,10 +1,10 @@
 import { useRef, useState } from 'react';
 import { del, upload, url } from '../api.ts';
-import { ConfirmDialog } from '../components/Dialog.tsx';
 import { DataTable } from '../components/DataTable.tsx';
 import { FormField, SelectField } from '../components/Field.tsx';
 import { FormCard } from '../components/FormCard.tsx';
 import { Page } from '../components/Page.tsx';
+import { useConfirmedAction } from '../components/RowActions.tsx';
 import { formatBytes, formatTime } from '../format.ts';
 import { useAction } from '../hooks.ts';
 import { usePagedList } from '../paging.ts';
@@ -67,8 +67,11 @@ function UploadForm({ project, onUploaded }: { project: string; onUploaded: () =
 export function Files() {
   const project = useProject();
   const files = usePagedList<FileObject>('/v1/files', { project: project.id });
-  const [deleting, setDeleting] = useState<FileObject | undefined>();
-  const remove = useAction();
+  const remove = useConfirmedAction<FileObject>((file) => del(`/v1/files/${file.id}`, { project: project.id }), files.reload, (file) => ({
+    title: `Delete ${file.filename}`,
+    message: 'The file is deleted for good. Jobs that used it keep their results.',
+    confirm: 'Delete file',
+  }));
   return (
     <Page title="Files">
       <UploadForm project={project.id} onUploaded={files.reload} />
@@ -90,26 +93,13 @@ export function Files() {
             <a className="button secondary" href={url(`/v1/files/${file.id}/content`, { project_id: project.id })} download={file.filename} aria-label={`Download ${file.filename}`}>
               Download
             </a>
-            <button type="button" className="danger" aria-label={`Delete ${file.filename}`} onClick={() => setDeleting(file)}>
+            <button type="button" className="danger" aria-label={`Delete ${file.filename}`} onClick={() => remove.ask(file)}>
               Delete
             </button>
           </>
         )}
       />
-      {deleting ? (
-        <ConfirmDialog
-          title={`Delete ${deleting.filename}`}
-          message="The file is deleted for good. Jobs that used it keep their results."
-          confirm="Delete file"
-          onClose={() => setDeleting(undefined)}
-          onConfirm={async () => {
-            const file = deleting;
-            setDeleting(undefined);
-            await remove.run(() => del(`/v1/files/${file.id}`, { project: project.id }));
-            files.reload();
-          }}
-        />
-      ) : null}
+      {remove.dialog}
     </Page>
   );
 }
