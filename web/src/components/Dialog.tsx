@@ -1,10 +1,33 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import type { ApiError } from '../api.ts';
 import { FormError, TextField } from './Field.tsx';
 
+const FOCUSABLE = 'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), a[href], [tabindex]:not([tabindex="-1"])';
+
+/**
+ * Tab from the last control goes to the first, Shift+Tab from the first to the last: a modal dialog
+ * makes the page behind it inert, but the browser would still let focus leave for its own controls.
+ */
+function trapTab(event: KeyboardEvent<HTMLDialogElement>): void {
+  if (event.key !== 'Tab') return;
+  const controls = [...event.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE)];
+  const first = controls[0];
+  const last = controls[controls.length - 1];
+  if (!first || !last) return;
+  const active = document.activeElement;
+  if (event.shiftKey && (active === first || !event.currentTarget.contains(active))) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && active === last) {
+    event.preventDefault();
+    first.focus();
+  }
+}
+
 /**
  * A modal dialog on the native <dialog> element: focus moves into it and stays there (the page behind
- * is inert), Escape closes it, and its title names it for assistive technology.
+ * is inert, and Tab cycles through its controls), Escape closes it, and its title names it for
+ * assistive technology.
  */
 export function Dialog({ title, onClose, onSubmit, children, actions }: { title: string; onClose: () => void; onSubmit?: () => void; children: ReactNode; actions?: ReactNode }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -19,7 +42,7 @@ export function Dialog({ title, onClose, onSubmit, children, actions }: { title:
     onSubmit?.();
   };
   return (
-    <dialog ref={ref} aria-labelledby={titleId} onCancel={(event) => { event.preventDefault(); onClose(); }}>
+    <dialog ref={ref} aria-labelledby={titleId} onKeyDown={trapTab} onCancel={(event) => { event.preventDefault(); onClose(); }}>
       <form onSubmit={submit} noValidate>
         <h2 id={titleId}>{title}</h2>
         {children}
