@@ -6,9 +6,9 @@ import { presentDeleted, presentList } from '../presenters.ts';
 import { projectOf, projectQuery } from '../project-context.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, name, refusals } from '../schemas/common.ts';
-import type { Dataset } from '../schemas/api-types.ts';
+import type { Dataset, DatasetRows } from '../schemas/api-types.ts';
 import { deletionOf } from '../schemas/envelopes.ts';
-import { datasetObject } from '../schemas/resources.ts';
+import { datasetObject, datasetRowList } from '../schemas/resources.ts';
 
 const present = (dataset: DatasetRecord): Dataset => ({
   id: dataset.id,
@@ -52,6 +52,30 @@ export function datasetRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/datasets/:dataset_id',
       { config: { access: needs('datasets.get') }, schema: { tags, params, querystring: query, response: { 200: datasetObject, ...refusals } } },
       async (request) => present(await services.datasets.get(principalOf(request), projectOf(request), request.params.dataset_id)),
+    );
+
+    app.get(
+      '/v1/datasets/:dataset_id/rows',
+      {
+        config: { access: needs('datasets.rows') },
+        schema: {
+          tags,
+          description: "A page of the dataset's rows in order, each the JSON object of one line of its files.",
+          params,
+          querystring: z.strictObject({ ...projectQuery, offset: z.coerce.number().int().min(0).max(10_000_000).default(0), limit: z.coerce.number().int().min(1).max(100).default(20) }),
+          response: { 200: datasetRowList, ...refusals },
+        },
+      },
+      async (request): Promise<DatasetRows> => {
+        const { offset, limit } = request.query;
+        const page = await services.datasets.rows(principalOf(request), projectOf(request), request.params.dataset_id, { offset, limit });
+        return {
+          object: 'list',
+          data: page.rows.map((row) => ({ object: 'dataset.row', index: row.index, file_id: row.file_id, line: row.line, data: row.data })),
+          has_more: page.hasMore,
+          total: page.dataset.rows,
+        };
+      },
     );
 
     app.delete(

@@ -12,6 +12,7 @@ export const presentInvitation = (invitation: InvitationView): Invitation => ({
   id: invitation.id,
   object: 'invitation',
   organization_id: invitation.organization_id,
+  organization_name: invitation.organization_name,
   email: invitation.email,
   status: invitation.status,
   group_ids: invitation.group_ids,

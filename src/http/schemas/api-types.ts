@@ -22,6 +22,7 @@ import type {
 } from './objects.ts';
 import type {
   datasetObject,
+  datasetRowList,
   endpointObject,
   endpointTemplateObject,
   fileObject,
@@ -76,6 +77,8 @@ export type AuditVerification = ApiObject<typeof auditVerificationObject>;
 
 export type FileObject = ApiObject<typeof fileObject>;
 export type Dataset = ApiObject<typeof datasetObject>;
+export type DatasetRows = ApiObject<typeof datasetRowList>;
+export type DatasetRow = DatasetRows['data'][number];
 export type Model = ApiObject<typeof modelObject>;
 export type Endpoint = ApiObject<typeof endpointObject>;
 export type EndpointTemplate = ApiObject<typeof endpointTemplateObject>;

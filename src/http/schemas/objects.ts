@@ -112,6 +112,7 @@ export const invitationObject = z.object({
   id: z.string(),
   object: z.literal('invitation'),
   organization_id: z.string(),
+  organization_name: z.string(),
   email: z.string(),
   status: z.enum(INVITATION_STATUSES),
   group_ids: z.array(z.string()),

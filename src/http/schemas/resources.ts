@@ -33,6 +33,14 @@ export const datasetObject = z.object({
   created_at: z.number(),
 });
 
+/** A page of a dataset's rows, by offset (not the cursor list: rows have no ids). */
+export const datasetRowList = z.object({
+  object: z.literal('list'),
+  data: z.array(z.object({ object: z.literal('dataset.row'), index: z.number(), file_id: z.string(), line: z.number(), data: z.unknown() })),
+  has_more: z.boolean(),
+  total: z.number().describe('the rows of the dataset when it was made'),
+});
+
 export const modelObject = z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() });
 
 export const ENDPOINT_STATUSES = ['provisioning', 'running', 'stopped', 'failed', 'deleting'] as const;
