@@ -7,7 +7,7 @@ import { presentList } from '../presenters.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, name, orgParams, projectParams, refusals, unixSeconds } from '../schemas/common.ts';
 import type { ApiKey, IssuedApiKey } from '../schemas/api-types.ts';
-import { apiKeyObject, issuedApiKeyObject as issuedKeyObject } from '../schemas/objects.ts';
+import { apiKeyObject, issuedApiKeyObject } from '../schemas/objects.ts';
 
 const keyBody = {
   name,
@@ -42,7 +42,7 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/projects/:proj/api_keys',
       {
         config: { access: needs('api_keys.create_for_project'), sensitive: true },
-        schema: { tags, params: projectParams, body: z.strictObject({ ...keyBody, owner_id: z.string().min(1).optional() }), response: { 201: issuedKeyObject, ...refusals } },
+        schema: { tags, params: projectParams, body: z.strictObject({ ...keyBody, owner_id: z.string().min(1).optional() }), response: { 201: issuedApiKeyObject, ...refusals } },
       },
       async (request, reply) => reply.status(201).send(presentIssued(await services.apiKeys.createForProject(principalOf(request), request.params.proj, request.body))),
     );
@@ -77,7 +77,7 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
           description: 'A new secret; the old one keeps working for grace_seconds.',
           params: projectKeyParams,
           body: z.strictObject({ grace_seconds: z.number().int().min(0).max(MAX_ROTATION_GRACE_SECONDS).optional() }).optional(),
-          response: { 200: issuedKeyObject, ...refusals },
+          response: { 200: issuedApiKeyObject, ...refusals },
         },
       },
       async (request) => presentIssued(await services.apiKeys.rotateForProject(principalOf(request), request.params.proj, request.params.key, request.body?.grace_seconds ?? 0)),
@@ -87,7 +87,7 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/organizations/:org/api_keys',
       {
         config: { access: needs('api_keys.create_for_organization'), sensitive: true },
-        schema: { tags, params: orgParams, body: z.strictObject({ ...keyBody, owner_id: z.string().min(1) }), response: { 201: issuedKeyObject, ...refusals } },
+        schema: { tags, params: orgParams, body: z.strictObject({ ...keyBody, owner_id: z.string().min(1) }), response: { 201: issuedApiKeyObject, ...refusals } },
       },
       async (request, reply) => reply.status(201).send(presentIssued(await services.apiKeys.createForOrganization(principalOf(request), request.params.org, request.body))),
     );
