@@ -4,10 +4,11 @@ import { Api, errorOf, signUp } from './helpers/client.ts';
 import { describeEachDatabase } from './helpers/databases.ts';
 import { multipartBody, TRAINING_JSONL } from './helpers/fuzz-fixtures.ts';
 import { addMember, createOrganization, groupNamed } from './helpers/organizations.ts';
-import { useTenantry } from './helpers/server.ts';
+import { TestClock, useTenantry } from './helpers/server.ts';
 
 describeEachDatabase('organizations', (kind) => {
-  const server = useTenantry(kind);
+  const clock = new TestClock();
+  const server = useTenantry(kind, { clock });
   const api = () => new Api(server.tenantry.app);
 
   test('creating an organization makes the creator an admin and gives it a default project', async () => {
@@ -135,6 +136,18 @@ describeEachDatabase('organizations', (kind) => {
     const deleted = await deleteAcme();
     assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
     assert.equal((await api().get(`/v1/organizations/${acme.id}`, ann.token)).status, 404);
+  });
+
+  test('an expired key no longer holds an organization back from being deleted', async () => {
+    const ann = await signUp(api(), 'ann');
+    const acme = await createOrganization(api(), ann);
+    const key = await api().post(`/v1/projects/${acme.defaultProjectId}/api_keys`, ann.token, { name: 'short-lived', expires_at: clock.now() + 60 });
+    assert.equal(key.status, 201, JSON.stringify(key.body));
+    const refused = await api().delete(`/v1/organizations/${acme.id}`, ann.token);
+    assert.equal(refused.status, 409);
+    assert.equal(errorOf(refused).message, 'The organization still has 1 API key in 1 project; remove them first.');
+    clock.advance(61);
+    assert.equal((await api().delete(`/v1/organizations/${acme.id}`, ann.token)).status, 200);
   });
 
   test('members: an admin lists them with their groups, removes one; a member leaves; the last admin stays', async () => {
