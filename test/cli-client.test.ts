@@ -112,6 +112,14 @@ describeEachDatabase('the tenantry command line', (kind) => {
     const orgs = json(await tenantry(bobHome, ['orgs', 'list', '--json']));
     assert.ok(orgs.data.some((o: { id: string }) => o.id === ann.org.id));
 
+    const crew = json(await tenantry(annHome, ['orgs', 'create', 'Crew', '--json']));
+    const robot = json(await tenantry(annHome, ['service-accounts', 'create', 'robot', '--org', crew.id, '--json']));
+    const notEmpty = await tenantry(annHome, ['orgs', 'delete', crew.id]);
+    assert.equal(notEmpty.code, 1);
+    assert.equal(notEmpty.stderr, 'tenantry: The organization still has 1 other member; remove them first.\n', 'the refusal in the server\'s words');
+    assert.equal((await tenantry(annHome, ['service-accounts', 'delete', robot.id, '--org', crew.id])).code, 0);
+    assert.equal(json(await tenantry(annHome, ['orgs', 'delete', crew.id, '--json'])).deleted, true);
+
     const missing = await tenantry(annHome, ['projects', 'get', 'proj_nope']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /No such project/);

@@ -12,6 +12,7 @@ import { gatewayRepository } from './gateway-settings.ts';
 import { fineTuningRepository } from './fine-tuning.ts';
 import { groupsRepository } from './groups.ts';
 import { invitationsRepository } from './invitations.ts';
+import { organizationContentsRepository } from './organization-contents.ts';
 import { organizationsRepository } from './organizations.ts';
 import { projectsRepository } from './projects.ts';
 import { serviceAccountsRepository } from './service-accounts.ts';
@@ -23,6 +24,7 @@ function repositories(db: Executor, dialect: Dialect) {
     users: usersRepository(db),
     sessions: sessionsRepository(db),
     organizations: organizationsRepository(db, dialect),
+    organizationContents: organizationContentsRepository(db),
     projects: projectsRepository(db, dialect),
     groups: groupsRepository(db),
     invitations: invitationsRepository(db),

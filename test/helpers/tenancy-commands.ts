@@ -173,7 +173,7 @@ class DeleteOrganization implements Command {
   async run(model: TenancyModel, real: Real) {
     const user = pick(model.users, this.actor)!;
     const org = pickOrg(model, user.id, this.org);
-    const expected = !model.isMember(user.id, org) ? 404 : !model.isOrgAdmin(user.id, org) ? 403 : org.personal ? 409 : 200;
+    const expected = !model.isMember(user.id, org) ? 404 : !model.isOrgAdmin(user.id, org) ? 403 : org.personal || !model.isEmptyBut(user.id, org) ? 409 : 200;
     expectStatus(await real.api.delete(`/v1/organizations/${org.id}`, user.token), expected, this.toString());
     if (expected === 200) org.deleted = true;
   }
@@ -306,10 +306,7 @@ class RemoveOrganizationMember implements Command {
             : 200;
     const response = await real.api.delete(`/v1/organizations/${org.id}/members/${subject.id}`, user.token);
     expectStatus(response, expected, this.toString());
-    if (expected === 200) {
-      org.members.delete(subject.id);
-      for (const g of model.groups) if (g.orgId === org.id) g.members.delete(subject.id);
-    }
+    if (expected === 200) model.removeMember(subject.id, org);
   }
   toString = () => `RemoveOrganizationMember(u${this.actor}, o${this.org}, u${this.subject})`;
 }

@@ -111,6 +111,19 @@ export class TenancyModel {
     return !key.revoked && this.isMember(key.ownerId, this.org(project.orgId)) && !project.archived;
   }
 
+  /** An organization may be deleted by `userId` only when no one else is in it and none of its projects holds a live key. */
+  isEmptyBut(userId: string, org: ModelOrg): boolean {
+    const othersRemain = [...org.members].some((id) => id !== userId);
+    return !othersRemain && !this.keys.some((k) => !k.revoked && this.project(k.projectId).orgId === org.id);
+  }
+
+  /** Leaving an organization revokes the keys the member owns in it. */
+  removeMember(userId: string, org: ModelOrg): void {
+    org.members.delete(userId);
+    for (const g of this.groups) if (g.orgId === org.id) g.members.delete(userId);
+    for (const k of this.keys) if (k.ownerId === userId && this.project(k.projectId).orgId === org.id) k.revoked = true;
+  }
+
   /** The projects `userId` sees when listing the organization's active projects. */
   visibleProjects(userId: string, org: ModelOrg): string[] {
     return this.projects.filter((p) => p.orgId === org.id && !p.archived && this.canReadProject(userId, p)).map((p) => p.id);

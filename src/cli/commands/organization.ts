@@ -23,7 +23,7 @@ export function organizationCommands(program: Command): void {
   example(orgs.command('rename <id> <name>').description('Rename an organization.'), 'tenantry orgs rename org_abc "Acme Corp"').action(
     run(async ({ api, out }, id: string, name: string) => out.print(await api.request('PATCH', `/v1/organizations/${id}`, { body: { name } }))),
   );
-  example(orgs.command('delete <id>').description('Delete an organization (not a personal one).'), 'tenantry orgs delete org_abc').action(
+  example(orgs.command('delete <id>').description('Delete an empty organization (not a personal one): no other members, no live keys or resources.'), 'tenantry orgs delete org_abc').action(
     run(async ({ api, out }, id: string) => out.print(await api.request('DELETE', `/v1/organizations/${id}`))),
   );
 
