@@ -14,6 +14,7 @@ import { groupsRepository } from './groups.ts';
 import { invitationsRepository } from './invitations.ts';
 import { organizationsRepository } from './organizations.ts';
 import { projectsRepository } from './projects.ts';
+import { rolesRepository } from './roles.ts';
 import { serviceAccountsRepository } from './service-accounts.ts';
 import { sessionsRepository } from './sessions.ts';
 import { usersRepository } from './users.ts';
@@ -25,6 +26,7 @@ function repositories(db: Executor, dialect: Dialect) {
     organizations: organizationsRepository(db, dialect),
     projects: projectsRepository(db, dialect),
     groups: groupsRepository(db),
+    roles: rolesRepository(db, dialect),
     invitations: invitationsRepository(db),
     audit: auditRepository(db, dialect),
     serviceAccounts: serviceAccountsRepository(db),
