@@ -31,7 +31,9 @@ const keyBody = {
   name,
   expires_at: unixSeconds.nullable().optional(),
   permissions: z
-    .union([z.enum(['all', 'read_only']), z.record(z.string().min(1).max(100), z.enum(ACCESS_LEVELS))])
+    .union([z.enum(['all', 'read_only']), z.record(z.string().min(1).max(100), z.enum(ACCESS_LEVELS))], {
+      error: 'must be "all", "read_only", or a map of resource to "none", "read" or "write"',
+    })
     .optional()
     .describe('all (default), read_only, or restricted: a map of resource (the part of a permission name before its first dot: files, fine_tuning, inference, models, ...) to none, read or write.'),
 };
