@@ -16,6 +16,7 @@ import { Members } from './pages/Members.tsx';
 import { Playground } from './pages/Playground.tsx';
 import { Projects } from './pages/Projects.tsx';
 import { ProjectSettings } from './pages/ProjectSettings.tsx';
+import { Roles } from './pages/Roles.tsx';
 import { Usage } from './pages/Usage.tsx';
 import { Link, match, navigate, useLocation } from './router.tsx';
 import { orgPath, projectPath, useSession, WorkspaceContext, type Workspace } from './session.tsx';
@@ -25,6 +26,7 @@ const ORG_PAGES: Record<string, ComponentType> = {
   projects: Projects,
   members: Members,
   groups: Groups,
+  roles: Roles,
   invitations: Invitations,
   'audit-log': AuditLog,
 };

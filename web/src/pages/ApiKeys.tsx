@@ -7,7 +7,7 @@ import { Empty, ErrorNotice, Loaded } from '../components/States.tsx';
 import { formatTime, now } from '../format.ts';
 import { useAction, useAsync } from '../hooks.ts';
 import { useProject, useSession } from '../session.tsx';
-import type { AccessEntry, ApiKey, IssuedApiKey, List } from '../types.ts';
+import type { AccessEntry, ApiKey, IssuedApiKey, KeyPermissionMap, List, PermissionEntry } from '../types.ts';
 
 function status(key: ApiKey): string {
   if (key.revoked_at) return 'revoked';
@@ -15,23 +15,66 @@ function status(key: ApiKey): string {
   return 'active';
 }
 
+/** How a key's permissions read in the table: a restricted key's resources that it may use. */
+function describePermissions(permissions: ApiKey['permissions']): string {
+  if (permissions === 'all') return 'All';
+  if (permissions === 'read_only') return 'Read only';
+  const used = Object.entries(permissions).filter(([, level]) => level !== 'none');
+  return `Restricted: ${used.map(([resource, level]) => `${resource} ${level}`).join(', ')}`;
+}
+
+/** The project resources a restricted key may name (those whose permissions are all project ones), and the levels each offers. */
+function projectResources(catalogue: PermissionEntry[]): Array<{ resource: string; levels: Array<'read' | 'write'> }> {
+  const resources = new Map<string, PermissionEntry[]>();
+  for (const entry of catalogue) {
+    const resource = entry.name.slice(0, entry.name.indexOf('.'));
+    resources.set(resource, [...(resources.get(resource) ?? []), entry]);
+  }
+  return [...resources.entries()]
+    .filter(([, entries]) => entries.every((e) => e.scope === 'project'))
+    .map(([resource, entries]) => ({
+      resource,
+      // Read permissions are named `.read`; a resource without one (inference) offers write only.
+      levels: entries.some((e) => e.name.endsWith('.read')) ? ['read', 'write'] : ['write'],
+    }));
+}
+
 function CreateKeyDialog({ project, onClose, onCreated }: { project: string; onClose: () => void; onCreated: (key: IssuedApiKey) => void }) {
   const [name, setName] = useState('');
-  const [permissions, setPermissions] = useState<'all' | 'read_only'>('all');
+  const [permissions, setPermissions] = useState<'all' | 'read_only' | 'restricted'>('all');
+  const [levels, setLevels] = useState<KeyPermissionMap>({});
   const [days, setDays] = useState('');
+  const catalogue = useAsync((signal) => get<List<PermissionEntry>>('/v1/permissions', { signal }), []);
   const action = useAction();
   const submit = async () => {
     const expires_at = days.trim() === '' ? undefined : now() + Math.round(Number(days) * 86400);
-    const key = await action.run(() => post<IssuedApiKey>(`/v1/projects/${project}/api_keys`, { name, permissions, ...(expires_at !== undefined ? { expires_at } : {}) }));
+    const chosen = permissions === 'restricted' ? levels : permissions;
+    const key = await action.run(() => post<IssuedApiKey>(`/v1/projects/${project}/api_keys`, { name, permissions: chosen, ...(expires_at !== undefined ? { expires_at } : {}) }));
     if (key) onCreated(key);
   };
   return (
     <Dialog title="Create API key" onClose={onClose} onSubmit={submit} actions={<button type="submit" disabled={action.busy}>Create</button>}>
       <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} param="name" error={action.error} autoFocus />
-      <SelectField label="Permissions" value={permissions} onChange={(e) => setPermissions(e.target.value as 'all' | 'read_only')} param="permissions" error={action.error}>
+      <SelectField label="Permissions" value={permissions} onChange={(e) => setPermissions(e.target.value as 'all' | 'read_only' | 'restricted')} param="permissions" error={action.error}>
         <option value="all">All</option>
         <option value="read_only">Read only</option>
+        <option value="restricted">Restricted</option>
       </SelectField>
+      {permissions === 'restricted' ? (
+        <fieldset className="restricted-permissions">
+          <legend>Per resource (never more than you hold yourself)</legend>
+          {projectResources(catalogue.data?.data ?? []).map(({ resource, levels: offered }) => (
+            <SelectField key={resource} label={resource} value={levels[resource] ?? 'none'} onChange={(e) => setLevels({ ...levels, [resource]: e.target.value as 'none' | 'read' | 'write' })}>
+              <option value="none">None</option>
+              {offered.map((level) => (
+                <option key={level} value={level}>
+                  {level === 'read' ? 'Read' : 'Write'}
+                </option>
+              ))}
+            </SelectField>
+          ))}
+        </fieldset>
+      ) : null}
       <TextField label="Expires after (days)" type="number" min="1" value={days} onChange={(e) => setDays(e.target.value)} param="expires_at" error={action.error} hint="Leave empty for a key that does not expire." />
       <FormError error={action.error} fields={['name', 'permissions', 'expires_at']} />
     </Dialog>
@@ -111,7 +154,7 @@ export function ApiKeys() {
                     <td>{key.name}</td>
                     <td className="mono">{key.redacted_value}</td>
                     <td>{ownerName(key)}</td>
-                    <td>{key.permissions === 'all' ? 'All' : 'Read only'}</td>
+                    <td>{describePermissions(key.permissions)}</td>
                     <td>{formatTime(key.created_at)}</td>
                     <td>{key.last_used_at ? formatTime(key.last_used_at) : 'Never'}</td>
                     <td>

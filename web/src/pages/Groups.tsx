@@ -6,7 +6,7 @@ import { Empty, ErrorNotice, Loaded } from '../components/States.tsx';
 import { formatTime } from '../format.ts';
 import { useAction, useAsync } from '../hooks.ts';
 import { useWorkspace } from '../session.tsx';
-import type { Group, GroupMember, List, Member } from '../types.ts';
+import type { Group, GroupMember, List, Member, Role } from '../types.ts';
 
 const ROLES = [
   ['admin', 'admin: everything in the organization'],
@@ -18,6 +18,9 @@ const ROLES = [
 function CreateGroupDialog({ org, onClose, onCreated }: { org: string; onClose: () => void; onCreated: () => void }) {
   const [name, setName] = useState('');
   const [role, setRole] = useState('member');
+  // The organization's custom roles, for those who may read them; the built-in ones are always offered.
+  const roles = useAsync((signal) => get<List<Role>>(`/v1/organizations/${org}/roles`, { query: { limit: 100 }, signal }).catch(() => undefined), [org]);
+  const custom = (roles.data?.data ?? []).filter((r) => !r.built_in);
   const action = useAction();
   const submit = async () => {
     if (await action.run(() => post<Group>(`/v1/organizations/${org}/groups`, { name, role }))) onCreated();
@@ -31,6 +34,15 @@ function CreateGroupDialog({ org, onClose, onCreated }: { org: string; onClose: 
             {label}
           </option>
         ))}
+        {custom.length > 0 ? (
+          <optgroup label="Custom roles">
+            {custom.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.name} ({r.scope} role)
+              </option>
+            ))}
+          </optgroup>
+        ) : null}
       </SelectField>
       <FormError error={action.error} fields={['name', 'role']} />
     </Dialog>
@@ -138,7 +150,7 @@ export function Groups() {
                       {group.built_in ? <span className="badge">built in</span> : null}
                       {open === group.id ? <GroupMembers org={org.id} group={group} /> : null}
                     </td>
-                    <td>{group.role}</td>
+                    <td>{group.role_name}</td>
                     <td>{formatTime(group.created_at)}</td>
                     <td className="row-actions">
                       <button type="button" className="secondary" aria-expanded={open === group.id} aria-label={`Members of ${group.name}`} onClick={() => setOpen(open === group.id ? undefined : group.id)}>
