@@ -192,6 +192,20 @@ describeEachDatabase('custom roles', (kind) => {
     assert.equal((await api().delete(`/v1/organizations/${ann.org.id}/roles/${role.id}`, ann.token)).status, 200);
   });
 
+  test('a role deleted while a group is being given it: one of the two wins, never a group holding a deleted role', async () => {
+    const ann = await signUp(api(), 'ann');
+    const org = `/v1/organizations/${ann.org.id}`;
+    for (let i = 0; i < 8; i += 1) {
+      const role = await createRole(api(), ann.token, ann.org.id, { name: `Racer ${i}`, permissions: ['project.read'] });
+      const [deleted, granted] = await Promise.all([api().delete(`${org}/roles/${role.id}`, ann.token), api().post(`${org}/groups`, ann.token, { name: `racers ${i}`, role: role.id })]);
+      if (deleted.status === 200) assert.equal(granted.status, 404, JSON.stringify(granted.body));
+      else {
+        assert.equal(deleted.status, 409, JSON.stringify(deleted.body));
+        assert.equal(granted.status, 201, JSON.stringify(granted.body));
+      }
+    }
+  });
+
   test('editing a role changes every holder\'s access on the very next request', async () => {
     const ann = await signUp(api(), 'ann');
     const bob = await signUp(api(), 'bob');
