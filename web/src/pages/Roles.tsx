@@ -1,9 +1,13 @@
 import { useState } from 'react';
 import { del, get, patch, post } from '../api.ts';
-import { ConfirmDialog, Dialog } from '../components/Dialog.tsx';
-import { errorFor, FormError, SelectField, TextField } from '../components/Field.tsx';
-import { Empty, ErrorNotice, Loaded } from '../components/States.tsx';
+import { DataTable } from '../components/DataTable.tsx';
+import { FormDialog } from '../components/Dialog.tsx';
+import { errorFor, SelectField, TextField } from '../components/Field.tsx';
+import { Page } from '../components/Page.tsx';
+import { useConfirmedAction } from '../components/RowActions.tsx';
+import { ErrorNotice } from '../components/States.tsx';
 import { useAction, useAsync } from '../hooks.ts';
+import { usePagedList } from '../paging.ts';
 import { useWorkspace } from '../session.tsx';
 import type { List, PermissionEntry, Role } from '../types.ts';
 
@@ -41,7 +45,7 @@ function RoleDialog({ org, role, catalogue, onClose, onSaved }: { org: string; r
   };
   const permissionsError = errorFor(action.error, 'permissions');
   return (
-    <Dialog title={role ? `Edit ${role.name}` : 'Create role'} onClose={onClose} onSubmit={submit} actions={<button type="submit" disabled={action.busy}>{role ? 'Save' : 'Create'}</button>}>
+    <FormDialog title={role ? `Edit ${role.name}` : 'Create role'} submit={role ? 'Save' : 'Create'} busy={action.busy} error={action.error} fields={['name', 'description', 'scope', 'permissions']} onSubmit={submit} onClose={onClose}>
       <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} param="name" error={action.error} autoFocus />
       <TextField label="Description" value={description} onChange={(e) => setDescription(e.target.value)} param="description" error={action.error} />
       <SelectField label="Scope" value={scope} onChange={(e) => setScope(e.target.value as Role['scope'])} param="scope" error={action.error} disabled={role !== undefined}>
@@ -66,98 +70,71 @@ function RoleDialog({ org, role, catalogue, onClose, onSaved }: { org: string; r
           {permissionsError}
         </p>
       ) : null}
-      <FormError error={action.error} fields={['name', 'description', 'scope', 'permissions']} />
-    </Dialog>
+    </FormDialog>
   );
 }
 
 export function Roles() {
   const { org } = useWorkspace();
-  const roles = useAsync((signal) => get<List<Role>>(`/v1/organizations/${org.id}/roles`, { query: { limit: 100 }, signal }), [org.id]);
+  const base = `/v1/organizations/${org.id}/roles`;
+  const roles = usePagedList<Role>(base);
   const catalogue = useAsync((signal) => get<List<PermissionEntry>>('/v1/permissions', { signal }), []);
-  const [dialog, setDialog] = useState<{ kind: 'create' } | { kind: 'edit' | 'delete'; role: Role } | undefined>();
-  const remove = useAction();
-  const close = () => {
-    setDialog(undefined);
-    remove.clear();
-  };
+  const [editing, setEditing] = useState<{ role: Role | undefined } | undefined>();
+  const remove = useConfirmedAction<Role>((role) => del(`${base}/${role.id}`), roles.reload, (role) => ({
+    title: `Delete ${role.name}`,
+    message: 'The role is deleted for good. A role that some group holds cannot be deleted.',
+    confirm: 'Delete role',
+  }));
   const saved = () => {
-    close();
+    setEditing(undefined);
     roles.reload();
   };
   return (
-    <section aria-labelledby="page-title">
-      <div className="page-head">
-        <h1 id="page-title">Roles</h1>
-        <button type="button" onClick={() => setDialog({ kind: 'create' })} disabled={!catalogue.data}>
+    <Page
+      title="Roles"
+      actions={
+        <button type="button" onClick={() => setEditing({ role: undefined })} disabled={!catalogue.data}>
           Create role
         </button>
-      </div>
-      <p className="muted">A role is a set of permissions that groups grant their members. Built-in roles cannot change; custom roles reach every holder as soon as they are saved.</p>
+      }
+      intro="A role is a set of permissions that groups grant their members. Built-in roles cannot change; a custom role reaches every holder as soon as it is saved."
+    >
       <ErrorNotice error={catalogue.error} />
-      <Loaded state={roles} what="roles">
-        {(list) =>
-          list.data.length === 0 ? (
-            <Empty>No roles.</Empty>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Scope</th>
-                  <th scope="col">Permissions</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.map((role) => (
-                  <tr key={role.id}>
-                    <td>
-                      {role.name}
-                      {role.built_in ? <span className="badge">built in</span> : null}
-                      {role.description ? <div className="muted">{role.description}</div> : null}
-                    </td>
-                    <td>{role.scope}</td>
-                    <td title={role.permissions.join(', ')}>{role.built_in ? `${role.permissions.length} permissions` : role.permissions.join(', ')}</td>
-                    <td className="row-actions">
-                      {!role.built_in ? (
-                        <>
-                          <button type="button" className="secondary" aria-label={`Edit ${role.name}`} onClick={() => setDialog({ kind: 'edit', role })} disabled={!catalogue.data}>
-                            Edit
-                          </button>
-                          <button type="button" className="danger" aria-label={`Delete ${role.name}`} onClick={() => setDialog({ kind: 'delete', role })}>
-                            Delete
-                          </button>
-                        </>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+      <DataTable
+        refusal={remove.error}
+        label="Roles"
+        list={roles}
+        what="roles"
+        empty="No roles."
+        columns={[
+          {
+            header: 'Name',
+            cell: (role) => (
+              <>
+                {role.name}
+                {role.built_in ? <span className="badge">built in</span> : null}
+                {role.description ? <div className="muted">{role.description}</div> : null}
+              </>
+            ),
+          },
+          { header: 'Scope', cell: (role) => role.scope },
+          { header: 'Permissions', cell: (role) => <span title={role.permissions.join(', ')}>{role.built_in ? `${role.permissions.length} permissions` : role.permissions.join(', ')}</span> },
+        ]}
+        actions={(role) =>
+          role.built_in ? null : (
+            <>
+              <button type="button" className="secondary" aria-label={`Edit ${role.name}`} onClick={() => setEditing({ role })} disabled={!catalogue.data}>
+                Edit
+              </button>
+              <button type="button" className="danger" aria-label={`Delete ${role.name}`} onClick={() => remove.ask(role)}>
+                Delete
+              </button>
+            </>
           )
         }
-      </Loaded>
-      {dialog?.kind === 'create' || dialog?.kind === 'edit' ? (
-        <RoleDialog org={org.id} role={dialog.kind === 'edit' ? dialog.role : undefined} catalogue={catalogue.data?.data ?? []} onClose={close} onSaved={saved} />
-      ) : null}
-      {dialog?.kind === 'delete' ? (
-        <ConfirmDialog
-          title={`Delete ${dialog.role.name}`}
-          message="The role is deleted for good. A role that some group holds cannot be deleted."
-          confirm="Delete role"
-          busy={remove.busy}
-          onClose={close}
-          onConfirm={async () => {
-            const done = await remove.run(() => del(`/v1/organizations/${org.id}/roles/${dialog.role.id}`));
-            if (done) saved();
-          }}
-        >
-          <FormError error={remove.error} />
-        </ConfirmDialog>
-      ) : null}
-    </section>
+      />
+      {editing ? <RoleDialog org={org.id} role={editing.role} catalogue={catalogue.data?.data ?? []} onClose={() => setEditing(undefined)} onSaved={saved} /> : null}
+      {remove.dialog}
+    </Page>
   );
 }
