@@ -237,7 +237,7 @@ describeEachDatabase('custom roles', (kind) => {
       await addMember(api(), ann, ann.org.id, cid);
       const manager = await createRole(api(), ann.token, ann.org.id, {
         name: 'Role manager',
-        permissions: ['roles.read', 'roles.write', 'groups.write', 'groups.members.read', 'project.read', 'project.groups.write', 'files.read'],
+        permissions: ['roles.read', 'roles.write', 'groups.write', 'groups.members.read', 'invitations.write', 'project.read', 'project.groups.write', 'files.read'],
       });
       await groupWithRole(api(), ann, `/v1/organizations/${ann.org.id}`, manager.id, bob);
       return { ann, bob, cid, manager, roles: `/v1/organizations/${ann.org.id}/roles` };
@@ -286,7 +286,10 @@ describeEachDatabase('custom roles', (kind) => {
       assert.equal(readers.status, 201, 'a role it holds wholly, it may grant');
       assert.equal((await api().post(`${org}/groups/${readers.body.id}/members`, bob.token, { principal_id: cid.user.id })).status, 201);
       const invited = await signUp(api(), 'dee');
-      const invitation = await api().post(`${org}/invitations`, ann.token, { email: invited.user.email, group_ids: [writers.id] });
+      refusedNaming(await api().post(`${org}/invitations`, bob.token, { email: invited.user.email, group_ids: [writers.id] }), 'files.write');
+      assert.equal((await api().post(`${org}/invitations`, bob.token, { email: invited.user.email, group_ids: [readers.body.id] })).status, 201, 'into a group whose role it holds');
+      const second = await signUp(api(), 'eve');
+      const invitation = await api().post(`${org}/invitations`, ann.token, { email: second.user.email, group_ids: [writers.id] });
       assert.equal(invitation.status, 201, 'an admin may invite into the group');
     });
 

@@ -230,7 +230,8 @@ export interface EndpointTemplate {
 export interface AccessEntry {
   principal: Principal;
   role: string;
-  via: Array<{ group_id: string; scope: Scope }>;
+  /** Each group it comes from, with that group's role (a custom role by id and name). */
+  via: Array<{ group_id: string; scope: Scope; role: string; role_name: string }>;
 }
 
 export interface ServiceAccount {
