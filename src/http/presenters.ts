@@ -80,6 +80,7 @@ const presentGrant = (grant: MembershipGrant) => ({
   id: grant.group_id,
   name: grant.group_name,
   role: grant.role,
+  role_name: grant.custom_role?.name ?? grant.role,
   scope: grant.scope,
   expires_at: grant.expires_at,
 });

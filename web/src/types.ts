@@ -106,7 +106,7 @@ export interface GroupMember {
 
 export interface Member {
   principal: Principal;
-  groups: Array<{ id: string; name: string; role: string; scope: Scope; expires_at: number | null }>;
+  groups: Array<{ id: string; name: string; role: string; role_name: string; scope: Scope; expires_at: number | null }>;
   added_at: number;
 }
 

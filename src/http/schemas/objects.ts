@@ -57,7 +57,7 @@ export const groupMemberObject = z.object({
 export const organizationMemberObject = z.object({
   object: z.literal('organization.member'),
   principal,
-  groups: z.array(z.object({ id: z.string(), name: z.string(), role: z.string(), scope, expires_at: z.number().nullable() })),
+  groups: z.array(z.object({ id: z.string(), name: z.string(), role: z.string(), role_name: z.string(), scope, expires_at: z.number().nullable() })),
   added_at: z.number(),
 });
 
