@@ -171,4 +171,38 @@ describeEachDatabase('the tenantry command line', (kind) => {
     assert.match(audit.stdout, isoSecond);
     assert.ok(audit.stdout.includes(`project:${project.id}`), audit.stdout);
   });
+  test('roles: create, list, update, delete from the command line; keys create --permissions makes a restricted key', async () => {
+    const url = await listen(server.tenantry);
+    const api = new Api(server.tenantry.app);
+    const dee = await signUp(api, 'dee', 'dee password 1');
+    const home = mkdtempSync(join(tmpdir(), 'tenantry-cli-dee-'));
+    assert.equal((await tenantry(home, ['login', '--url', url, '--email', dee.user.email, '--password-stdin'], { stdin: 'dee password 1\n' })).code, 0);
+    const org = ['--org', dee.org.id];
+
+    const role = json(await tenantry(home, ['roles', 'create', 'File reader', '--permission', 'project.read,files.read', '--description', 'reads files', ...org, '--json']));
+    assert.match(role.id, /^role_/);
+    assert.deepEqual(role.permissions, ['project.read', 'files.read']);
+    const table = await tenantry(home, ['roles', 'list', ...org]);
+    assert.match(table.stdout, /^ID\s+NAME\s+SCOPE\s+BUILT_IN\s+PERMISSIONS/m);
+    assert.match(table.stdout, new RegExp(`^${role.id}\\s+File reader\\s+project\\s+false\\s+2$`, 'm'));
+    assert.ok(table.stdout.includes('project.viewer'), 'the built-in roles are listed');
+    const updated = json(await tenantry(home, ['roles', 'update', role.id, '--permission', 'project.read', '--permission', 'files.read,datasets.read', ...org, '--json']));
+    assert.deepEqual(updated.permissions, ['project.read', 'files.read', 'datasets.read']);
+    const refused = await tenantry(home, ['roles', 'create', 'Bad', '--permission', 'files.steal', ...org]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Unknown permission "files.steal".*\(permissions\)/);
+    const group = json(await tenantry(home, ['groups', 'create', 'readers', '--role', role.id, ...org, '--json']));
+    assert.equal(group.role_name, 'File reader');
+    assert.equal((await tenantry(home, ['roles', 'delete', role.id, ...org])).code, 1, 'held by a group');
+    assert.equal((await tenantry(home, ['groups', 'delete', group.id, ...org])).code, 0);
+    assert.equal((await tenantry(home, ['roles', 'delete', role.id, ...org])).code, 0);
+
+    const key = json(await tenantry(home, ['keys', 'create', 'limited', '--project', dee.project.id, '--permissions', 'files=read,inference=write', '--json']));
+    assert.deepEqual(key.permissions, { files: 'read', inference: 'write' });
+    const keys = await tenantry(home, ['keys', 'list', '--project', dee.project.id]);
+    assert.ok(keys.stdout.includes('files=read inference=write'), keys.stdout);
+    const badSpec = await tenantry(home, ['keys', 'create', 'x', '--project', dee.project.id, '--permissions', 'files:read']);
+    assert.equal(badSpec.code, 2);
+    assert.match(badSpec.stderr, /resource=none\|read\|write/);
+  });
 });

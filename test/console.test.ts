@@ -91,6 +91,8 @@ if (unavailable && process.env.CI === 'true') {
     const heading = (page: Page, name: string) => page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
     /** The session token from the browser's HttpOnly cookie, to ask the API directly. */
     const sessionOf = async (context: BrowserContext) => (await context.cookies()).find((c) => c.name === 'tenantry_session')!.value;
+    /** The organization the console shows, from its path (/orgs/:org/...). */
+    const orgIdOf = async (page: Page) => new URL(page.url()).pathname.split('/')[2]!;
 
     test('the server serves the console at / with a strict CSP, and still answers unknown API paths in the error shape', async () => {
       const page = await fetch(`${url}/orgs/anything/members`, { headers: { accept: 'text/html' } });
@@ -346,6 +348,61 @@ if (unavailable && process.env.CI === 'true') {
       await page.getByRole('button', { name: 'Verify chain' }).click();
       await page.getByText(/The chain is intact: \d+ events verified\./).waitFor();
       await screenshot(page, 'audit-log');
+    });
+
+    test('roles: create a custom role with permission checkboxes, grant it to a group, edit it, and a deletion refused while it is held; a restricted API key', async () => {
+      const { page, context } = admin;
+      const session = await sessionOf(context);
+      await nav(page, 'Roles');
+      await heading(page, 'Roles');
+      await page.getByRole('row', { name: /^admin built in/ }).first().waitFor();
+      await page.getByRole('button', { name: 'Create role' }).click();
+      const create = page.getByRole('dialog', { name: 'Create role' });
+      await create.getByLabel('Name', { exact: true }).fill('Auditor');
+      await create.getByLabel('files.read', { exact: true }).check();
+      await screenshot(page, 'role-create');
+      await create.getByRole('button', { name: 'Create', exact: true }).click();
+      const row = page.getByRole('row', { name: /^Auditor\b/ });
+      await row.getByText('project.read, files.read').waitFor();
+      const roles = (await (await fetch(`${url}/v1/organizations/${await orgIdOf(page)}/roles`, { headers: { authorization: `Bearer ${session}` } })).json()) as { data: Array<{ id: string; name: string; permissions: string[] }> };
+      const auditor = roles.data.find((r) => r.name === 'Auditor')!;
+      assert.deepEqual(auditor.permissions, ['project.read', 'files.read']);
+
+      await nav(page, 'Groups');
+      await page.getByRole('button', { name: 'Create group' }).click();
+      const group = page.getByRole('dialog', { name: 'Create group' });
+      await group.getByLabel('Name', { exact: true }).fill('auditors');
+      await group.getByLabel('Role', { exact: true }).selectOption({ label: 'Auditor (project role)' });
+      await group.getByRole('button', { name: 'Create', exact: true }).click();
+      await page.getByRole('row', { name: /^auditors\b/ }).getByText('Auditor', { exact: true }).waitFor();
+
+      await nav(page, 'Roles');
+      await page.getByRole('button', { name: 'Delete Auditor' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Delete Auditor' });
+      await confirm.getByRole('button', { name: 'Delete role' }).click();
+      await page.getByRole('alert').getByText(/held by 1 group/).waitFor();
+      await page.getByRole('button', { name: 'Edit Auditor' }).click();
+      const edit = page.getByRole('dialog', { name: 'Edit Auditor' });
+      await edit.getByLabel('project.read', { exact: true }).uncheck();
+      await edit.getByRole('button', { name: 'Save' }).click();
+      await edit.getByRole('alert').getByText(/must hold project.read/).waitFor();
+      await edit.getByLabel('project.read', { exact: true }).check();
+      await edit.getByLabel('datasets.read', { exact: true }).check();
+      await edit.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('row', { name: /^Auditor\b/ }).getByText('project.read, files.read, datasets.read').waitFor();
+      await screenshot(page, 'roles');
+
+      await nav(page, 'API keys');
+      await page.getByRole('button', { name: 'Create API key' }).click();
+      const keyDialog = page.getByRole('dialog', { name: 'Create API key' });
+      await keyDialog.getByLabel('Name', { exact: true }).fill('reader');
+      await keyDialog.getByLabel('Permissions', { exact: true }).selectOption('restricted');
+      await keyDialog.getByLabel('files', { exact: true }).selectOption('read');
+      await keyDialog.getByRole('button', { name: 'Create', exact: true }).click();
+      const secret = await page.getByRole('region', { name: 'New API key' }).getByLabel('Secret key').inputValue();
+      await page.getByRole('row', { name: /^reader\b/ }).getByText('Restricted: files read').waitFor();
+      assert.equal((await fetch(`${url}/v1/files`, { headers: { authorization: `Bearer ${secret}` } })).status, 200);
+      assert.equal((await fetch(`${url}/v1/datasets`, { headers: { authorization: `Bearer ${secret}` } })).status, 403);
     });
 
     test('every other page renders (screenshots under test-results/console)', async () => {

@@ -27,6 +27,7 @@ import { limitsAndUsageRoutes } from './routes/limits-usage.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { workerRoutes } from './routes/workers.ts';
 import { groupRoutes } from './routes/groups.ts';
+import { roleRoutes } from './routes/roles.ts';
 import { invitationRoutes } from './routes/invitations.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { organizationRoutes } from './routes/organizations.ts';
@@ -131,6 +132,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(organizationRoutes(services));
   await app.register(projectRoutes(services));
   await app.register(groupRoutes(services));
+  await app.register(roleRoutes(services));
   await app.register(invitationRoutes(services));
   await app.register(auditRoutes(services));
   await app.register(serviceAccountRoutes(services));

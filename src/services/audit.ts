@@ -12,6 +12,7 @@ export const AUDIT_TYPES = [
   'organization.created', 'organization.updated', 'organization.deleted',
   'member.removed', 'member.left',
   'group.created', 'group.updated', 'group.deleted', 'group.member.added', 'group.member.removed',
+  'role.created', 'role.updated', 'role.deleted',
   'project.created', 'project.updated', 'project.archived',
   'invitation.created', 'invitation.resent', 'invitation.revoked', 'invitation.accepted', 'invitation.declined',
   'service_account.created', 'service_account.deleted',

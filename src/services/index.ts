@@ -30,6 +30,7 @@ import type { Notifier } from '../infra/notifier.ts';
 import { createOrganizationService } from './organizations.ts';
 import { createProjectService } from './projects.ts';
 import { createRegionCatalogue } from './regions.ts';
+import { createRoleService } from './roles.ts';
 import { createServiceAccountService } from './service-accounts.ts';
 import { createSessionService } from './sessions.ts';
 import type { InvalidationBus } from '../infra/invalidation.ts';
@@ -120,6 +121,7 @@ export function createServices(deps: {
     /** For /healthz: the database and the limiter's state (the gateway engine itself is built in the composition root). */
     health: createHealthCheck({ store, limiter: deps.rateLimiter }),
     groups: createGroupService({ store, clock, authorizer, audit }),
+    roles: createRoleService({ store, clock, authorizer, audit }),
     members: createMemberService({ store, clock, authorizer, audit, bus }),
     access: createAccessService({ store, clock, authorizer }),
     invitations: createInvitationService({ store, clock, authorizer, audit, notifier: deps.notifier, consoleUrl: config.consoleUrl }),

@@ -29,6 +29,12 @@ export const USE_CASES = {
   'project_groups.write': 'project.groups.write',
   'project_groups.members.read': 'project.access.read',
 
+  'roles.list': 'roles.read',
+  'roles.get': 'roles.read',
+  'roles.create': 'roles.write',
+  'roles.update': 'roles.write',
+  'roles.delete': 'roles.write',
+
   'projects.create': 'projects.create',
   'projects.list': 'organization.read',
   'projects.get': 'project.read',

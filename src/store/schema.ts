@@ -77,6 +77,18 @@ export interface GroupsTable {
   created_at: number;
 }
 
+export interface RolesTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  description: string;
+  scope: ScopeType;
+  /** JSON list of permission names. */
+  permissions: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface GroupMembersTable {
   group_id: string;
   organization_id: string;
@@ -122,7 +134,9 @@ export interface ApiKeysTable {
   created_by: string;
   name: string;
   redacted_value: string;
-  permissions: 'all' | 'read_only';
+  permissions: 'all' | 'read_only' | 'restricted';
+  /** JSON object resource -> none|read|write when `permissions` is `restricted`; else null. */
+  restricted_permissions: string | null;
   created_at: number;
   expires_at: number | null;
   last_used_at: number | null;
@@ -327,5 +341,6 @@ export interface Database {
   projects: ProjectsTable;
   project_regions: ProjectRegionsTable;
   groups: GroupsTable;
+  roles: RolesTable;
   group_members: GroupMembersTable;
 }

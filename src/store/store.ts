@@ -15,6 +15,7 @@ import { invitationsRepository } from './invitations.ts';
 import { organizationContentsRepository } from './organization-contents.ts';
 import { organizationsRepository } from './organizations.ts';
 import { projectsRepository } from './projects.ts';
+import { rolesRepository } from './roles.ts';
 import { serviceAccountsRepository } from './service-accounts.ts';
 import { sessionsRepository } from './sessions.ts';
 import { usersRepository } from './users.ts';
@@ -27,6 +28,7 @@ function repositories(db: Executor, dialect: Dialect) {
     organizationContents: organizationContentsRepository(db),
     projects: projectsRepository(db, dialect),
     groups: groupsRepository(db),
+    roles: rolesRepository(db, dialect),
     invitations: invitationsRepository(db),
     audit: auditRepository(db, dialect),
     serviceAccounts: serviceAccountsRepository(db),

@@ -20,6 +20,7 @@ import { Playground } from './pages/Playground.tsx';
 import { ProjectGroups } from './pages/ProjectGroups.tsx';
 import { Projects } from './pages/Projects.tsx';
 import { ProjectSettings } from './pages/ProjectSettings.tsx';
+import { Roles } from './pages/Roles.tsx';
 import { RateLimits } from './pages/RateLimits.tsx';
 import { ServiceAccounts } from './pages/ServiceAccounts.tsx';
 import { Usage } from './pages/Usage.tsx';
@@ -31,6 +32,7 @@ const ORG_PAGES: Record<string, ComponentType> = {
   projects: Projects,
   members: Members,
   groups: Groups,
+  roles: Roles,
   invitations: Invitations,
   'service-accounts': ServiceAccounts,
   'audit-log': AuditLog,

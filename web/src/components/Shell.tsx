@@ -10,6 +10,7 @@ export const ORG_LINKS: Array<[page: string, label: string]> = [
   ['projects', 'Projects'],
   ['members', 'Members'],
   ['groups', 'Groups'],
+  ['roles', 'Roles'],
   ['invitations', 'Invitations'],
   ['service-accounts', 'Service accounts'],
   ['audit-log', 'Audit log'],
