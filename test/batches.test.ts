@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import OpenAI, { toFile } from 'openai';
 import type { ConfigFile } from '../src/config.ts';
@@ -18,6 +22,23 @@ const chatLine = (customId: string, model = 'chat-model', content = customId): L
   url: '/v1/chat/completions',
   body: { model, messages: [{ role: 'user', content }] },
 });
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'tenantry.js');
+
+/** The real `tenantry` program, with an API key from the environment. */
+function tenantry(env: { url: string; key: string }, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'tenantry-cli-batch-')), TENANTRY_URL: env.url, TENANTRY_API_KEY: env.key },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 const jsonl = (lines: unknown[]) => lines.map((line) => JSON.stringify(line)).join('\n') + '\n';
 
@@ -221,6 +242,40 @@ describeEachDatabase('Batch API (through the openai SDK)', (kind) => {
     assert.equal(errorOf(again).code, 'batch_not_cancellable');
     const events = await api().get(`/v1/organizations/${user.org.id}/audit_logs?resource_id=${created.id}`, user.token);
     assert.deepEqual(events.body.data.map((e: { type: string }) => e.type), ['batch.cancelled', 'batch.created']);
+  });
+
+  test('the command line creates a batch from a local file, lists, shows and downloads its output, and cancels', async () => {
+    const { key, openai } = await setUp();
+    const env = { url: await listen(server.tenantry), key: key.key };
+    const dir = mkdtempSync(join(tmpdir(), 'tenantry-batch-cli-'));
+    const input = join(dir, 'requests.jsonl');
+    writeFileSync(input, jsonl([chatLine('cli-1'), chatLine('cli-2')]));
+    const created = await tenantry(env, ['batches', 'create', '--input', input, '--metadata', 'team=search', '--json']);
+    assert.equal(created.code, 0, created.stderr);
+    const batch = JSON.parse(created.stdout);
+    assert.equal(batch.status, 'in_progress');
+    assert.deepEqual(batch.metadata, { team: 'search' });
+    await ended(openai, batch.id);
+    const shown = await tenantry(env, ['batches', 'get', batch.id]);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /completed/);
+    const listed = await tenantry(env, ['batches', 'list', '--json']);
+    assert.deepEqual(JSON.parse(listed.stdout).data.map((b: { id: string }) => b.id), [batch.id]);
+    const output = join(dir, 'results.jsonl');
+    const downloaded = await tenantry(env, ['batches', 'download', batch.id, '-o', output]);
+    assert.equal(downloaded.code, 0, downloaded.stderr);
+    assert.deepEqual(readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line).custom_id), ['cli-1', 'cli-2']);
+    const noErrors = await tenantry(env, ['batches', 'download', batch.id, '--errors']);
+    assert.notEqual(noErrors.code, 0);
+    assert.match(noErrors.stderr, /no error file/);
+    const cancelled = await tenantry(env, ['batches', 'cancel', batch.id]);
+    assert.notEqual(cancelled.code, 0);
+    assert.match(cancelled.stderr, /already completed/);
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, jsonl([{ ...chatLine('x'), url: '/v1/embeddings' }]));
+    const failed = await tenantry(env, ['batches', 'create', '--input', bad]);
+    assert.equal(failed.code, 0, failed.stderr);
+    assert.match(failed.stderr, /line 1: url \/v1\/embeddings is not the batch's endpoint/);
   });
 
   test('a batch not done within its completion window expires: what was done is kept, the rest is in the error file as batch_expired', async () => {
