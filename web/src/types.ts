@@ -207,3 +207,18 @@ export interface AccessEntry {
   role: string;
   via: Array<{ group_id: string; scope: Scope }>;
 }
+
+export interface Batch {
+  id: string;
+  endpoint: string;
+  input_file_id: string;
+  status: 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
+  errors: { data: Array<{ code: string; message: string; param: string | null; line: number | null }> } | null;
+  output_file_id: string | null;
+  error_file_id: string | null;
+  created_at: number;
+  expires_at: number | null;
+  completed_at: number | null;
+  request_counts: { total: number; completed: number; failed: number };
+  metadata: Record<string, string> | null;
+}

@@ -18,6 +18,7 @@ export const PROJECT_LINKS: Array<[page: string, label: string]> = [
   ['api-keys', 'API keys'],
   ['files', 'Files'],
   ['fine-tuning', 'Fine-tuning'],
+  ['batches', 'Batches'],
   ['endpoints', 'Endpoints'],
   ['playground', 'Playground'],
   ['usage', 'Usage'],
