@@ -18,7 +18,7 @@ import type { ReplicaAddress } from './store/endpoint-replicas.ts';
 import type { EndpointStatus } from './store/endpoints.ts';
 import { createInvalidationBus } from './infra/invalidation.ts';
 import { createLeaderElection } from './services/leader-election.ts';
-import { createLeaderLock } from './store/leader-lock.ts';
+import { BATCH_LOCK_CLASS, createLeaderLock } from './store/leader-lock.ts';
 import { loggingNotifier } from './infra/notifier.ts';
 import { smtpNotifier } from './infra/smtp-notifier.ts';
 import { vllmAdapterLoader } from './gateway/lora-adapters.ts';
@@ -117,7 +117,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     log: (level, message, fields) => app?.log[level](fields ?? {}, message),
   });
   const batchElection = createLeaderElection({
-    lock: createLeaderLock(handle, { connectionString: config.databaseUrl, scope: 'batches', checkIntervalMs: config.provisioner.leaderRetryMs }),
+    lock: createLeaderLock(handle, { connectionString: config.databaseUrl, scope: 'batches', checkIntervalMs: config.provisioner.leaderRetryMs, lockClass: BATCH_LOCK_CLASS }),
     retryMs: config.provisioner.leaderRetryMs,
     onElected: async () => {
       app?.log.info('this instance processes the batches');
