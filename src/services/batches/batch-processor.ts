@@ -31,6 +31,8 @@ export interface BatchProcessor {
   close(): Promise<void>;
   /** Lines in flight on this instance. */
   inFlight(): number;
+  /** Batches not finished yet (in progress, cancelling or finalizing), over all instances: the queue's depth. */
+  queued(): Promise<number>;
 }
 
 /** How long `close` lets lines in flight finish before it abandons them. */
@@ -286,5 +288,6 @@ export function createBatchProcessor(deps: BatchProcessorDeps): BatchProcessor {
       await settled;
     },
     inFlight: () => inFlight,
+    queued: () => store.batches.countActive(),
   };
 }
