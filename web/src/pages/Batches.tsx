@@ -1,9 +1,14 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState } from 'react';
 import { get, post, url } from '../api.ts';
-import { FormError, SelectField } from '../components/Field.tsx';
-import { Empty, ErrorNotice, Loaded } from '../components/States.tsx';
+import { DataTable } from '../components/DataTable.tsx';
+import { ConfirmDialog } from '../components/Dialog.tsx';
+import { SelectField } from '../components/Field.tsx';
+import { FormCard } from '../components/FormCard.tsx';
+import { Page } from '../components/Page.tsx';
+import { ErrorNotice, Loaded } from '../components/States.tsx';
 import { formatTime } from '../format.ts';
 import { useAction, useAsync, useInterval } from '../hooks.ts';
+import { usePagedList } from '../paging.ts';
 import { useProject } from '../session.tsx';
 import type { Batch, FileObject, List } from '../types.ts';
 
@@ -17,14 +22,12 @@ function CreateBatchForm({ project, onCreated }: { project: string; onCreated: (
   const [endpoint, setEndpoint] = useState(ENDPOINTS[0]!);
   const action = useAction();
   const chosenFile = file || files.data?.data[0]?.id || '';
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     const batch = await action.run(() => post<Batch>('/v1/batches', { input_file_id: chosenFile, endpoint, completion_window: '24h' }, { project }));
     if (batch) onCreated(batch);
   };
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby="create-batch-title">
-      <h2 id="create-batch-title">New batch</h2>
+    <FormCard title="New batch" submit="Create batch" busy={action.busy} error={action.error} fields={['input_file_id', 'endpoint']} onSubmit={submit}>
       <ErrorNotice error={files.error} />
       <div className="grid-2">
         <SelectField label="Input file" value={chosenFile} onChange={(e) => setFile(e.target.value)} param="input_file_id" error={action.error}>
@@ -44,11 +47,7 @@ function CreateBatchForm({ project, onCreated }: { project: string; onCreated: (
       </div>
       {files.data && files.data.data.length === 0 ? <p className="muted">Upload a file with purpose batch on the Files page first.</p> : null}
       <p className="muted">Requests run within 24 hours, taking only part of the project&apos;s rate limits.</p>
-      <FormError error={action.error} fields={['input_file_id', 'endpoint']} />
-      <button type="submit" disabled={action.busy}>
-        Create batch
-      </button>
-    </form>
+    </FormCard>
   );
 }
 
@@ -64,6 +63,7 @@ function Download({ project, fileId, label }: { project: string; fileId: string 
 function BatchDetail({ project, batchId, onChanged }: { project: string; batchId: string; onChanged: () => void }) {
   const batch = useAsync((signal) => get<Batch>(`/v1/batches/${batchId}`, { project, signal }), [project, batchId]);
   const cancel = useAction();
+  const [confirming, setConfirming] = useState(false);
   const status = batch.data?.status;
   useInterval(batch.reload, 1000, status !== undefined && !FINISHED.has(status));
   // The list polls more slowly: once this batch ends, it shows the end at once too.
@@ -80,16 +80,7 @@ function BatchDetail({ project, batchId, onChanged }: { project: string; batchId
                 Batch <span className="mono">{current.id}</span>
               </h2>
               {CANCELLABLE.has(current.status) ? (
-                <button
-                  type="button"
-                  className="danger"
-                  disabled={cancel.busy}
-                  onClick={async () => {
-                    await cancel.run(() => post<Batch>(`/v1/batches/${current.id}/cancel`, {}, { project }));
-                    batch.reload();
-                    onChanged();
-                  }}
-                >
+                <button type="button" className="danger" disabled={cancel.busy} onClick={() => setConfirming(true)}>
                   Cancel batch
                 </button>
               ) : null}
@@ -132,6 +123,21 @@ function BatchDetail({ project, batchId, onChanged }: { project: string; batchId
               <Download project={project} fileId={current.output_file_id} label="Download output" />
               <Download project={project} fileId={current.error_file_id} label="Download errors" />
             </div>
+            {confirming ? (
+              <ConfirmDialog
+                title={`Cancel ${current.id}`}
+                message="No more of its requests are sent. Those in flight finish, and what was done stays in its output file."
+                confirm="Cancel batch"
+                busy={cancel.busy}
+                onClose={() => setConfirming(false)}
+                onConfirm={async () => {
+                  setConfirming(false);
+                  await cancel.run(() => post<Batch>(`/v1/batches/${current.id}/cancel`, {}, { project }));
+                  batch.reload();
+                  onChanged();
+                }}
+              />
+            ) : null}
           </>
         )}
       </Loaded>
@@ -141,14 +147,11 @@ function BatchDetail({ project, batchId, onChanged }: { project: string; batchId
 
 export function Batches() {
   const project = useProject();
-  const batches = useAsync((signal) => get<List<Batch>>('/v1/batches', { project: project.id, query: { limit: 50 }, signal }), [project.id]);
+  const batches = usePagedList<Batch>('/v1/batches', { project: project.id });
   const [selected, setSelected] = useState<string | undefined>();
   useInterval(batches.reload, 2000, (batches.data?.data ?? []).some((b) => !FINISHED.has(b.status)));
   return (
-    <section aria-labelledby="page-title">
-      <div className="page-head">
-        <h1 id="page-title">Batches</h1>
-      </div>
+    <Page title="Batches">
       <CreateBatchForm
         project={project.id}
         onCreated={(batch) => {
@@ -157,45 +160,28 @@ export function Batches() {
         }}
       />
       <h2>Batches</h2>
-      <Loaded state={batches} what="batches">
-        {(list) =>
-          list.data.length === 0 ? (
-            <Empty>No batches yet.</Empty>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Batch</th>
-                  <th scope="col">Endpoint</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Done</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.map((batch) => (
-                  <tr key={batch.id} className={batch.id === selected ? 'selected' : undefined}>
-                    <td>
-                      <button type="button" className="link mono" onClick={() => setSelected(batch.id)} aria-label={`Show batch ${batch.id}`}>
-                        {batch.id}
-                      </button>
-                    </td>
-                    <td className="mono">{batch.endpoint}</td>
-                    <td>
-                      <span className={`badge ${batch.status}`}>{batch.status}</span>
-                    </td>
-                    <td>
-                      {batch.request_counts.completed + batch.request_counts.failed} / {batch.request_counts.total}
-                    </td>
-                    <td>{formatTime(batch.created_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </Loaded>
+      <DataTable
+        label="Batches"
+        list={batches}
+        what="batches"
+        empty="No batches yet."
+        rowClass={(batch) => (batch.id === selected ? 'selected' : undefined)}
+        columns={[
+          {
+            header: 'Batch',
+            cell: (batch) => (
+              <button type="button" className="link mono" onClick={() => setSelected(batch.id)} aria-label={`Show batch ${batch.id}`}>
+                {batch.id}
+              </button>
+            ),
+          },
+          { header: 'Endpoint', cell: (batch) => batch.endpoint, className: 'mono' },
+          { header: 'Status', cell: (batch) => <span className={`badge ${batch.status}`}>{batch.status}</span> },
+          { header: 'Done', cell: (batch) => `${batch.request_counts.completed + batch.request_counts.failed} / ${batch.request_counts.total}` },
+          { header: 'Created', cell: (batch) => formatTime(batch.created_at) },
+        ]}
+      />
       {selected ? <BatchDetail key={selected} project={project.id} batchId={selected} onChanged={batches.reload} /> : null}
-    </section>
+    </Page>
   );
 }
