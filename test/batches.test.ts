@@ -278,6 +278,31 @@ describeEachDatabase('Batch API (through the openai SDK)', (kind) => {
     assert.match(failed.stderr, /line 1: url \/v1\/embeddings is not the batch's endpoint/);
   });
 
+  test('archiving a project stops its batches: cancelled by the system, with what was done kept', async () => {
+    await awayFromMinuteEnd();
+    const { user } = await setUp();
+    const project = await api().post(`/v1/organizations/${user.org.id}/projects`, user.token, { name: 'Archived soon' });
+    assert.equal(project.status, 201, JSON.stringify(project.body));
+    const key = await api().post(`/v1/projects/${project.body.id}/api_keys`, user.token, { name: 'sdk' });
+    const openai = new OpenAI({ apiKey: key.body.key, baseURL: `${await listen(server.tenantry)}/v1`, maxRetries: 0 });
+    await limitModel({ ...user, project: project.body }, 'limited', 2);
+    const file = await upload(openai, [chatLine('a0', 'limited'), chatLine('a1', 'limited'), chatLine('a2', 'limited')]);
+    const created = await openai.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    await waitFor(async () => ((await openai.batches.retrieve(created.id)).request_counts?.completed === 1 ? true : undefined), 'one line done');
+    const archived = await api().post(`/v1/projects/${project.body.id}/archive`, user.token, {});
+    assert.equal(archived.status, 200, JSON.stringify(archived.body));
+    const headers = { 'openai-project': project.body.id };
+    const batch = await waitFor(async () => {
+      const current = (await api().get(`/v1/batches/${created.id}`, user.token, headers)).body;
+      return current.status === 'cancelled' ? current : undefined;
+    }, 'the batch to be cancelled');
+    assert.deepEqual(batch.request_counts, { total: 3, completed: 1, failed: 2 });
+    const events = await api().get(`/v1/organizations/${user.org.id}/audit_logs?resource_id=${created.id}`, user.token);
+    const cancelled = events.body.data.find((e: { type: string }) => e.type === 'batch.cancelled');
+    assert.equal(cancelled.actor.type, 'system');
+    assert.equal(cancelled.data.reason, 'project_archived');
+  });
+
   test('a batch not done within its completion window expires: what was done is kept, the rest is in the error file as batch_expired', async () => {
     await awayFromMinuteEnd();
     const { user, openai } = await setUp();

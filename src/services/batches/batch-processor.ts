@@ -191,7 +191,31 @@ export function createBatchProcessor(deps: BatchProcessorDeps): BatchProcessor {
     }
   }
 
+  /**
+   * An archived project refuses every write and its keys stop working: its batches stop too, cancelled
+   * by the system (with their `batch.cancelled` event) and kept with what they had done.
+   */
+  async function cancelForArchivedProject(batch: BatchRecord, now: number): Promise<void> {
+    await store.transaction(async (tx) => {
+      const latest = await tx.batches.lock(batch.id);
+      if (latest?.status !== 'in_progress') return;
+      await tx.batches.update(batch.id, { status: 'cancelling', cancelling_at: now });
+      await deps.audit.record(tx, systemActor(), {
+        type: 'batch.cancelled',
+        organizationId: batch.organization_id,
+        projectId: batch.project_id,
+        resource: { type: 'batch', id: batch.id },
+        data: { previous_status: latest.status, reason: 'project_archived' },
+      });
+    });
+    deps.log('info', 'batch cancelled: its project was archived', { batch: batch.id, project: batch.project_id });
+  }
+
   async function advance(batch: BatchRecord, now: number): Promise<void> {
+    if (batch.status === 'in_progress' && (await store.projects.find(batch.project_id))?.status !== 'active') {
+      await cancelForArchivedProject(batch, now);
+      return;
+    }
     if (batch.status === 'finalizing') {
       if (busy(batch.id) === 0) await finish(batch, 'completed');
       return;
