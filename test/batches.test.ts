@@ -315,7 +315,10 @@ describeEachDatabase('Batch API (through the openai SDK)', (kind) => {
     assert.equal(batch.status, 'expired');
     assert.ok(batch.expired_at);
     assert.deepEqual(batch.request_counts, { total: 3, completed: 1, failed: 2 });
-    assert.deepEqual((await contentLines(openai, batch.output_file_id)).map((l) => l.custom_id), ['e0']);
-    assert.deepEqual((await contentLines(openai, batch.error_file_id)).map((l) => [l.custom_id, l.error.code]), [['e1', 'batch_expired'], ['e2', 'batch_expired']]);
+    // Lines start several at a time: which one the limiter let through is a matter of timing.
+    const done = (await contentLines(openai, batch.output_file_id)).map((l) => l.custom_id);
+    const unsent = await contentLines(openai, batch.error_file_id);
+    assert.deepEqual(unsent.map((l) => l.error.code), ['batch_expired', 'batch_expired']);
+    assert.deepEqual([...done, ...unsent.map((l) => l.custom_id)].sort(), ['e0', 'e1', 'e2']);
   });
 });
