@@ -34,6 +34,8 @@ export const TEST_FILES = [
   'test/worker.test.ts',
   'test/example-trainer.test.ts',
   'test/gateway.test.ts',
+  'test/batches.test.ts',
+  'test/batch-crash.test.ts',
   'test/endpoints.test.ts',
   'test/fine-tuned-models.test.ts',
   'test/provisioner-leader.test.ts',

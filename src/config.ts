@@ -65,6 +65,18 @@ const fileSchema = z.strictObject({
     })
     .optional(),
   files: z.strictObject({ max_bytes: z.number().int().positive().optional() }).optional(),
+  batches: z
+    .strictObject({
+      /** Lines in flight at once, over all batches, on the instance that processes them. */
+      concurrency: z.number().int().positive().max(1024).optional(),
+      /** The part of a project's per-minute limits its batches may take; the rest is kept for interactive requests. */
+      rate_limit_share: z.number().positive().max(1).optional(),
+      /** How often the processor looks for new batches and cancellations. */
+      poll_interval_seconds: z.number().positive().max(60).optional(),
+      /** The most requests one batch may hold. */
+      max_requests: z.number().int().positive().optional(),
+    })
+    .optional(),
   smtp: z
     .strictObject({
       host: z.string().min(1),
@@ -137,12 +149,22 @@ export interface Config {
   rateLimits: RateLimitSettings;
   /** One limit for every file stored: uploads and the workers' result files. */
   maxFileBytes: number;
+  batches: BatchSettings;
   models: ModelSetting[];
   templates: TemplateSetting[];
   /** Where invitation and verification mail goes out; undefined: it is logged instead. */
   smtp: SmtpSettings | undefined;
   /** The file as read, for what has no resolved setting above. */
   file: ConfigFile;
+}
+
+/** The Batch API's processor. */
+export interface BatchSettings {
+  concurrency: number;
+  /** 0..1: what part of each per-minute limit batch requests may use. */
+  rateLimitShare: number;
+  pollIntervalMs: number;
+  maxRequests: number;
 }
 
 /** Requests and tokens per minute: a project's limit for one model. */
@@ -207,6 +229,7 @@ export const DEFAULTS = {
   rateLimitCeiling: { max_requests_per_1_minute: 100_000, max_tokens_per_1_minute: 100_000_000 },
   redisUnavailable: 'fail_open',
   maxFileBytes: 512 * 1024 * 1024,
+  batches: { concurrency: 8, rate_limit_share: 0.5, poll_interval_seconds: 1, max_requests: 50_000 },
   targetInFlight: 8,
   smtpPort: 587,
   smtpSecure: false,
@@ -274,6 +297,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       redisUnavailable: file.rate_limits?.redis_unavailable ?? DEFAULTS.redisUnavailable,
     },
     maxFileBytes: file.files?.max_bytes ?? DEFAULTS.maxFileBytes,
+    batches: {
+      concurrency: file.batches?.concurrency ?? DEFAULTS.batches.concurrency,
+      rateLimitShare: file.batches?.rate_limit_share ?? DEFAULTS.batches.rate_limit_share,
+      pollIntervalMs: Math.round((file.batches?.poll_interval_seconds ?? DEFAULTS.batches.poll_interval_seconds) * 1000),
+      maxRequests: file.batches?.max_requests ?? DEFAULTS.batches.max_requests,
+    },
     models,
     templates,
     smtp: file.smtp

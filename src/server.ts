@@ -18,7 +18,7 @@ import type { ReplicaAddress } from './store/endpoint-replicas.ts';
 import type { EndpointStatus } from './store/endpoints.ts';
 import { createInvalidationBus } from './infra/invalidation.ts';
 import { createLeaderElection } from './services/leader-election.ts';
-import { createLeaderLock } from './store/leader-lock.ts';
+import { BATCH_LOCK_CLASS, createLeaderLock } from './store/leader-lock.ts';
 import { loggingNotifier } from './infra/notifier.ts';
 import { smtpNotifier } from './infra/smtp-notifier.ts';
 import { vllmAdapterLoader } from './gateway/lora-adapters.ts';
@@ -116,6 +116,18 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     onDeposed: () => services!.endpoints.stepDown(),
     log: (level, message, fields) => app?.log[level](fields ?? {}, message),
   });
+  const batchElection = createLeaderElection({
+    lock: createLeaderLock(handle, { connectionString: config.databaseUrl, scope: 'batches', checkIntervalMs: config.provisioner.leaderRetryMs, lockClass: BATCH_LOCK_CLASS }),
+    retryMs: config.provisioner.leaderRetryMs,
+    onElected: async () => {
+      app?.log.info('this instance processes the batches');
+      services!.batchProcessor.wake();
+    },
+    // Lines in flight finish; no new one starts once the lead is lost.
+    onDeposed: async () => {},
+    log: (level, message, fields) => app?.log[level](fields ?? {}, message),
+    role: 'the batch processor',
+  });
   await relay?.start();
   services = createServices({
     store,
@@ -132,6 +144,9 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     usageMeter,
     adapterLoader: vllmAdapterLoader({ timeoutMs: config.upstreamTimeoutMs }),
     leadership: election,
+    gateway,
+    batchLeadership: batchElection,
+    logAt: (level, message, fields) => app?.log[level](fields, message),
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),
   });
@@ -144,6 +159,8 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
   onEndpointStatus = (id, status) => void endpoints.recordStatus(id, status).catch(logError('endpoint status not recorded'));
   onEndpointReplicas = (id, replicas) => endpoints.recordReplicas(id, replicas);
   await election.start();
+  await batchElection.start();
+  services.batchProcessor.start();
   const swept = await services.files.sweep();
   if (swept > 0) app.log.info({ removed: swept }, 'removed what interrupted uploads left on disk');
   if (!config.smtp) {
@@ -159,6 +176,8 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
       if (closed) return;
       closed = true;
       await app.close();
+      await services!.batchProcessor.close();
+      await batchElection.close();
       await dispatcher.close();
       await endpoints.close();
       await election.close();

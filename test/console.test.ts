@@ -337,6 +337,30 @@ if (unavailable && process.env.CI === 'true') {
       await screenshot(page, 'usage');
     });
 
+    test('a batch made from an uploaded file runs: its status and request counts as they change, and its output to download', async () => {
+      const { page } = admin;
+      const requests = ['b1', 'b2'].map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: CHAT_MODEL, messages: [{ role: 'user', content: id }] } }));
+      await nav(page, 'Files');
+      await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'batch.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(requests.join('\n') + '\n') });
+      await page.getByLabel('Purpose').selectOption('batch');
+      await page.getByRole('button', { name: 'Upload file' }).click();
+      await page.getByRole('cell', { name: 'batch.jsonl', exact: true }).waitFor();
+      await nav(page, 'Batches');
+      await heading(page, 'Batches');
+      await page.getByText('No batches yet.').waitFor();
+      await eventually(async () => assert.match(await selected(page, 'Input file'), /^batch\.jsonl/), 'the batch file to be offered');
+      await page.getByRole('button', { name: 'Create batch' }).click();
+      await page.getByRole('status', { name: 'Status: completed' }).waitFor({ timeout: 20_000 });
+      await page.getByLabel('Request counts').getByText('2 completed, 0 failed, of 2').waitFor();
+      await page.getByRole('row', { name: /batch_/ }).getByText('completed').waitFor();
+      const href = await page.getByRole('link', { name: 'Download output' }).getAttribute('href');
+      const output = await fetch(`${url}${href}`, { headers: { cookie: `tenantry_session=${await sessionOf(admin.context)}` } });
+      assert.deepEqual((await output.text()).trim().split('\n').map((line) => JSON.parse(line).custom_id), ['b1', 'b2']);
+      assert.equal(await page.getByRole('link', { name: 'Download errors' }).count(), 0);
+      assert.equal(await page.getByRole('button', { name: 'Cancel batch' }).count(), 0);
+      await screenshot(page, 'batches');
+    });
+
     test('the audit log names events as the API does, filters by type and verifies the chain', async () => {
       const { page } = admin;
       await nav(page, 'Audit log');

@@ -46,6 +46,8 @@ export const PERMISSIONS = {
   'datasets.write': { scope: 'project', readOnly: false, description: 'Create and delete datasets.' },
   'fine_tuning.read': { scope: 'project', readOnly: true, description: 'List and read fine-tuning jobs, their events and checkpoints.' },
   'fine_tuning.write': { scope: 'project', readOnly: false, description: 'Create and cancel fine-tuning jobs.' },
+  'batches.read': { scope: 'project', readOnly: true, description: 'List and read batches (the Batch API).' },
+  'batches.write': { scope: 'project', readOnly: false, description: 'Create and cancel batches.' },
   'endpoints.read': { scope: 'project', readOnly: true, description: 'List and read dedicated endpoints.' },
   'endpoints.write': { scope: 'project', readOnly: false, description: 'Create, change and delete dedicated endpoints.' },
   'models.read': { scope: 'project', readOnly: true, description: 'List the models the project may use.' },

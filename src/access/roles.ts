@@ -22,6 +22,7 @@ const PROJECT_VIEWER: Permission[] = [
   'files.read',
   'datasets.read',
   'fine_tuning.read',
+  'batches.read',
   'endpoints.read',
   'models.read',
   'rate_limits.read',
@@ -34,6 +35,7 @@ const PROJECT_MEMBER: Permission[] = [
   'files.write',
   'datasets.write',
   'fine_tuning.write',
+  'batches.write',
   'endpoints.write',
   'inference.invoke',
 ];

@@ -8,6 +8,7 @@ import { accountCommands } from './commands/account.ts';
 import { organizationCommands } from './commands/organization.ts';
 import { projectCommands } from './commands/project.ts';
 import { roleCommands } from './commands/roles.ts';
+import { batchCommands } from './commands/batches.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { createTenantry } from '../server.ts';
 
@@ -106,6 +107,7 @@ accountCommands(program);
 organizationCommands(program);
 projectCommands(program);
 roleCommands(program);
+batchCommands(program);
 
 // Every command's --help ends with an example; a group of subcommands shows its first one.
 const GROUP_EXAMPLES: Record<string, string> = {
@@ -123,6 +125,7 @@ const GROUP_EXAMPLES: Record<string, string> = {
   files: 'tenantry files upload train.jsonl --purpose fine-tune',
   datasets: 'tenantry datasets create chats --file file-abc',
   jobs: 'tenantry jobs events ftjob-abc --follow',
+  batches: 'tenantry batches create --input requests.jsonl',
   endpoints: 'tenantry endpoints list',
   'rate-limits': 'tenantry rate-limits list',
 };

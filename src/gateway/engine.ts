@@ -32,6 +32,8 @@ export interface GatewayCall {
   signal: AbortSignal;
   /** The API key the usage is metered under, if the caller used one. */
   apiKeyId: string | null;
+  /** A line of a batch: its usage is metered as batch usage. */
+  batch?: boolean;
 }
 
 export type GatewayAnswer =
@@ -61,8 +63,16 @@ export interface GatewayEngineDeps {
   log: (level: 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
 
+/** Whether a batch's request may go now, within its share of the limits; else when to try again. */
+export interface ShareAdmission {
+  allowed: boolean;
+  retryAfterSeconds: number;
+}
+
 export interface GatewayEngine {
   admit(target: GatewayTarget): Promise<Admission>;
+  /** Admission for a batch's request: only `share` (0..1] of the target's limits, refusals not counted. */
+  admitShare(target: GatewayTarget, share: number): Promise<ShareAdmission>;
   forward(call: GatewayCall): Promise<GatewayAnswer>;
 }
 
@@ -115,6 +125,7 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
       model: target.model,
       inputTokens: usage?.input ?? 0,
       outputTokens: usage?.output ?? 0,
+      batch: call.batch === true,
       at: deps.clock(),
     });
     // After the answer went out: nothing waits on it, so its failure is logged here, never thrown.
@@ -202,6 +213,12 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
         ? undefined
         : new RateLimitedError(`Rate limit reached for ${target.model} in project ${target.projectId}; try again in ${decision.retryAfterSeconds}s.`, decision.retryAfterSeconds);
       return { headers: decision.headers, refusal };
+    },
+
+    admitShare(target, share) {
+      return deps.limiter.admitShare(limiterKey(target), target.limits, share).catch((error: unknown) => {
+        throw error instanceof RateLimiterUnavailableError ? new LimiterUnavailableError() : error;
+      });
     },
 
     async forward(call) {

@@ -21,6 +21,7 @@ import { authRoutes } from './routes/auth.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { fileRoutes } from './routes/files.ts';
 import { fineTuningRoutes } from './routes/fine-tuning.ts';
+import { batchRoutes } from './routes/batches.ts';
 import { modelRoutes } from './routes/models.ts';
 import { inferenceRoutes } from './routes/inference.ts';
 import { limitsAndUsageRoutes } from './routes/limits-usage.ts';
@@ -140,6 +141,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(fileRoutes(services));
   await app.register(datasetRoutes(services));
   await app.register(fineTuningRoutes(services));
+  await app.register(batchRoutes(services));
   await app.register(modelRoutes(services));
   await app.register(workerRoutes(services));
   await app.register(limitsAndUsageRoutes(services));

@@ -19,6 +19,7 @@ export const AUDIT_TYPES = [
   'api_key.created', 'api_key.rotated', 'api_key.revoked', 'api_key.flagged',
   'file.created', 'file.deleted', 'dataset.created', 'dataset.deleted',
   'fine_tuning.job.created', 'fine_tuning.job.cancelled',
+  'batch.created', 'batch.cancelled',
   'dedicated_endpoint.created', 'dedicated_endpoint.updated', 'dedicated_endpoint.deleted',
   'rate_limit.updated', 'model_permissions.updated',
   'login.succeeded', 'login.failed', 'password.changed', 'email.verified',

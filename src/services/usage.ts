@@ -6,19 +6,23 @@ import { InvalidRequestError } from './errors.ts';
 import type { Principal } from '../access/principal.ts';
 
 export type BucketWidth = '1m' | '1h' | '1d';
-export type GroupField = 'project_id' | 'api_key_id' | 'model';
+export type GroupField = 'project_id' | 'api_key_id' | 'model' | 'batch';
 
 export interface UsageQuery {
   start_time: number;
   end_time?: number | undefined;
   bucket_width: BucketWidth;
   group_by: GroupField[];
+  /** Only batch requests (true) or only interactive ones (false); both when absent. */
+  batch?: boolean | undefined;
 }
 
 export interface UsageResult {
   project_id: string | null;
   api_key_id: string | null;
   model: string | null;
+  /** Present when grouped by `batch`: whether these requests came from batches. */
+  batch?: boolean;
   num_model_requests: number;
   input_tokens: number;
   output_tokens: number;
@@ -33,21 +37,24 @@ export interface UsageBucket {
 const WIDTH_SECONDS: Record<BucketWidth, number> = { '1m': 60, '1h': 3600, '1d': 86400 };
 
 /** Sums one-minute usage rows into buckets of the asked width, grouped by the asked fields. */
-export function aggregateUsage(rows: UsageRow[], query: Required<UsageQuery>): UsageBucket[] {
+export function aggregateUsage(rows: UsageRow[], query: UsageQuery & { end_time: number }): UsageBucket[] {
   const width = WIDTH_SECONDS[query.bucket_width];
   const buckets = new Map<number, Map<string, UsageResult>>();
+  const byBatch = query.group_by.includes('batch');
   for (const row of rows) {
+    if (query.batch !== undefined && (row.batch === 1) !== query.batch) continue;
     const start = query.start_time + Math.floor((row.bucket_start - query.start_time) / width) * width;
     const results = buckets.get(start) ?? new Map<string, UsageResult>();
     const result: UsageResult = {
       project_id: query.group_by.includes('project_id') ? row.project_id : null,
       api_key_id: query.group_by.includes('api_key_id') ? row.api_key_id || null : null,
       model: query.group_by.includes('model') ? row.model : null,
+      ...(byBatch ? { batch: row.batch === 1 } : {}),
       num_model_requests: 0,
       input_tokens: 0,
       output_tokens: 0,
     };
-    const key = `${result.project_id}|${result.api_key_id}|${result.model}`;
+    const key = `${result.project_id}|${result.api_key_id}|${result.model}|${result.batch}`;
     const sum = results.get(key) ?? result;
     sum.num_model_requests += row.num_model_requests;
     sum.input_tokens += row.input_tokens;
@@ -64,7 +71,7 @@ export function aggregateUsage(rows: UsageRow[], query: Required<UsageQuery>): U
 export function createUsageService(deps: { store: Store; clock: Clock; authorizer: Authorizer; flush: () => Promise<void> }) {
   const { store, clock, authorizer } = deps;
 
-  function window(query: UsageQuery): Required<UsageQuery> {
+  function window(query: UsageQuery): UsageQuery & { end_time: number } {
     const end = query.end_time ?? clock() + 1;
     if (end <= query.start_time) throw new InvalidRequestError('end_time must be after start_time.', 'end_time');
     return { ...query, end_time: end };

@@ -92,6 +92,11 @@ export const USE_CASES = {
   'fine_tuning.events': 'fine_tuning.read',
   'fine_tuning.checkpoints': 'fine_tuning.read',
 
+  'batches.create': 'batches.write',
+  'batches.list': 'batches.read',
+  'batches.get': 'batches.read',
+  'batches.cancel': 'batches.write',
+
   'endpoints.create': 'endpoints.write',
   'endpoints.list': 'endpoints.read',
   'endpoints.get': 'endpoints.read',

@@ -18,6 +18,8 @@ export interface UsageRow {
   project_id: string;
   api_key_id: string;
   model: string;
+  /** 1 for requests of a batch, 0 for interactive ones. */
+  batch: number;
   bucket_start: number;
   num_model_requests: number;
   input_tokens: number;
@@ -61,7 +63,7 @@ export function gatewayRepository(db: Executor) {
           .insertInto('usage_buckets')
           .values(row)
           .onConflict((oc) =>
-            oc.columns(['project_id', 'api_key_id', 'model', 'bucket_start']).doUpdateSet({
+            oc.columns(['project_id', 'api_key_id', 'model', 'batch', 'bucket_start']).doUpdateSet({
               num_model_requests: sql`usage_buckets.num_model_requests + ${row.num_model_requests}`,
               input_tokens: sql`usage_buckets.input_tokens + ${row.input_tokens}`,
               output_tokens: sql`usage_buckets.output_tokens + ${row.output_tokens}`,
@@ -76,7 +78,7 @@ export function gatewayRepository(db: Executor) {
       if (filter.organizationId) query = query.where('organization_id', '=', filter.organizationId);
       if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
       const rows = await query.orderBy('bucket_start').execute();
-      return rows.map((r) => ({ ...r, bucket_start: Number(r.bucket_start), num_model_requests: Number(r.num_model_requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens) }));
+      return rows.map((r) => ({ ...r, batch: Number(r.batch), bucket_start: Number(r.bucket_start), num_model_requests: Number(r.num_model_requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens) }));
     },
   };
 }

@@ -282,6 +282,8 @@ export interface UsageBucketsTable {
   project_id: string;
   api_key_id: string;
   model: string;
+  /** 1 for requests of a batch, 0 for interactive ones. */
+  batch: number;
   bucket_start: number;
   num_model_requests: number;
   input_tokens: number;
@@ -316,7 +318,56 @@ export interface EndpointReplicasTable {
   updated_at: number;
 }
 
+export type BatchStatus = 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
+
+export interface BatchesTable {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  /** '' when the batch was created with a session. */
+  api_key_id: string;
+  endpoint: string;
+  input_file_id: string;
+  completion_window: string;
+  status: BatchStatus;
+  /** JSON {object: "list", data: [{code, message, param, line}]} or null. */
+  errors: string | null;
+  output_file_id: string | null;
+  error_file_id: string | null;
+  /** JSON or null. */
+  metadata: string | null;
+  total: number;
+  completed: number;
+  failed: number;
+  created_at: number;
+  in_progress_at: number | null;
+  expires_at: number;
+  finalizing_at: number | null;
+  completed_at: number | null;
+  failed_at: number | null;
+  expired_at: number | null;
+  cancelling_at: number | null;
+  cancelled_at: number | null;
+}
+
+export type BatchLineState = 'pending' | 'sending' | 'succeeded' | 'failed';
+
+export interface BatchLinesTable {
+  batch_id: string;
+  line: number;
+  custom_id: string;
+  model: string;
+  /** JSON text. */
+  body: string;
+  state: BatchLineState;
+  attempts: number;
+  /** JSON text of its output or error file line, once finished. */
+  result: string | null;
+}
+
 export interface Database {
+  batches: BatchesTable;
+  batch_lines: BatchLinesTable;
   endpoint_replicas: EndpointReplicasTable;
   dedicated_endpoints: DedicatedEndpointsTable;
   model_permissions: ModelPermissionsTable;

@@ -3,6 +3,7 @@ import type { DatabaseHandle, Dialect } from './database.ts';
 import type { Executor } from './executor.ts';
 import { apiKeysRepository } from './api-keys.ts';
 import { auditRepository } from './audit.ts';
+import { batchesRepository } from './batches.ts';
 import { datasetsRepository } from './datasets.ts';
 import { emailVerificationsRepository } from './email-verifications.ts';
 import { endpointsRepository } from './endpoints.ts';
@@ -40,6 +41,7 @@ function repositories(db: Executor, dialect: Dialect) {
     gateway: gatewayRepository(db),
     endpoints: endpointsRepository(db),
     endpointReplicas: endpointReplicasRepository(db),
+    batches: batchesRepository(db, dialect),
   };
 }
 

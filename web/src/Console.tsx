@@ -7,6 +7,7 @@ import { useAsync } from './hooks.ts';
 import { ApiKeys } from './pages/ApiKeys.tsx';
 import { Access } from './pages/Access.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
+import { Batches } from './pages/Batches.tsx';
 import { Datasets } from './pages/Datasets.tsx';
 import { Endpoints } from './pages/Endpoints.tsx';
 import { Files } from './pages/Files.tsx';
@@ -44,6 +45,7 @@ const PROJECT_PAGES: Record<string, ComponentType> = {
   files: Files,
   datasets: Datasets,
   'fine-tuning': FineTuning,
+  batches: Batches,
   endpoints: Endpoints,
   playground: Playground,
   usage: Usage,

@@ -234,6 +234,21 @@ export interface AccessEntry {
   via: Array<{ group_id: string; scope: Scope; role: string; role_name: string }>;
 }
 
+export interface Batch {
+  id: string;
+  endpoint: string;
+  input_file_id: string;
+  status: 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
+  errors: { data: Array<{ code: string; message: string; param: string | null; line: number | null }> } | null;
+  output_file_id: string | null;
+  error_file_id: string | null;
+  created_at: number;
+  expires_at: number | null;
+  completed_at: number | null;
+  request_counts: { total: number; completed: number; failed: number };
+  metadata: Record<string, string> | null;
+}
+
 export interface ServiceAccount {
   id: string;
   organization_id: string;

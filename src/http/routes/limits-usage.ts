@@ -20,13 +20,15 @@ const usageQuery = z.strictObject({
     .transform((value, context) => {
       const fields = (value ?? '').split(',').map((f) => f.trim()).filter(Boolean);
       for (const field of fields) {
-        if (!['project_id', 'api_key_id', 'model'].includes(field)) {
-          context.addIssue({ code: 'custom', message: `cannot group by ${field}; use project_id, api_key_id or model` });
+        if (!['project_id', 'api_key_id', 'model', 'batch'].includes(field)) {
+          context.addIssue({ code: 'custom', message: `cannot group by ${field}; use project_id, api_key_id, model or batch` });
           return z.NEVER;
         }
       }
-      return fields as Array<'project_id' | 'api_key_id' | 'model'>;
+      return fields as Array<'project_id' | 'api_key_id' | 'model' | 'batch'>;
     }),
+  // OpenAI's `batch` filter: only batch requests (true) or only interactive ones (false).
+  batch: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
 });
 
 const presentUsage = (buckets: UsageBucket[]) => ({

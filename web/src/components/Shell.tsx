@@ -22,6 +22,7 @@ export const PROJECT_LINKS: Array<[page: string, label: string]> = [
   ['files', 'Files'],
   ['datasets', 'Datasets'],
   ['fine-tuning', 'Fine-tuning'],
+  ['batches', 'Batches'],
   ['endpoints', 'Endpoints'],
   ['playground', 'Playground'],
   ['usage', 'Usage'],
