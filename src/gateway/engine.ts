@@ -6,6 +6,7 @@ import { RateLimiterUnavailableError, type Limits, type RateLimiter } from './ra
 import { SseUsageTap, usageOf, type TokenUsage } from './sse-usage.ts';
 import { EndpointNotReadyError, LimiterUnavailableError, UpstreamError } from './upstream-errors.ts';
 import type { UsageMeter } from './usage-meter.ts';
+import type { BudgetGuard } from './budget-guard.ts';
 
 /** Where a call goes and what it counts against; the inference service resolves it from `model`. */
 export interface GatewayTarget {
@@ -54,6 +55,8 @@ export interface GatewayEngineDeps {
   dispatcher: Dispatcher;
   limiter: RateLimiter;
   meter: UsageMeter;
+  /** Hard budgets, checked after the rate limits; absent: no budgets are enforced (benchmarks compare both). */
+  budgets?: BudgetGuard | undefined;
   /** For the upstream's headers and for each pause between body chunks. */
   timeoutMs: number;
   /** Unix seconds, for the usage buckets. */
@@ -62,7 +65,8 @@ export interface GatewayEngineDeps {
 }
 
 export interface GatewayEngine {
-  admit(target: GatewayTarget): Promise<Admission>;
+  /** `apiKeyId`: the key the call comes with, whose key-level budgets apply. */
+  admit(target: GatewayTarget, apiKeyId?: string | null): Promise<Admission>;
   forward(call: GatewayCall): Promise<GatewayAnswer>;
 }
 
@@ -117,6 +121,7 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
       outputTokens: usage?.output ?? 0,
       at: deps.clock(),
     });
+    deps.budgets?.record(target, call.apiKeyId, usage);
     // After the answer went out: nothing waits on it, so its failure is logged here, never thrown.
     deps.limiter.spend(limiterKey(target), (usage?.input ?? 0) + (usage?.output ?? 0)).catch((error: unknown) => {
       deps.log('error', 'tokens not counted against the rate limit', { err: error, model: target.model });
@@ -194,14 +199,15 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
   }
 
   return {
-    async admit(target) {
+    async admit(target, apiKeyId = null) {
       const decision = await deps.limiter.admit(limiterKey(target), target.limits).catch((error: unknown) => {
         throw error instanceof RateLimiterUnavailableError ? new LimiterUnavailableError() : error;
       });
-      const refusal = decision.allowed
-        ? undefined
-        : new RateLimitedError(`Rate limit reached for ${target.model} in project ${target.projectId}; try again in ${decision.retryAfterSeconds}s.`, decision.retryAfterSeconds);
-      return { headers: decision.headers, refusal };
+      if (!decision.allowed) {
+        const refusal = new RateLimitedError(`Rate limit reached for ${target.model} in project ${target.projectId}; try again in ${decision.retryAfterSeconds}s.`, decision.retryAfterSeconds);
+        return { headers: decision.headers, refusal };
+      }
+      return { headers: decision.headers, refusal: await deps.budgets?.admit(target, apiKeyId) };
     },
 
     async forward(call) {

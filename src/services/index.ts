@@ -34,6 +34,10 @@ import { createServiceAccountService } from './service-accounts.ts';
 import { createSessionService } from './sessions.ts';
 import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Leadership } from './leader-election.ts';
+import type { WebhookSender } from '../infra/webhook-sender.ts';
+import { createBudgetService } from './budgets.ts';
+import { createBudgetAlerts } from './budget-alerts.ts';
+import { createWebhookService } from './webhooks.ts';
 
 /** Wires every use case to exactly the dependencies it needs. */
 export function createServices(deps: {
@@ -53,6 +57,8 @@ export function createServices(deps: {
   adapterLoader: AdapterLoader;
   /** Whether this instance runs the provisioner (one instance among those on one PostgreSQL). */
   leadership: Leadership;
+  /** POSTs the organizations' webhook deliveries (budget alerts). */
+  webhookSender: WebhookSender;
   onError?: (error: unknown) => void;
   /** The server log, for what belongs there and not in an audit log. */
   log?: (message: string, fields: Record<string, unknown>) => void;
@@ -86,6 +92,9 @@ export function createServices(deps: {
   const maxFileBytes = config.maxFileBytes;
   const { usageMeter } = deps;
   const sessions = createSessionService({ store, clock, secret, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
+  const priceOf = (model: string) => config.prices.models.get(model);
+  const reportError = deps.onError ?? (() => {});
+  const webhooks = createWebhookService({ store, clock, authorizer, audit, secret, send: deps.webhookSender, settings: config.webhooks, onError: reportError });
   const apiKeyAuthenticator = createApiKeyAuthenticator({ store, clock, authorizer, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   return {
     authorizer,
@@ -116,7 +125,10 @@ export function createServices(deps: {
     workerQueue: createWorkerQueue({ store, clock, audit, storage: deps.fileStorage, maxBytes: maxFileBytes }),
     endpoints,
     inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.rateLimits, endpoints, regions: config.regions, servedRegion: config.servedRegion, fineTuned, adapterLoader: deps.adapterLoader }),
-    usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush() }),
+    usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush(), priceOf }),
+    budgets: createBudgetService({ store, clock, authorizer, audit, bus, priceOf, flush: () => usageMeter.flush() }),
+    webhooks,
+    budgetAlerts: createBudgetAlerts({ store, clock, notifier: deps.notifier, webhooks, consoleUrl: config.consoleUrl, onError: reportError }),
     /** For /healthz: the database and the limiter's state (the gateway engine itself is built in the composition root). */
     health: createHealthCheck({ store, limiter: deps.rateLimiter }),
     groups: createGroupService({ store, clock, authorizer, audit }),

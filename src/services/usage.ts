@@ -4,6 +4,10 @@ import type { Authorizer } from './authorizer.ts';
 import type { Clock } from '../infra/clock.ts';
 import { InvalidRequestError } from './errors.ts';
 import type { Principal } from '../access/principal.ts';
+import { tokenCostMicroUsd, usdOfMicro, type TokenPrice } from '../lib/money.ts';
+
+/** A model's token price, or undefined: its tokens cost nothing. */
+export type PriceOf = (model: string) => TokenPrice | undefined;
 
 export type BucketWidth = '1m' | '1h' | '1d';
 export type GroupField = 'project_id' | 'api_key_id' | 'model';
@@ -22,6 +26,8 @@ export interface UsageResult {
   num_model_requests: number;
   input_tokens: number;
   output_tokens: number;
+  /** What the tokens cost at the configured prices, like OpenAI's costs API. */
+  amount: { value: number; currency: 'usd' };
 }
 
 export interface UsageBucket {
@@ -33,9 +39,11 @@ export interface UsageBucket {
 const WIDTH_SECONDS: Record<BucketWidth, number> = { '1m': 60, '1h': 3600, '1d': 86400 };
 
 /** Sums one-minute usage rows into buckets of the asked width, grouped by the asked fields. */
-export function aggregateUsage(rows: UsageRow[], query: Required<UsageQuery>): UsageBucket[] {
+export function aggregateUsage(rows: UsageRow[], query: Required<UsageQuery>, priceOf: PriceOf): UsageBucket[] {
   const width = WIDTH_SECONDS[query.bucket_width];
   const buckets = new Map<number, Map<string, UsageResult>>();
+  // Summed in micro-dollars, exact to the fraction; rounded once per result.
+  const micro = new Map<UsageResult, number>();
   for (const row of rows) {
     const start = query.start_time + Math.floor((row.bucket_start - query.start_time) / width) * width;
     const results = buckets.get(start) ?? new Map<string, UsageResult>();
@@ -46,12 +54,16 @@ export function aggregateUsage(rows: UsageRow[], query: Required<UsageQuery>): U
       num_model_requests: 0,
       input_tokens: 0,
       output_tokens: 0,
+      amount: { value: 0, currency: 'usd' },
     };
     const key = `${result.project_id}|${result.api_key_id}|${result.model}`;
     const sum = results.get(key) ?? result;
     sum.num_model_requests += row.num_model_requests;
     sum.input_tokens += row.input_tokens;
     sum.output_tokens += row.output_tokens;
+    const cost = (micro.get(sum) ?? 0) + tokenCostMicroUsd(priceOf(row.model), row.input_tokens, row.output_tokens);
+    micro.set(sum, cost);
+    sum.amount.value = usdOfMicro(cost);
     results.set(key, sum);
     buckets.set(start, results);
   }
@@ -61,8 +73,8 @@ export function aggregateUsage(rows: UsageRow[], query: Required<UsageQuery>): U
 }
 
 /** Usage of an organization (admins and billing managers) or of one project (its readers). */
-export function createUsageService(deps: { store: Store; clock: Clock; authorizer: Authorizer; flush: () => Promise<void> }) {
-  const { store, clock, authorizer } = deps;
+export function createUsageService(deps: { store: Store; clock: Clock; authorizer: Authorizer; flush: () => Promise<void>; priceOf: PriceOf }) {
+  const { store, clock, authorizer, priceOf } = deps;
 
   function window(query: UsageQuery): Required<UsageQuery> {
     const end = query.end_time ?? clock() + 1;
@@ -70,19 +82,39 @@ export function createUsageService(deps: { store: Store; clock: Clock; authorize
     return { ...query, end_time: end };
   }
 
+  async function ofOrganization(organizationId: string, query: UsageQuery): Promise<UsageBucket[]> {
+    const range = window(query);
+    await deps.flush();
+    return aggregateUsage(await store.gateway.usage({ organizationId, start: range.start_time, end: range.end_time }), range, priceOf);
+  }
+
+  async function ofProject(projectId: string, query: UsageQuery): Promise<UsageBucket[]> {
+    const range = window(query);
+    await deps.flush();
+    return aggregateUsage(await store.gateway.usage({ projectId, start: range.start_time, end: range.end_time }), range, priceOf);
+  }
+
   return {
     async organization(principal: Principal, organizationId: string, query: UsageQuery): Promise<UsageBucket[]> {
       await authorizer.organization(principal, organizationId, 'usage.organization');
-      const range = window(query);
-      await deps.flush();
-      return aggregateUsage(await store.gateway.usage({ organizationId, start: range.start_time, end: range.end_time }), range);
+      return ofOrganization(organizationId, query);
     },
 
     async project(principal: Principal, projectId: string, query: UsageQuery): Promise<UsageBucket[]> {
       await authorizer.project(principal, projectId, 'usage.project');
-      const range = window(query);
-      await deps.flush();
-      return aggregateUsage(await store.gateway.usage({ projectId, start: range.start_time, end: range.end_time }), range);
+      return ofProject(projectId, query);
+    },
+
+    /** The organization's spend: its usage at the configured prices (org admins and billing managers). */
+    async organizationSpend(principal: Principal, organizationId: string, query: UsageQuery): Promise<UsageBucket[]> {
+      await authorizer.organization(principal, organizationId, 'spend.organization');
+      return ofOrganization(organizationId, query);
+    },
+
+    /** One project's spend (its readers). */
+    async projectSpend(principal: Principal, projectId: string, query: UsageQuery): Promise<UsageBucket[]> {
+      await authorizer.project(principal, projectId, 'spend.project');
+      return ofProject(projectId, query);
     },
   };
 }

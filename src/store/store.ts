@@ -3,6 +3,7 @@ import type { DatabaseHandle, Dialect } from './database.ts';
 import type { Executor } from './executor.ts';
 import { apiKeysRepository } from './api-keys.ts';
 import { auditRepository } from './audit.ts';
+import { budgetsRepository } from './budgets.ts';
 import { datasetsRepository } from './datasets.ts';
 import { emailVerificationsRepository } from './email-verifications.ts';
 import { endpointsRepository } from './endpoints.ts';
@@ -36,6 +37,7 @@ function repositories(db: Executor, dialect: Dialect) {
     gateway: gatewayRepository(db),
     endpoints: endpointsRepository(db),
     endpointReplicas: endpointReplicasRepository(db),
+    budgets: budgetsRepository(db),
   };
 }
 
