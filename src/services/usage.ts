@@ -107,13 +107,13 @@ export function createUsageService(deps: { store: Store; clock: Clock; authorize
 
     /** The organization's spend: its usage at the configured prices (org admins and billing managers). */
     async organizationSpend(principal: Principal, organizationId: string, query: UsageQuery): Promise<UsageBucket[]> {
-      await authorizer.organization(principal, organizationId, 'spend.organization');
+      await authorizer.organization(principal, organizationId, 'usage.organization_spend');
       return ofOrganization(organizationId, query);
     },
 
     /** One project's spend (its readers). */
     async projectSpend(principal: Principal, projectId: string, query: UsageQuery): Promise<UsageBucket[]> {
-      await authorizer.project(principal, projectId, 'spend.project');
+      await authorizer.project(principal, projectId, 'usage.project_spend');
       return ofProject(projectId, query);
     },
   };

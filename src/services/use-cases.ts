@@ -66,8 +66,8 @@ export const USE_CASES = {
 
   'usage.organization': 'usage.read',
   'usage.project': 'project.read',
-  'spend.organization': 'usage.read',
-  'spend.project': 'project.read',
+  'usage.organization_spend': 'usage.read',
+  'usage.project_spend': 'project.read',
 
   'budgets.list_for_organization': 'budgets.read',
   'budgets.get_for_organization': 'budgets.read',

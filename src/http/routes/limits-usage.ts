@@ -120,13 +120,13 @@ export function limitsAndUsageRoutes(services: Services): FastifyPluginAsyncZod 
     const spendDescription = 'Usage at the configured prices (USD, `amount.value`, rounded to the micro-dollar), by bucket; like OpenAI\'s costs API.';
     app.get(
       '/v1/organizations/:org/spend',
-      { config: { access: needs('spend.organization') }, schema: { tags: ['spend'], description: spendDescription, params: orgParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
+      { config: { access: needs('usage.organization_spend') }, schema: { tags: ['spend'], description: spendDescription, params: orgParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
       async (request) => presentSpend(await services.usage.organizationSpend(principalOf(request), request.params.org, request.query)),
     );
 
     app.get(
       '/v1/projects/:proj/spend',
-      { config: { access: needs('spend.project') }, schema: { tags: ['spend'], description: spendDescription, params: projectParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
+      { config: { access: needs('usage.project_spend') }, schema: { tags: ['spend'], description: spendDescription, params: projectParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
       async (request) => presentSpend(await services.usage.projectSpend(principalOf(request), request.params.proj, request.query)),
     );
   };
