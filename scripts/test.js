@@ -32,6 +32,8 @@ export const TEST_FILES = [
   'test/worker.test.ts',
   'test/example-trainer.test.ts',
   'test/gateway.test.ts',
+  'test/budgets.test.ts',
+  'test/budgets-multi-instance.test.ts',
   'test/endpoints.test.ts',
   'test/fine-tuned-models.test.ts',
   'test/provisioner-leader.test.ts',
