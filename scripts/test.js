@@ -38,6 +38,7 @@ export const TEST_FILES = [
   'test/fine-tuned-models.test.ts',
   'test/provisioner-leader.test.ts',
   'test/cli-client.test.ts',
+  'test/cli-budgets.test.ts',
   'test/tenancy.property.test.ts',
   'test/fuzz.test.ts',
   'test/fuzz-regressions.test.ts',
