@@ -7,6 +7,7 @@ import { useAsync } from './hooks.ts';
 import { ApiKeys } from './pages/ApiKeys.tsx';
 import { Access } from './pages/Access.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
+import { Budgets } from './pages/Budgets.tsx';
 import { Endpoints } from './pages/Endpoints.tsx';
 import { Files } from './pages/Files.tsx';
 import { FineTuning } from './pages/FineTuning.tsx';
@@ -36,6 +37,7 @@ const PROJECT_PAGES: Record<string, ComponentType> = {
   endpoints: Endpoints,
   playground: Playground,
   usage: Usage,
+  budgets: Budgets,
   access: Access,
   settings: ProjectSettings,
 };

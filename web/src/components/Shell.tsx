@@ -21,6 +21,7 @@ export const PROJECT_LINKS: Array<[page: string, label: string]> = [
   ['endpoints', 'Endpoints'],
   ['playground', 'Playground'],
   ['usage', 'Usage'],
+  ['budgets', 'Budgets'],
   ['access', 'Access'],
   ['settings', 'Settings'],
 ];
