@@ -163,6 +163,8 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
   onEndpointStatus = (id, status) => void endpoints.recordStatus(id, status).catch(logError('endpoint status not recorded'));
   onEndpointReplicas = (id, replicas) => endpoints.recordReplicas(id, replicas);
   await election.start();
+  const resumed = await services.webhooks.resume();
+  if (resumed > 0) app.log.info({ deliveries: resumed }, 'webhook deliveries left pending by an earlier run are tried again');
   const swept = await services.files.sweep();
   if (swept > 0) app.log.info({ removed: swept }, 'removed what interrupted uploads left on disk');
   if (!config.smtp) {

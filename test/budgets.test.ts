@@ -6,7 +6,7 @@ import type { ConfigFile } from '../src/config.ts';
 import { Api, errorOf, signUp, type SignedUpUser } from './helpers/client.ts';
 import { describeEachDatabase } from './helpers/databases.ts';
 import { addMember, groupNamed } from './helpers/organizations.ts';
-import { TestClock, useTenantry } from './helpers/server.ts';
+import { startTenantry, TestClock, useTenantry } from './helpers/server.ts';
 import { bodyOf, startSmtpReceiver } from './helpers/smtp.ts';
 import { startFakeUpstream, type FakeUpstream } from './helpers/upstream.ts';
 import { waitFor } from './helpers/worker.ts';
@@ -347,5 +347,42 @@ describeEachDatabase('budget permissions', (kind) => {
     assert.equal(chain.body.binding_budget_id, created.body.id);
     assert.equal((await api().post(`/v1/projects/${ann.project.id}/budgets`, max.token, { amount: 1, period: 'day' })).status, 403);
     assert.equal((await api().post(`/v1/organizations/${ann.org.id}/budgets`, max.token, { amount: 1, period: 'day' })).status, 403);
+  });
+});
+
+describeEachDatabase('webhook retries across a restart', (kind) => {
+  test('a delivery whose retry was still waiting when the server stopped is tried again by the next start', async () => {
+    const database = await kind.create();
+    const upstream = await startFakeUpstream();
+    const receiver = await startReceiver(1);
+    const config: ConfigFile = {
+      models: [{ id: 'chat-model', upstream: upstream.url }],
+      prices: PRICES,
+      // The retry waits longer than the restart takes.
+      webhooks: { first_retry_seconds: 1, max_attempts: 3 },
+    };
+    let tenantry = await startTenantry(database, { config });
+    try {
+      const api = new Api(tenantry.app);
+      const ann = await signUp(api, 'ann');
+      const key = (await api.post(`/v1/projects/${ann.project.id}/api_keys`, ann.token, { name: 'k' })).body.key;
+      const webhook = (await api.post(`/v1/organizations/${ann.org.id}/webhooks`, ann.token, { url: receiver.url })).body;
+      await api.post(`/v1/projects/${ann.project.id}/budgets`, ann.token, { amount: 1, period: 'month' });
+      assert.equal((await api.post('/v1/chat/completions', key, { model: 'chat-model', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
+      await waitFor(async () => (receiver.received.length >= 3 ? true : undefined), 'the first tries (50, 80, 100%)', 3000);
+      assert.deepEqual(receiver.received.map((r) => r.answered).sort(), [200, 200, 500]);
+      await tenantry.close();
+      tenantry = await startTenantry(database, { config });
+      await waitFor(async () => (receiver.received.length >= 4 ? true : undefined), 'the retry after the restart', 5000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(receiver.received.length, 4, 'the retry is made once');
+      const log = await new Api(tenantry.app).get(`/v1/organizations/${ann.org.id}/webhooks/${webhook.id}/deliveries`, ann.token);
+      assert.deepEqual(log.body.data.map((d: { status: string; attempts: number }) => [d.status, d.attempts]).sort(), [['succeeded', 1], ['succeeded', 1], ['succeeded', 2]]);
+    } finally {
+      await tenantry.close();
+      await receiver.close();
+      await upstream.close();
+      await database.drop();
+    }
   });
 });

@@ -40,8 +40,21 @@ export function createWebhookService(deps: {
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 
+  function schedule(webhook: WebhookRecord, delivery: DeliveryRecord, delayMs: number): void {
+    if (closed) return;
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      attempt(webhook, delivery).catch(deps.onError);
+    }, delayMs);
+    timer.unref();
+    timers.add(timer);
+  }
+
+  /** One try; claimed in the database first, so that a try is sent once even when two instances hold the delivery. */
   async function attempt(webhook: WebhookRecord, delivery: DeliveryRecord): Promise<void> {
     if (closed) return;
+    if (!(await store.budgets.claimAttempt(delivery.id, delivery.attempts, clock()))) return;
+    const attempts = delivery.attempts + 1;
     const secret = openWithSecret(deps.secret, SEALING_PURPOSE, webhook.secret_encrypted);
     const timestamp = clock();
     const response = await deps.send(webhook.url, delivery.payload, {
@@ -49,26 +62,20 @@ export function createWebhookService(deps: {
       'tenantry-event': delivery.event_type,
       'tenantry-delivery': delivery.id,
     }, deps.settings.timeoutMs);
-    const attempts = delivery.attempts + 1;
     const ok = 'status' in response && response.status >= 200 && response.status < 300;
+    const last = attempts >= deps.settings.maxAttempts;
     const retryMs = deps.settings.firstRetryMs * 2 ** (attempts - 1);
     const next: DeliveryRecord = {
       ...delivery,
       attempts,
-      status: ok ? 'succeeded' : attempts >= deps.settings.maxAttempts ? 'failed' : 'pending',
+      status: ok ? 'succeeded' : last ? 'failed' : 'pending',
       last_status_code: 'status' in response ? response.status : null,
       last_error: 'error' in response ? response.error : ok ? null : `the receiver answered HTTP ${response.status}`,
-      next_attempt_at: ok || attempts >= deps.settings.maxAttempts ? null : clock() + Math.ceil(retryMs / 1000),
+      next_attempt_at: ok || last ? null : clock() + Math.ceil(retryMs / 1000),
       updated_at: clock(),
     };
     await store.budgets.updateDelivery(delivery.id, next);
-    if (next.status !== 'pending' || closed) return;
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      attempt(webhook, next).catch(deps.onError);
-    }, retryMs);
-    timer.unref();
-    timers.add(timer);
+    if (next.status === 'pending') schedule(webhook, next, retryMs);
   }
 
   async function webhookOf(principal: Principal, organizationId: string, webhookId: string, useCase: 'webhooks.delete' | 'webhooks.deliveries'): Promise<WebhookRecord> {
@@ -152,7 +159,22 @@ export function createWebhookService(deps: {
       }
     },
 
-    /** Stops the retries waiting here; their deliveries stay `pending` in the log. */
+    /**
+     * Takes up the deliveries still pending in the database (their instance stopped before their next
+     * try), each at its time; called at start. A try another instance is about to make is not made twice.
+     */
+    async resume(): Promise<number> {
+      const pending = await store.budgets.pendingDeliveries(1000);
+      const now = clock();
+      for (const delivery of pending) {
+        const webhook = await store.budgets.findWebhook(delivery.webhook_id);
+        if (!webhook) continue;
+        schedule(webhook, delivery, Math.max(0, ((delivery.next_attempt_at ?? now) - now) * 1000));
+      }
+      return pending.length;
+    },
+
+    /** Stops the retries waiting here; their deliveries stay `pending` in the log, for `resume`. */
     close(): void {
       closed = true;
       for (const timer of timers) clearTimeout(timer);

@@ -142,7 +142,22 @@ export function budgetsRepository(db: Executor) {
       await db.insertInto('webhook_deliveries').values(delivery).execute();
     },
 
-    async updateDelivery(id: string, change: Pick<DeliveryRecord, 'status' | 'attempts' | 'last_status_code' | 'last_error' | 'next_attempt_at' | 'updated_at'>): Promise<void> {
+    /**
+     * Takes try number `attempts + 1` of a pending delivery: true for the one caller (of any instance)
+     * whose update matched, so that no try is sent twice.
+     */
+    async claimAttempt(id: string, attempts: number, at: number): Promise<boolean> {
+      const result = await db
+        .updateTable('webhook_deliveries')
+        .set({ attempts: attempts + 1, updated_at: at })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .where('attempts', '=', attempts)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async updateDelivery(id: string, change: Pick<DeliveryRecord, 'status' | 'last_status_code' | 'last_error' | 'next_attempt_at' | 'updated_at'>): Promise<void> {
       await db.updateTable('webhook_deliveries').set(change).where('id', '=', id).execute();
     },
 
