@@ -122,7 +122,7 @@ if (unavailable && process.env.CI === 'true') {
       await expectSelected(page, 'Organization', "Ada's organization");
       await expectSelected(page, 'Project', 'Default project');
       await heading(page, 'API keys');
-      for (const link of ['Projects', 'Members', 'Groups', 'Invitations', 'Audit log', 'API keys', 'Files', 'Fine-tuning', 'Endpoints', 'Playground', 'Usage', 'Budgets']) {
+      for (const link of ['Projects', 'Members', 'Groups', 'Invitations', 'Audit log', 'API keys', 'Files', 'Fine-tuning', 'Endpoints', 'Playground', 'Usage', 'Budgets', 'Organization budgets']) {
         assert.equal(await page.getByRole('link', { name: link, exact: true }).count(), 1, link);
       }
 
@@ -358,6 +358,23 @@ if (unavailable && process.env.CI === 'true') {
       await chain.getByText('spent', { exact: true }).waitFor();
       await page.getByRole('table', { name: 'Budgets' }).getByRole('cell', { name: '$4.00 / day' }).waitFor();
       await screenshot(page, 'budgets');
+
+      await nav(page, 'Organization budgets');
+      await heading(page, 'Organization budgets');
+      await page.getByRole('button', { name: 'Create budget' }).click();
+      await page.getByLabel('Amount (USD)').fill('100');
+      await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('table', { name: 'Organization budgets' }).getByRole('cell', { name: '$100.00 / month' }).waitFor();
+      await page.getByLabel('Webhook URL').fill('ftp://nowhere.example');
+      await page.getByRole('button', { name: 'Add webhook' }).click();
+      await page.getByText(/must be an http or https URL/).first().waitFor();
+      await page.getByLabel('Webhook URL').fill('https://finance.example.test/hooks');
+      await page.getByRole('button', { name: 'Add webhook' }).click();
+      await page.getByRole('region', { name: 'Webhook signing secret' }).waitFor();
+      assert.match((await page.getByLabel('Secret key').inputValue()) ?? '', /^whsec_/);
+      await page.getByRole('button', { name: 'Deliveries' }).click();
+      await page.getByText('Nothing sent to https://finance.example.test/hooks yet.').waitFor();
+      await screenshot(page, 'organization-budgets');
     });
 
     test('the audit log names events as the API does, filters by type and verifies the chain', async () => {

@@ -8,6 +8,7 @@ import { ApiKeys } from './pages/ApiKeys.tsx';
 import { Access } from './pages/Access.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
 import { Budgets } from './pages/Budgets.tsx';
+import { OrgBudgets } from './pages/OrgBudgets.tsx';
 import { Endpoints } from './pages/Endpoints.tsx';
 import { Files } from './pages/Files.tsx';
 import { FineTuning } from './pages/FineTuning.tsx';
@@ -28,6 +29,7 @@ const ORG_PAGES: Record<string, ComponentType> = {
   groups: Groups,
   invitations: Invitations,
   'audit-log': AuditLog,
+  'org-budgets': OrgBudgets,
 };
 
 const PROJECT_PAGES: Record<string, ComponentType> = {

@@ -12,6 +12,7 @@ export const ORG_LINKS: Array<[page: string, label: string]> = [
   ['groups', 'Groups'],
   ['invitations', 'Invitations'],
   ['audit-log', 'Audit log'],
+  ['org-budgets', 'Organization budgets'],
 ];
 
 export const PROJECT_LINKS: Array<[page: string, label: string]> = [
