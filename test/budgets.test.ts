@@ -181,6 +181,19 @@ describeEachDatabase('budgets and spend', (kind) => {
     assert.equal((await chat(key.key)).status, 429, 'once the answers are counted, nothing more gets through');
   });
 
+  test('a warm call under budgets at every level runs no database query: admission and counting are in memory', async () => {
+    const ann = await signUp(api(), 'ann');
+    const key = await keyOf(ann);
+    await budget(ann, `/v1/organizations/${ann.org.id}`, { amount: 100 });
+    await budget(ann, `/v1/projects/${ann.project.id}`, { amount: 50 });
+    await budget(ann, `/v1/projects/${ann.project.id}`, { amount: 10, api_key_id: key.id });
+    assert.equal((await chat(key.key)).status, 200, 'warm');
+    await server.tenantry.services.flush();
+    const before = server.tenantry.store.queryCount();
+    assert.equal((await chat(key.key)).status, 200);
+    assert.equal(server.tenantry.store.queryCount() - before, 0);
+  });
+
   test('a day budget renews when the day turns (the clock moved); the month budget does not', async () => {
     const ann = await signUp(api(), 'ann');
     const key = await keyOf(ann);
