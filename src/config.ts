@@ -106,6 +106,8 @@ const fileSchema = z.strictObject({
       first_retry_seconds: z.number().positive().max(3600).optional(),
       /** How long one delivery waits for the receiver's answer. */
       timeout_seconds: z.number().positive().max(60).optional(),
+      /** Whether webhooks may point at loopback, private and link-local addresses (off: the operator's network is out of tenants' reach). */
+      allow_private_addresses: z.boolean().optional(),
     })
     .optional(),
   cache: z
@@ -184,6 +186,7 @@ export interface PriceSettings {
 }
 
 export interface WebhookSettings {
+  allowPrivateAddresses: boolean;
   maxAttempts: number;
   firstRetryMs: number;
   timeoutMs: number;
@@ -323,6 +326,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     maxFileBytes: file.files?.max_bytes ?? DEFAULTS.maxFileBytes,
     prices: { models: resolvePrices(file.prices?.models ?? []) },
     webhooks: {
+      allowPrivateAddresses: file.webhooks?.allow_private_addresses ?? false,
       maxAttempts: file.webhooks?.max_attempts ?? DEFAULTS.webhookMaxAttempts,
       firstRetryMs: Math.round((file.webhooks?.first_retry_seconds ?? DEFAULTS.webhookFirstRetrySeconds) * 1000),
       timeoutMs: Math.round((file.webhooks?.timeout_seconds ?? DEFAULTS.webhookTimeoutSeconds) * 1000),

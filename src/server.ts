@@ -150,7 +150,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     usageMeter,
     adapterLoader: vllmAdapterLoader({ timeoutMs: config.upstreamTimeoutMs }),
     leadership: election,
-    webhookSender: httpWebhookSender,
+    webhookSender: httpWebhookSender({ allowPrivateAddresses: config.webhooks.allowPrivateAddresses }),
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),
   });

@@ -32,7 +32,7 @@ describe('budgets on two server instances [postgres]', { skip }, () => {
     // A call costs USD 1 (5 input tokens at USD 0.2 each).
     config.models = [{ id: 'chat-model', upstream: upstream.url }];
     config.prices = { models: [{ id: 'chat-model', input_per_million_tokens: 200_000, output_per_million_tokens: 0 }] };
-    config.webhooks = { first_retry_seconds: 0.05 };
+    config.webhooks = { first_retry_seconds: 0.05, allow_private_addresses: true };
     database = await createPostgresDatabase();
     first = await startTenantry(database, options());
     second = await startTenantry(database, options());

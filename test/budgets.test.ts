@@ -41,7 +41,7 @@ async function startReceiver(failFirst: number) {
 describeEachDatabase('budgets and spend', (kind) => {
   let upstream: FakeUpstream;
   let smtp: Awaited<ReturnType<typeof startSmtpReceiver>>;
-  const config: ConfigFile = { prices: PRICES, webhooks: { first_retry_seconds: 0.05, max_attempts: 4, timeout_seconds: 2 } };
+  const config: ConfigFile = { prices: PRICES, webhooks: { first_retry_seconds: 0.05, max_attempts: 4, timeout_seconds: 2, allow_private_addresses: true } };
   const clock = new TestClock();
   before(async () => {
     upstream = await startFakeUpstream();
@@ -339,7 +339,14 @@ describeEachDatabase('budgets and spend', (kind) => {
 
 // Without SMTP, so that invited members need no verified email.
 describeEachDatabase('budget permissions', (kind) => {
-  const server = useTenantry(kind);
+  let upstream: FakeUpstream;
+  const config: ConfigFile = { prices: PRICES, webhooks: { max_attempts: 1 } };
+  before(async () => {
+    upstream = await startFakeUpstream();
+    config.models = [{ id: 'chat-model', upstream: upstream.url }];
+  });
+  after(async () => upstream?.close());
+  const server = useTenantry(kind, { config });
   const api = () => new Api(server.tenantry.app);
 
   test('billing managers set organization budgets and webhooks; project members read the chain but cannot change it', async () => {
@@ -361,6 +368,25 @@ describeEachDatabase('budget permissions', (kind) => {
     assert.equal((await api().post(`/v1/projects/${ann.project.id}/budgets`, max.token, { amount: 1, period: 'day' })).status, 403);
     assert.equal((await api().post(`/v1/organizations/${ann.org.id}/budgets`, max.token, { amount: 1, period: 'day' })).status, 403);
   });
+
+  test('by default a webhook on a private address is not sent to: the delivery log says why', async () => {
+    const receiver = await startReceiver(0);
+    try {
+      const ann = await signUp(api(), 'ann');
+      const key = (await api().post(`/v1/projects/${ann.project.id}/api_keys`, ann.token, { name: 'k' })).body.key;
+      const webhook = await api().post(`/v1/organizations/${ann.org.id}/webhooks`, ann.token, { url: receiver.url });
+      await api().post(`/v1/projects/${ann.project.id}/budgets`, ann.token, { amount: 2, period: 'month' });
+      assert.equal((await api().post('/v1/chat/completions', key, { model: 'chat-model', messages: [{ role: 'user', content: 'hi' }] })).status, 200);
+      const failed = await waitFor(async () => {
+        const log = await api().get(`/v1/organizations/${ann.org.id}/webhooks/${webhook.body.id}/deliveries`, ann.token);
+        return log.body.data[0]?.status === 'failed' ? log.body.data[0] : undefined;
+      }, 'the delivery to be refused', 3000);
+      assert.match(failed.last_error, /private address/);
+      assert.equal(receiver.received.length, 0);
+    } finally {
+      await receiver.close();
+    }
+  });
 });
 
 describeEachDatabase('webhook retries across a restart', (kind) => {
@@ -372,7 +398,7 @@ describeEachDatabase('webhook retries across a restart', (kind) => {
       models: [{ id: 'chat-model', upstream: upstream.url }],
       prices: PRICES,
       // The retry waits longer than the restart takes.
-      webhooks: { first_retry_seconds: 1, max_attempts: 3 },
+      webhooks: { first_retry_seconds: 1, max_attempts: 3, allow_private_addresses: true },
     };
     let tenantry = await startTenantry(database, { config });
     try {
