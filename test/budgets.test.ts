@@ -229,6 +229,20 @@ describeEachDatabase('budgets and spend', (kind) => {
     for (const threshold of ['50%', '80%', '100%']) assert.match(text, new RegExp(`reached ${threshold}`));
   });
 
+  test('a budget given a new limit is alerted on afresh', async () => {
+    const ann = await signUp(api(), 'ann');
+    const key = await keyOf(ann);
+    const to = `raise.${Date.now()}@example.test`;
+    const created = await budget(ann, `/v1/projects/${ann.project.id}`, { amount: 2, hard: false, alert_emails: [to] });
+    const mailsTo = () => smtp.messages.filter((m) => m.to.includes(to));
+    assert.equal((await chat(key.key)).status, 200);
+    await waitFor(async () => (mailsTo().length === 1 ? true : undefined), 'the 50% alert', 3000);
+    assert.equal((await api().patch(`/v1/projects/${ann.project.id}/budgets/${created.id}`, ann.token, { amount: 4 })).status, 200);
+    assert.equal((await chat(key.key)).status, 200, 'USD 2 of the new 4: 50% again');
+    await waitFor(async () => (mailsTo().length === 2 ? true : undefined), 'the 50% alert of the new limit', 3000);
+    assert.match(bodyOf(mailsTo()[1]!), /USD 4 per month/);
+  });
+
   test('webhooks get signed alerts, retried with backoff until the receiver takes them; the delivery log shows each', async () => {
     const receiver = await startReceiver(2);
     try {

@@ -253,6 +253,10 @@ export function createBudgetGuard(deps: BudgetGuardDeps) {
 
     /** A budget of the organization changed: read its budgets again at its next call. */
     invalidate(organizationId: string): void {
+      // Its budgets' limits may have changed: their thresholds are claimed again (the database says whether to alert).
+      for (const budget of held.get(organizationId)?.budgets ?? []) {
+        for (const key of announced) if (key.startsWith(`${budget.id}|`)) announced.delete(key);
+      }
       held.delete(organizationId);
     },
 

@@ -164,6 +164,8 @@ export function createBudgetService(deps: {
       data: auditData(next),
     }, async (tx) => {
       await tx.budgets.update(next);
+      // A new limit (or period) is alerted on afresh: its 50, 80 and 100% are not the old ones.
+      if (next.amount_micro_usd !== budget.amount_micro_usd || next.tokens !== budget.tokens || next.period !== budget.period) await tx.budgets.clearAlerts(budget.id);
     });
     bus.publish({ kind: 'budgets', id: budget.organization_id });
     return next;

@@ -115,9 +115,9 @@ export function budgetsRepository(db: Executor) {
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
 
-    async alertsOf(budgetId: string): Promise<Array<{ period_start: number; threshold: number }>> {
-      const rows = await db.selectFrom('budget_alerts').select(['period_start', 'threshold']).where('budget_id', '=', budgetId).execute();
-      return rows.map((r) => ({ period_start: Number(r.period_start), threshold: Number(r.threshold) }));
+    /** Forgets the alerts sent for a budget, so that a new limit is alerted on afresh. */
+    async clearAlerts(budgetId: string): Promise<void> {
+      await db.deleteFrom('budget_alerts').where('budget_id', '=', budgetId).execute();
     },
 
     async insertWebhook(webhook: WebhookRecord): Promise<void> {
