@@ -439,3 +439,28 @@ describeEachDatabase('webhook retries across a restart', (kind) => {
     }
   });
 });
+
+describeEachDatabase('budgets while Redis is unreachable', (kind) => {
+  let upstream: FakeUpstream;
+  const config: ConfigFile = { prices: PRICES };
+  before(async () => {
+    upstream = await startFakeUpstream();
+    config.models = [{ id: 'chat-model', upstream: upstream.url }];
+  });
+  after(async () => upstream?.close());
+  // Nothing listens on port 1: every Redis command fails at once.
+  const server = useTenantry(kind, { config, env: { REDIS_URL: 'redis://127.0.0.1:1' } });
+  const api = () => new Api(server.tenantry.app);
+
+  test('a hard budget still binds, counted by this instance alone', async () => {
+    const ann = await signUp(api(), 'ann');
+    const key = (await api().post(`/v1/projects/${ann.project.id}/api_keys`, ann.token, { name: 'k' })).body.key;
+    await api().post(`/v1/projects/${ann.project.id}/budgets`, ann.token, { amount: 2, period: 'day' });
+    const call = () => api().post('/v1/chat/completions', key, { model: 'chat-model', messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal((await call()).status, 200);
+    assert.equal((await call()).status, 200);
+    const refused = await call();
+    assert.equal(refused.status, 429);
+    assert.equal(errorOf(refused).code, 'budget_exceeded');
+  });
+});
