@@ -9,15 +9,21 @@ import { Access } from './pages/Access.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
 import { Budgets } from './pages/Budgets.tsx';
 import { OrgBudgets } from './pages/OrgBudgets.tsx';
+import { Datasets } from './pages/Datasets.tsx';
 import { Endpoints } from './pages/Endpoints.tsx';
 import { Files } from './pages/Files.tsx';
 import { FineTuning } from './pages/FineTuning.tsx';
 import { Groups } from './pages/Groups.tsx';
 import { Invitations } from './pages/Invitations.tsx';
 import { Members } from './pages/Members.tsx';
+import { ModelPermissions } from './pages/ModelPermissions.tsx';
+import { OrganizationSettings } from './pages/OrganizationSettings.tsx';
 import { Playground } from './pages/Playground.tsx';
+import { ProjectGroups } from './pages/ProjectGroups.tsx';
 import { Projects } from './pages/Projects.tsx';
 import { ProjectSettings } from './pages/ProjectSettings.tsx';
+import { RateLimits } from './pages/RateLimits.tsx';
+import { ServiceAccounts } from './pages/ServiceAccounts.tsx';
 import { Usage } from './pages/Usage.tsx';
 import { Link, match, navigate, useLocation } from './router.tsx';
 import { orgPath, projectPath, useSession, WorkspaceContext, type Workspace } from './session.tsx';
@@ -28,19 +34,25 @@ const ORG_PAGES: Record<string, ComponentType> = {
   members: Members,
   groups: Groups,
   invitations: Invitations,
+  'service-accounts': ServiceAccounts,
   'audit-log': AuditLog,
   'org-budgets': OrgBudgets,
+  settings: OrganizationSettings,
 };
 
 const PROJECT_PAGES: Record<string, ComponentType> = {
   'api-keys': ApiKeys,
   files: Files,
+  datasets: Datasets,
   'fine-tuning': FineTuning,
   endpoints: Endpoints,
   playground: Playground,
   usage: Usage,
   budgets: Budgets,
+  'rate-limits': RateLimits,
+  'model-permissions': ModelPermissions,
   access: Access,
+  groups: ProjectGroups,
   settings: ProjectSettings,
 };
 

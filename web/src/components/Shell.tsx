@@ -11,19 +11,25 @@ export const ORG_LINKS: Array<[page: string, label: string]> = [
   ['members', 'Members'],
   ['groups', 'Groups'],
   ['invitations', 'Invitations'],
+  ['service-accounts', 'Service accounts'],
   ['audit-log', 'Audit log'],
   ['org-budgets', 'Organization budgets'],
+  ['settings', 'Organization settings'],
 ];
 
 export const PROJECT_LINKS: Array<[page: string, label: string]> = [
   ['api-keys', 'API keys'],
   ['files', 'Files'],
+  ['datasets', 'Datasets'],
   ['fine-tuning', 'Fine-tuning'],
   ['endpoints', 'Endpoints'],
   ['playground', 'Playground'],
   ['usage', 'Usage'],
   ['budgets', 'Budgets'],
+  ['rate-limits', 'Rate limits'],
+  ['model-permissions', 'Model permissions'],
   ['access', 'Access'],
+  ['groups', 'Project groups'],
   ['settings', 'Settings'],
 ];
 

@@ -1,8 +1,10 @@
 import { useState } from 'react';
 import { get } from '../api.ts';
 import { SelectField } from '../components/Field.tsx';
+import { Table } from '../components/DataTable.tsx';
+import { Page } from '../components/Page.tsx';
 import { Empty, Loaded } from '../components/States.tsx';
-import { formatNumber, now } from '../format.ts';
+import { formatNumber, formatUsd as usd, now } from '../format.ts';
 import { useAsync } from '../hooks.ts';
 import { useProject } from '../session.tsx';
 import type { UsagePage } from '../types.ts';
@@ -13,7 +15,7 @@ const RANGES: Record<string, { buckets: number; bucket: '1h' | '1d'; width: numb
   '30 days': { buckets: 30, bucket: '1d', width: 86400 },
 };
 
-const usd = (value: number) => `$${value.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 6 })}`;
+
 
 type Metric = 'requests' | 'spend';
 const METRICS: Record<Metric, { caption: string; show: (value: number) => string }> = {
@@ -72,10 +74,7 @@ export function Usage() {
   const totalSpend = (page: UsagePage) => page.data.reduce((sum, b) => sum + b.results.reduce((s, r) => s + r.amount.value, 0), 0);
   const slots = Array.from({ length: buckets }, (_, i) => start + i * width);
   return (
-    <section aria-labelledby="page-title">
-      <div className="page-head">
-        <h1 id="page-title">Usage</h1>
-      </div>
+    <Page title="Usage">
       <div className="filters">
         <SelectField label="Period" value={range} onChange={(e) => setRange(e.target.value)}>
           {Object.keys(RANGES).map((r) => (
@@ -97,36 +96,23 @@ export function Usage() {
                 Spend in the last {range}: <strong data-testid="total-spend">{usd(totalSpend(page))}</strong>
               </p>
               <Bars metric={metric} buckets={slots.map((time) => ({ label: label(time), value: valueAt(page, time) }))} />
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Period</th>
-                    <th scope="col">Model</th>
-                    <th scope="col">Requests</th>
-                    <th scope="col">Input tokens</th>
-                    <th scope="col">Output tokens</th>
-                    <th scope="col">Spend</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.data.flatMap((b) =>
-                    b.results.map((r) => (
-                      <tr key={`${b.start_time}-${r.model}`}>
-                        <td>{label(b.start_time)}</td>
-                        <td className="mono">{r.model ?? '—'}</td>
-                        <td>{formatNumber(r.num_model_requests)}</td>
-                        <td>{formatNumber(r.input_tokens)}</td>
-                        <td>{formatNumber(r.output_tokens)}</td>
-                        <td>{usd(r.amount.value)}</td>
-                      </tr>
-                    )),
-                  )}
-                </tbody>
-              </table>
+              <Table
+                label="Usage by period and model"
+                rows={page.data.flatMap((b) => b.results.map((r) => ({ start: b.start_time, ...r })))}
+                rowKey={(r) => `${r.start}-${r.model}`}
+                columns={[
+                  { header: 'Period', cell: (r) => label(r.start) },
+                  { header: 'Model', cell: (r) => r.model ?? '—', className: 'mono' },
+                  { header: 'Requests', cell: (r) => formatNumber(r.num_model_requests) },
+                  { header: 'Input tokens', cell: (r) => formatNumber(r.input_tokens) },
+                  { header: 'Output tokens', cell: (r) => formatNumber(r.output_tokens) },
+                  { header: 'Spend', cell: (r) => usd(r.amount.value) },
+                ]}
+              />
             </>
           )
         }
       </Loaded>
-    </section>
+    </Page>
   );
 }
