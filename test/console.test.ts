@@ -50,6 +50,8 @@ if (unavailable && process.env.CI === 'true') {
             { id: BASE_MODEL, upstream: 'http://127.0.0.1:9/v1', fine_tunable: true },
             { id: CHAT_MODEL, upstream: upstream.url },
           ],
+          // USD 1 per prompt token: the playground's 5-token prompt costs USD 5.
+          prices: { models: [{ id: CHAT_MODEL, input_per_million_tokens: 1_000_000, output_per_million_tokens: 0 }] },
         },
       });
       url = await listen(tenantry);
@@ -122,7 +124,7 @@ if (unavailable && process.env.CI === 'true') {
       await expectSelected(page, 'Organization', "Ada's organization");
       await expectSelected(page, 'Project', 'Default project');
       await heading(page, 'API keys');
-      for (const link of ['Projects', 'Members', 'Groups', 'Invitations', 'Audit log', 'API keys', 'Files', 'Fine-tuning', 'Endpoints', 'Playground', 'Usage']) {
+      for (const link of ['Projects', 'Members', 'Groups', 'Invitations', 'Audit log', 'API keys', 'Files', 'Fine-tuning', 'Endpoints', 'Playground', 'Usage', 'Budgets', 'Organization budgets']) {
         assert.equal(await page.getByRole('link', { name: link, exact: true }).count(), 1, link);
       }
 
@@ -359,6 +361,46 @@ if (unavailable && process.env.CI === 'true') {
       assert.equal(await page.getByRole('link', { name: 'Download errors' }).count(), 0);
       assert.equal(await page.getByRole('button', { name: 'Cancel batch' }).count(), 0);
       await screenshot(page, 'batches');
+    });
+
+    test('usage shows spend; the budgets page creates a hard budget and shows that it binds and is spent', async () => {
+      const { page } = admin;
+      await nav(page, 'Usage');
+      await page.getByLabel('Chart').selectOption('spend');
+      await page.getByRole('img', { name: /^Spend per period \(USD\), at most \$5\.00/ }).waitFor();
+      assert.equal(await page.getByTestId('total-spend').textContent(), '$5.00');
+      await nav(page, 'Budgets');
+      await heading(page, 'Budgets');
+      await page.getByText('No budget applies').waitFor();
+      await page.getByRole('button', { name: 'Create budget' }).click();
+      await page.getByLabel('Amount (USD)').fill('-1');
+      await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('dialog').getByText(/amount/).first().waitFor();
+      await page.getByLabel('Amount (USD)').fill('4');
+      await page.getByLabel('Period').selectOption('day');
+      await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+      const chain = page.getByRole('table', { name: 'Effective budget chain' });
+      await chain.getByRole('cell', { name: 'binds' }).waitFor();
+      await chain.getByText('spent', { exact: true }).waitFor();
+      await page.getByRole('table', { name: 'Budgets' }).getByRole('cell', { name: '$4.00 / day' }).waitFor();
+      await screenshot(page, 'budgets');
+
+      await nav(page, 'Organization budgets');
+      await heading(page, 'Organization budgets');
+      await page.getByRole('button', { name: 'Create budget' }).click();
+      await page.getByLabel('Amount (USD)').fill('100');
+      await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('table', { name: 'Organization budgets' }).getByRole('cell', { name: '$100.00 / month' }).waitFor();
+      await page.getByLabel('Webhook URL').fill('ftp://nowhere.example');
+      await page.getByRole('button', { name: 'Add webhook' }).click();
+      await page.getByText(/must be an http or https URL/).first().waitFor();
+      await page.getByLabel('Webhook URL').fill('https://finance.example.test/hooks');
+      await page.getByRole('button', { name: 'Add webhook' }).click();
+      await page.getByRole('region', { name: 'Webhook signing secret' }).waitFor();
+      assert.match((await page.getByLabel('Secret key').inputValue()) ?? '', /^whsec_/);
+      await page.getByRole('button', { name: 'Deliveries' }).click();
+      await page.getByText('Nothing sent to https://finance.example.test/hooks yet.').waitFor();
+      await screenshot(page, 'organization-budgets');
     });
 
     test('the audit log names events as the API does, filters by type and verifies the chain', async () => {

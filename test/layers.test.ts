@@ -66,6 +66,7 @@ const ALLOWED: Record<Layer, Rule[]> = {
   gateway: [
     { target: 'services', kind: 'any', only: ['errors.ts'], why: 'its refusals are ServiceErrors, so http answers them in the one error shape' },
     { target: 'store', kind: 'types', why: 'the endpoint, replica and settings records it works from' },
+    { target: 'lib', kind: 'any', only: ['money.ts', 'periods.ts'], why: 'what a call costs and which budget period it counts in (the budget guard)' },
   ],
   // The policy: pure, no I/O, nothing of ours.
   access: [],

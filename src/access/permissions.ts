@@ -29,9 +29,13 @@ export const PERMISSIONS = {
   'service_accounts.read': { scope: 'organization', readOnly: true, description: 'List and read service accounts.' },
   'service_accounts.write': { scope: 'organization', readOnly: false, description: 'Create and delete service accounts and their organization keys.' },
   'audit_logs.read': { scope: 'organization', readOnly: true, description: 'Read and verify the organization\'s audit log.' },
-  'usage.read': { scope: 'organization', readOnly: true, description: 'Read the organization\'s usage.' },
   'roles.read': { scope: 'organization', readOnly: true, description: 'List and read the organization\'s roles, built-in and custom.' },
   'roles.write': { scope: 'organization', readOnly: false, description: 'Create, change and delete the organization\'s custom roles.' },
+  'usage.read': { scope: 'organization', readOnly: true, description: 'Read the organization\'s usage and spend.' },
+  'budgets.read': { scope: 'organization', readOnly: true, description: 'Read the organization\'s budgets.' },
+  'budgets.write': { scope: 'organization', readOnly: false, description: 'Create, change and delete the organization\'s budgets.' },
+  'webhooks.read': { scope: 'organization', readOnly: true, description: 'List the organization\'s webhooks and their delivery logs.' },
+  'webhooks.write': { scope: 'organization', readOnly: false, description: 'Create and delete the organization\'s webhooks.' },
 
   'project.read': { scope: 'project', readOnly: true, description: 'Read the project, its groups and its usage.' },
   'project.write': { scope: 'project', readOnly: false, description: 'Rename the project, change its regions, archive it.' },
@@ -54,6 +58,8 @@ export const PERMISSIONS = {
   'model_permissions.write': { scope: 'project', readOnly: false, description: 'Choose which models the project may use.' },
   'rate_limits.read': { scope: 'project', readOnly: true, description: 'Read the project\'s rate limits.' },
   'rate_limits.write': { scope: 'project', readOnly: false, description: 'Set the project\'s rate limits.' },
+  'project.budgets.read': { scope: 'project', readOnly: true, description: 'Read the project\'s and its keys\' budgets and the effective budget chain.' },
+  'project.budgets.write': { scope: 'project', readOnly: false, description: 'Create, change and delete the project\'s and its keys\' budgets.' },
   'inference.invoke': { scope: 'project', readOnly: false, description: 'Call the project\'s models.' },
 } as const satisfies Record<string, PermissionDefinition>;
 

@@ -26,6 +26,7 @@ const PROJECT_VIEWER: Permission[] = [
   'endpoints.read',
   'models.read',
   'rate_limits.read',
+  'project.budgets.read',
 ];
 
 const PROJECT_MEMBER: Permission[] = [
@@ -49,7 +50,10 @@ export interface RoleGrant {
 
 const ORG_ROLE_GRANTS: Record<OrganizationRole, RoleGrant> = {
   admin: { organization: new Set(ORGANIZATION_PERMISSIONS), project: new Set(PROJECT_PERMISSIONS) },
-  billing_manager: { organization: new Set<Permission>(['organization.read', 'usage.read']), project: new Set() },
+  billing_manager: {
+    organization: new Set<Permission>(['organization.read', 'usage.read', 'budgets.read', 'budgets.write', 'webhooks.read', 'webhooks.write']),
+    project: new Set(),
+  },
   member: { organization: new Set<Permission>(['organization.read']), project: new Set(PROJECT_MEMBER) },
   viewer: { organization: new Set<Permission>(['organization.read']), project: new Set(PROJECT_VIEWER) },
 };

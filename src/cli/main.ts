@@ -9,6 +9,7 @@ import { organizationCommands } from './commands/organization.ts';
 import { projectCommands } from './commands/project.ts';
 import { roleCommands } from './commands/roles.ts';
 import { batchCommands } from './commands/batches.ts';
+import { budgetCommands } from './commands/budgets.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { createTenantry } from '../server.ts';
 
@@ -108,6 +109,7 @@ organizationCommands(program);
 projectCommands(program);
 roleCommands(program);
 batchCommands(program);
+budgetCommands(program);
 
 // Every command's --help ends with an example; a group of subcommands shows its first one.
 const GROUP_EXAMPLES: Record<string, string> = {

@@ -26,6 +26,8 @@ import { modelRoutes } from './routes/models.ts';
 import { inferenceRoutes } from './routes/inference.ts';
 import { limitsAndUsageRoutes } from './routes/limits-usage.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
+import { budgetRoutes } from './routes/budgets.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 import { workerRoutes } from './routes/workers.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { roleRoutes } from './routes/roles.ts';
@@ -146,6 +148,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(workerRoutes(services));
   await app.register(limitsAndUsageRoutes(services));
   await app.register(endpointRoutes(services));
+  await app.register(budgetRoutes(services));
+  await app.register(webhookRoutes(services));
   await app.register(inferenceRoutes(services, options.gateway));
   await app.register(consoleRoutes());
   return app;

@@ -22,6 +22,7 @@ export const AUDIT_TYPES = [
   'batch.created', 'batch.cancelled',
   'dedicated_endpoint.created', 'dedicated_endpoint.updated', 'dedicated_endpoint.deleted',
   'rate_limit.updated', 'model_permissions.updated',
+  'budget.created', 'budget.updated', 'budget.deleted', 'webhook.created', 'webhook.deleted',
   'login.succeeded', 'login.failed', 'password.changed', 'email.verified',
 ] as const;
 

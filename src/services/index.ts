@@ -38,6 +38,10 @@ import { createServiceAccountService } from './service-accounts.ts';
 import { createSessionService } from './sessions.ts';
 import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Leadership } from './leader-election.ts';
+import type { WebhookSender } from '../infra/webhook-sender.ts';
+import { createBudgetService } from './budgets.ts';
+import { createBudgetAlerts } from './budget-alerts.ts';
+import { createWebhookService } from './webhooks.ts';
 
 /** Wires every use case to exactly the dependencies it needs. */
 export function createServices(deps: {
@@ -63,6 +67,8 @@ export function createServices(deps: {
   batchLeadership: Leadership;
   /** The server log at a chosen level, for background work. */
   logAt?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+  /** POSTs the organizations' webhook deliveries (budget alerts). */
+  webhookSender: WebhookSender;
   onError?: (error: unknown) => void;
   /** The server log, for what belongs there and not in an audit log. */
   log?: (message: string, fields: Record<string, unknown>) => void;
@@ -108,6 +114,9 @@ export function createServices(deps: {
     leadership: deps.batchLeadership,
     log: deps.logAt ?? (() => {}),
   });
+  const priceOf = (model: string) => config.prices.models.get(model);
+  const reportError = deps.onError ?? (() => {});
+  const webhooks = createWebhookService({ store, clock, authorizer, audit, secret, send: deps.webhookSender, settings: config.webhooks, onError: reportError });
   const apiKeyAuthenticator = createApiKeyAuthenticator({ store, clock, authorizer, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   return {
     authorizer,
@@ -141,7 +150,10 @@ export function createServices(deps: {
     batches: createBatchService({ store, clock, authorizer, audit, storage: deps.fileStorage, inference, maxRequests: config.batches.maxRequests, onChange: () => batchProcessor.wake() }),
     /** Sends the batches' lines; started and closed by the composition root. */
     batchProcessor,
-    usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush() }),
+    usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush(), priceOf }),
+    budgets: createBudgetService({ store, clock, authorizer, audit, bus, priceOf, flush: () => usageMeter.flush() }),
+    webhooks,
+    budgetAlerts: createBudgetAlerts({ store, clock, notifier: deps.notifier, webhooks, consoleUrl: config.consoleUrl, onError: reportError }),
     /** For /healthz: the database and the limiter's state (the gateway engine itself is built in the composition root). */
     health: createHealthCheck({ store, limiter: deps.rateLimiter }),
     groups: createGroupService({ store, clock, authorizer, audit }),

@@ -72,6 +72,25 @@ export const USE_CASES = {
 
   'usage.organization': 'usage.read',
   'usage.project': 'project.read',
+  'usage.organization_spend': 'usage.read',
+  'usage.project_spend': 'project.read',
+
+  'budgets.list_for_organization': 'budgets.read',
+  'budgets.get_for_organization': 'budgets.read',
+  'budgets.create_for_organization': 'budgets.write',
+  'budgets.update_for_organization': 'budgets.write',
+  'budgets.delete_for_organization': 'budgets.write',
+  'budgets.list_for_project': 'project.budgets.read',
+  'budgets.get_for_project': 'project.budgets.read',
+  'budgets.effective': 'project.budgets.read',
+  'budgets.create_for_project': 'project.budgets.write',
+  'budgets.update_for_project': 'project.budgets.write',
+  'budgets.delete_for_project': 'project.budgets.write',
+
+  'webhooks.create': 'webhooks.write',
+  'webhooks.list': 'webhooks.read',
+  'webhooks.delete': 'webhooks.write',
+  'webhooks.deliveries': 'webhooks.read',
 
   'files.begin_upload': 'files.write',
   'files.list': 'files.read',

@@ -13,6 +13,7 @@ import * as endpoints from './migrations/0006_dedicated_endpoints.ts';
 import * as keyCreators from './migrations/0007_key_creators.ts';
 import * as endpointReplicas from './migrations/0008_endpoint_replicas.ts';
 import * as customRoles from './migrations/0011_custom_roles.ts';
+import * as budgets from './migrations/0012_budgets.ts';
 import * as batches from './migrations/0013_batches.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -72,6 +73,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_key_creators': keyCreators,
   '0008_endpoint_replicas': endpointReplicas,
   '0011_custom_roles': customRoles,
+  '0012_budgets': budgets,
   '0013_batches': batches,
 };
 

@@ -26,6 +26,15 @@ export interface UsageRow {
   output_tokens: number;
 }
 
+export interface UsageTotal {
+  project_id: string;
+  /** '' for calls made without an API key (a session). */
+  api_key_id: string;
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+}
+
 /** What a project allows on the inference path, and what it used. */
 export function gatewayRepository(db: Executor) {
   return {
@@ -71,6 +80,19 @@ export function gatewayRepository(db: Executor) {
           )
           .execute();
       }
+    },
+
+    /** Tokens per project, key and model since `start`: what budgets count, summed in the database. */
+    async usageTotals(organizationId: string, start: number): Promise<UsageTotal[]> {
+      const rows = await db
+        .selectFrom('usage_buckets')
+        .select(['project_id', 'api_key_id', 'model'])
+        .select((eb) => [eb.fn.sum<number>('input_tokens').as('input_tokens'), eb.fn.sum<number>('output_tokens').as('output_tokens')])
+        .where('organization_id', '=', organizationId)
+        .where('bucket_start', '>=', start)
+        .groupBy(['project_id', 'api_key_id', 'model'])
+        .execute();
+      return rows.map((r) => ({ project_id: r.project_id, api_key_id: r.api_key_id, model: r.model, input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens) }));
     },
 
     async usage(filter: { organizationId?: string; projectId?: string; start: number; end: number }): Promise<UsageRow[]> {

@@ -365,9 +365,62 @@ export interface BatchLinesTable {
   result: string | null;
 }
 
+export interface BudgetsTable {
+  id: string;
+  organization_id: string;
+  project_id: string | null;
+  api_key_id: string | null;
+  level: string;
+  name: string;
+  amount_micro_usd: number;
+  tokens: number | null;
+  period: string;
+  hard: number;
+  /** JSON array of addresses. */
+  alert_emails: string;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface BudgetAlertsTable {
+  budget_id: string;
+  period_start: number;
+  threshold: number;
+  spent_micro_usd: number;
+  created_at: number;
+}
+
+export interface WebhooksTable {
+  id: string;
+  organization_id: string;
+  url: string;
+  description: string;
+  secret_encrypted: string;
+  created_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event_type: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   batches: BatchesTable;
   batch_lines: BatchLinesTable;
+  budgets: BudgetsTable;
+  budget_alerts: BudgetAlertsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   endpoint_replicas: EndpointReplicasTable;
   dedicated_endpoints: DedicatedEndpointsTable;
   model_permissions: ModelPermissionsTable;

@@ -4,6 +4,7 @@ import type { Executor } from './executor.ts';
 import { apiKeysRepository } from './api-keys.ts';
 import { auditRepository } from './audit.ts';
 import { batchesRepository } from './batches.ts';
+import { budgetsRepository } from './budgets.ts';
 import { datasetsRepository } from './datasets.ts';
 import { emailVerificationsRepository } from './email-verifications.ts';
 import { endpointsRepository } from './endpoints.ts';
@@ -42,6 +43,7 @@ function repositories(db: Executor, dialect: Dialect) {
     endpoints: endpointsRepository(db),
     endpointReplicas: endpointReplicasRepository(db),
     batches: batchesRepository(db, dialect),
+    budgets: budgetsRepository(db),
   };
 }
 

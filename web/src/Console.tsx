@@ -8,6 +8,8 @@ import { ApiKeys } from './pages/ApiKeys.tsx';
 import { Access } from './pages/Access.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
 import { Batches } from './pages/Batches.tsx';
+import { Budgets } from './pages/Budgets.tsx';
+import { OrgBudgets } from './pages/OrgBudgets.tsx';
 import { Datasets } from './pages/Datasets.tsx';
 import { Endpoints } from './pages/Endpoints.tsx';
 import { Files } from './pages/Files.tsx';
@@ -37,6 +39,7 @@ const ORG_PAGES: Record<string, ComponentType> = {
   invitations: Invitations,
   'service-accounts': ServiceAccounts,
   'audit-log': AuditLog,
+  'org-budgets': OrgBudgets,
   settings: OrganizationSettings,
 };
 
@@ -49,6 +52,7 @@ const PROJECT_PAGES: Record<string, ComponentType> = {
   endpoints: Endpoints,
   playground: Playground,
   usage: Usage,
+  budgets: Budgets,
   'rate-limits': RateLimits,
   'model-permissions': ModelPermissions,
   access: Access,

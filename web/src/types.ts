@@ -198,6 +198,8 @@ export interface UsageResult {
   num_model_requests: number;
   input_tokens: number;
   output_tokens: number;
+  /** What the tokens cost at the configured prices. */
+  amount: { value: number; currency: 'usd' };
 }
 
 export interface UsagePage {
@@ -247,6 +249,40 @@ export interface Batch {
   completed_at: number | null;
   request_counts: { total: number; completed: number; failed: number };
   metadata: Record<string, string> | null;
+}
+
+export interface Budget {
+  id: string;
+  object: 'budget';
+  level: 'organization' | 'project' | 'api_key';
+  organization_id: string;
+  project_id: string | null;
+  api_key_id: string | null;
+  name: string;
+  amount: number;
+  currency: 'usd';
+  tokens: number | null;
+  period: 'day' | 'month';
+  hard: boolean;
+  alert_emails: string[];
+  created_at: number;
+  updated_at: number;
+}
+
+export interface BudgetStanding extends Budget {
+  period_start: number;
+  period_end: number;
+  spent: { amount: number; tokens: number };
+  remaining: { amount: number; tokens: number | null };
+  exhausted: boolean;
+  binds: boolean;
+}
+
+export interface EffectiveChain {
+  project_id: string;
+  api_key_id: string | null;
+  binding_budget_id: string | null;
+  chain: BudgetStanding[];
 }
 
 export interface ServiceAccount {

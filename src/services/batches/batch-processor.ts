@@ -81,7 +81,9 @@ export function createBatchProcessor(deps: BatchProcessorDeps): BatchProcessor {
     }
     let admitted: boolean;
     try {
-      const admission = await deps.gateway.admitShare(target, settings.rateLimitShare);
+      const admission = await deps.gateway.admitShare(target, settings.rateLimitShare, batch.api_key_id || null);
+      // A spent hard budget refuses the line as it refuses an interactive call: its result says so.
+      if (admission.refusal) return finishLine(batch, line, refusedLine(line.custom_id, admission.refusal), false);
       admitted = admission.allowed;
       if (!admitted) waitUntil.set(limitKey(batch, line.model), Date.now() + admission.retryAfterSeconds * 1000);
     } catch (error) {

@@ -14,6 +14,7 @@ export const ORG_LINKS: Array<[page: string, label: string]> = [
   ['invitations', 'Invitations'],
   ['service-accounts', 'Service accounts'],
   ['audit-log', 'Audit log'],
+  ['org-budgets', 'Organization budgets'],
   ['settings', 'Organization settings'],
 ];
 
@@ -26,6 +27,7 @@ export const PROJECT_LINKS: Array<[page: string, label: string]> = [
   ['endpoints', 'Endpoints'],
   ['playground', 'Playground'],
   ['usage', 'Usage'],
+  ['budgets', 'Budgets'],
   ['rate-limits', 'Rate limits'],
   ['model-permissions', 'Model permissions'],
   ['access', 'Access'],
