@@ -1,8 +1,9 @@
 import type { MembershipGrant } from '../access/membership-grant.ts';
-import type { GroupMemberRecord, GroupRecord, OrganizationRecord, ProjectRecord, UserRecord } from '../store/records.ts';
+import type { GroupMemberRecord, GroupRecord, OrganizationRecord, ProjectRecord, RoleRecord, UserRecord } from '../store/records.ts';
+import type { RoleView } from '../services/roles.ts';
 import type { Page } from '../store/pagination.ts';
 import type { OrganizationMemberView } from '../services/members.ts';
-import type { Group, GroupMember, List, Member, Organization, Project, User } from './schemas/api-types.ts';
+import type { Group, GroupMember, List, Member, Organization, Project, Role, User } from './schemas/api-types.ts';
 
 /**
  * Records as API.md shows them: each object carries `object`, its type name. Every presenter declares
@@ -47,8 +48,30 @@ export const presentGroup = (group: GroupRecord): Group => ({
   name: group.name,
   scope: group.scope,
   role: group.role,
+  role_name: group.custom_role?.name ?? group.role,
   built_in: group.built_in,
   created_at: group.created_at,
+});
+
+export const presentRole = (view: RoleView): Role => {
+  if (view.built_in) {
+    const role = view.role;
+    return { id: role.id, object: 'role', organization_id: null, name: role.name, description: role.description, scope: role.scope, permissions: role.permissions, built_in: true, created_at: null, updated_at: null };
+  }
+  return presentCustomRole(view.role);
+};
+
+export const presentCustomRole = (role: RoleRecord): Role => ({
+  id: role.id,
+  object: 'role',
+  organization_id: role.organization_id,
+  name: role.name,
+  description: role.description,
+  scope: role.scope,
+  permissions: role.permissions,
+  built_in: false,
+  created_at: role.created_at,
+  updated_at: role.updated_at,
 });
 
 export const presentGroupMember = (member: GroupMemberRecord): GroupMember => ({
@@ -63,6 +86,7 @@ const presentGrant = (grant: MembershipGrant): Member['groups'][number] => ({
   id: grant.group_id,
   name: grant.group_name,
   role: grant.role,
+  role_name: grant.custom_role?.name ?? grant.role,
   scope: grant.scope,
   expires_at: grant.expires_at,
 });

@@ -12,7 +12,7 @@ const regionList = z.array(z.string().min(1)).min(1, 'must name at least one reg
 const presentAccessEntry = (entry: ProjectAccessEntry): AccessEntry => ({
   principal: entry.principal,
   role: entry.role,
-  via: entry.via.map((v) => ({ group_id: v.group_id, scope: v.scope })),
+  via: entry.via.map((v) => ({ group_id: v.group_id, scope: v.scope, role: v.role, role_name: v.role_name })),
 });
 
 const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');

@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { loginAnswer, meObject, meOrganization, sessionRevocationObject, signupAnswer } from './accounts.ts';
+import type { batchObject } from './batches.ts';
+import type { budgetObject, deliveryObject, effectiveChainObject, webhookObject } from './budgets.ts';
 import type { errorResponse, listOf } from './envelopes.ts';
 import type { fineTuningJob, fineTuningJobCheckpoint, fineTuningJobEvent } from './fine-tuning.ts';
 import type {
@@ -17,6 +19,7 @@ import type {
   projectAccessEntry,
   projectObject,
   regionObject,
+  roleObject,
   serviceAccountObject,
   userObject,
 } from './objects.ts';
@@ -29,6 +32,7 @@ import type {
   modelObject,
   modelPermissionsObject,
   rateLimitObject,
+  spendPage,
   usagePage,
   usageResult,
 } from './resources.ts';
@@ -66,12 +70,15 @@ export type Member = ApiObject<typeof organizationMemberObject>;
 export type Principal = Member['principal'];
 export type Scope = Group['scope'];
 export type Permission = ApiObject<typeof permissionObject>;
+export type Role = ApiObject<typeof roleObject>;
 export type AccessCheck = ApiObject<typeof accessCheckObject>;
 export type AccessEntry = ApiObject<typeof projectAccessEntry>;
 export type ServiceAccount = ApiObject<typeof serviceAccountObject>;
 export type Invitation = ApiObject<typeof invitationObject>;
 export type ApiKey = ApiObject<typeof apiKeyObject>;
 export type IssuedApiKey = ApiObject<typeof issuedApiKeyObject>;
+/** A restricted key's map of resource -> none|read|write. */
+export type KeyPermissionMap = Exclude<ApiKey['permissions'], string>;
 export type AuditEvent = ApiObject<typeof auditEventObject>;
 export type AuditVerification = ApiObject<typeof auditVerificationObject>;
 
@@ -86,6 +93,14 @@ export type ModelPermissions = ApiObject<typeof modelPermissionsObject>;
 export type RateLimit = ApiObject<typeof rateLimitObject>;
 export type UsagePage = ApiObject<typeof usagePage>;
 export type UsageResult = ApiObject<typeof usageResult>;
+export type SpendPage = ApiObject<typeof spendPage>;
+
+export type Batch = ApiObject<typeof batchObject>;
+export type Budget = ApiObject<typeof budgetObject>;
+export type EffectiveChain = ApiObject<typeof effectiveChainObject>;
+export type BudgetStanding = EffectiveChain['chain'][number];
+export type Webhook = ApiObject<typeof webhookObject>;
+export type WebhookDelivery = ApiObject<typeof deliveryObject>;
 
 export type Job = ApiObject<typeof fineTuningJob>;
 export type JobEvent = ApiObject<typeof fineTuningJobEvent>;

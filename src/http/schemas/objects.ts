@@ -45,7 +45,8 @@ export const groupObject = z.object({
   object: z.literal('group'),
   name: z.string(),
   scope,
-  role: z.string(),
+  role: z.string().describe("A built-in role's name, or a custom role's id (role_...)."),
+  role_name: z.string().describe("The role's name: the built-in name again, or the custom role's name."),
   built_in: z.boolean(),
   created_at: z.number(),
 });
@@ -61,7 +62,7 @@ export const groupMemberObject = z.object({
 export const organizationMemberObject = z.object({
   object: z.literal('organization.member'),
   principal,
-  groups: z.array(z.object({ id: z.string(), name: z.string(), role: z.string(), scope, expires_at: z.number().nullable() })),
+  groups: z.array(z.object({ id: z.string(), name: z.string(), role: z.string(), role_name: z.string(), scope, expires_at: z.number().nullable() })),
   added_at: z.number(),
 });
 
@@ -69,7 +70,8 @@ export const accessReason = z.object({
   group_id: z.string(),
   group_name: z.string(),
   scope,
-  role: z.string(),
+  role: z.string().describe("A built-in role's name, or a custom role's id (role_...)."),
+  role_name: z.string().describe("The role's name: the built-in name again, or the custom role's name."),
   expires_at: z.number().nullable(),
 });
 
@@ -79,10 +81,30 @@ export const accessCheckObject = z.object({ allowed: z.boolean(), reasons: z.arr
 export const projectAccessEntry = z.object({
   principal,
   role: z.string(),
-  via: z.array(z.object({ group_id: z.string(), scope })),
+  via: z.array(
+    z.object({
+      group_id: z.string(),
+      scope,
+      role: z.string().describe("The group's role: a built-in name or a custom role's id."),
+      role_name: z.string(),
+    }),
+  ),
 });
 
 export const permissionObject = z.object({ name: z.string(), scope: z.string(), description: z.string(), roles: z.array(z.string()) });
+
+export const roleObject = z.object({
+  id: z.string().describe('A custom role: role_...; a built-in role: organization.admin, project.viewer, ...'),
+  object: z.literal('role'),
+  organization_id: z.string().nullable().describe('Null for a built-in role.'),
+  name: z.string().describe("What a group's role names for a built-in role (admin, member, ...)."),
+  description: z.string(),
+  scope: z.enum(['organization', 'project']).describe('organization: granted to organization groups; project: project permissions only, granted to any group.'),
+  permissions: z.array(z.string()),
+  built_in: z.boolean(),
+  created_at: z.number().nullable(),
+  updated_at: z.number().nullable(),
+});
 
 export const regionObject = z.object({ id: z.string(), object: z.literal('region'), inference_base_url: z.string() });
 
@@ -96,7 +118,9 @@ export const apiKeyObject = z.object({
   owner: z.object({ type: z.enum(['user', 'service_account']), id: z.string() }),
   created_by: z.string(),
   scope,
-  permissions: z.enum(['all', 'read_only']),
+  permissions: z
+    .union([z.enum(['all', 'read_only']), z.record(z.string(), z.enum(['none', 'read', 'write']))])
+    .describe("all, read_only, or a restricted key's map of resource -> none|read|write."),
   created_at: z.number(),
   expires_at: z.number().nullable(),
   last_used_at: z.number().nullable(),

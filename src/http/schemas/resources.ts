@@ -88,18 +88,31 @@ export const rateLimitObject = z.object({
   max_tokens_per_1_minute: z.number().int(),
 });
 
+/** What tokens cost at the configured prices, like OpenAI's costs API. */
+const amount = z.object({ value: z.number(), currency: z.literal('usd') });
+
 export const usageResult = z.object({
   project_id: z.string().nullable(),
   api_key_id: z.string().nullable(),
   model: z.string().nullable(),
+  batch: z.boolean().optional().describe('Present when grouped by `batch`: whether these requests came from batches.'),
   num_model_requests: z.number().int(),
   input_tokens: z.number().int(),
   output_tokens: z.number().int(),
+  amount,
 });
 
-export const usagePage = z.object({
-  object: z.literal('page'),
-  data: z.array(z.object({ object: z.literal('bucket'), start_time: z.number().int(), end_time: z.number().int(), results: z.array(usageResult) })),
-  has_more: z.boolean(),
-  next_page: z.string().nullable(),
-});
+/** A page of buckets, as OpenAI's usage and costs APIs answer them. */
+const bucketPage = <T extends z.ZodType>(result: T) =>
+  z.object({
+    object: z.literal('page'),
+    data: z.array(z.object({ object: z.literal('bucket'), start_time: z.number().int(), end_time: z.number().int(), results: z.array(result) })),
+    has_more: z.boolean(),
+    next_page: z.string().nullable(),
+  });
+
+export const usagePage = bucketPage(usageResult);
+
+export const spendResult = usageResult.omit({ batch: true }).extend({ object: z.literal('organization.costs.result') });
+
+export const spendPage = bucketPage(spendResult);
