@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { loginAnswer, meObject, meOrganization, sessionRevocationObject, signupAnswer } from './accounts.ts';
 import type { batchObject } from './batches.ts';
-import type { budgetObject, deliveryObject, effectiveChainObject, webhookObject } from './budgets.ts';
+import type { budgetObject, deliveryList, deliveryObject, effectiveChainObject, issuedWebhookObject, webhookList, webhookObject } from './budgets.ts';
 import type { errorResponse, listOf } from './envelopes.ts';
 import type { fineTuningJob, fineTuningJobCheckpoint, fineTuningJobEvent } from './fine-tuning.ts';
 import type {
@@ -101,6 +101,9 @@ export type EffectiveChain = ApiObject<typeof effectiveChainObject>;
 export type BudgetStanding = EffectiveChain['chain'][number];
 export type Webhook = ApiObject<typeof webhookObject>;
 export type WebhookDelivery = ApiObject<typeof deliveryObject>;
+export type IssuedWebhook = ApiObject<typeof issuedWebhookObject>;
+export type WebhookList = ApiObject<typeof webhookList>;
+export type DeliveryList = ApiObject<typeof deliveryList>;
 
 export type Job = ApiObject<typeof fineTuningJob>;
 export type JobEvent = ApiObject<typeof fineTuningJobEvent>;
