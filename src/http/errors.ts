@@ -78,7 +78,10 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     const status = STATUS_BY_CODE[error.code ?? ''] ?? STATUS_OF[error.type];
     const body = errorBody(error.type, error.message, error.param, error.code);
     // A budget refusal names the budget, so a caller (or its admin) knows which limit to raise.
-    if (error instanceof BudgetExceededError) return reply.status(status).send({ error: { ...body.error, budget: error.budget } });
+    if (error instanceof BudgetExceededError) {
+      const { id, level, amount, tokens, period } = error.budget;
+      return reply.status(status).send({ error: { ...body.error, budget: { id, level, amount, tokens, period } } });
+    }
     return reply.status(status).send(body);
   }
   if (hasZodFastifySchemaValidationErrors(error)) {

@@ -7,7 +7,16 @@ import { z } from 'zod';
  */
 
 export const errorResponse = z.object({
-  error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
+  error: z.object({
+    message: z.string(),
+    type: z.string(),
+    param: z.string().nullable(),
+    code: z.string().nullable(),
+    budget: z
+      .object({ id: z.string(), level: z.enum(['organization', 'project', 'api_key']), amount: z.number(), tokens: z.number().nullable(), period: z.enum(['day', 'month']) })
+      .optional()
+      .describe('On a 429 `budget_exceeded`: the budget that is spent.'),
+  }),
 });
 
 /** The common refusals, for the OpenAPI document (and checked like any answer). */
