@@ -17,6 +17,8 @@ import { redisWindowCounter } from './gateway/redis-counter.ts';
 import type { ReplicaAddress } from './store/endpoint-replicas.ts';
 import type { EndpointStatus } from './store/endpoints.ts';
 import { createInvalidationBus } from './infra/invalidation.ts';
+import { createMetrics, type Metrics } from './infra/metrics.ts';
+import { registerSystemMetrics } from './infra/system-metrics.ts';
 import { createLeaderElection } from './services/leader-election.ts';
 import { createLeaderLock } from './store/leader-lock.ts';
 import { loggingNotifier } from './infra/notifier.ts';
@@ -31,6 +33,8 @@ export interface Tenantry {
   config: Config;
   services: Services;
   store: Store;
+  /** The Prometheus registry behind GET /metrics: more gauges (the batch queue) register here. */
+  metrics: Metrics;
   /** Flushes buffered writes, closes the server and the database. */
   close(): Promise<void>;
 }
@@ -81,6 +85,8 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     policy: config.rateLimits.redisUnavailable,
     log: (level, message, fields) => app?.log[level](fields, message),
   });
+  const metrics = createMetrics({ log: (message, fields) => app?.log.warn(fields, message) });
+  registerSystemMetrics(metrics, { store, rateLimiter });
   const usageMeter = new UsageMeter((rows) => store.gateway.addUsage(rows), 1000, logError('background write failed'));
   // Keep-alive connections to the model servers, closed after the server.
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
@@ -91,6 +97,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     timeoutMs: config.upstreamTimeoutMs,
     clock: () => Math.floor(Date.now() / 1000),
     log: (level, message, fields) => app?.log[level](fields, message),
+    observer: metrics.gateway,
   });
   // Start with shared counts when Redis answers soon; otherwise start degraded (the limiter said so).
   await redisCounter?.whenReady(2_000);
@@ -135,7 +142,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),
   });
-  app = await buildHttpApp({ config, services, gateway, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  app = await buildHttpApp({ config, services, gateway, metrics, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
   if (redisCounter && !redisCounter.isReady()) {
     // Its first failure came before there was a logger to tell.
     app.log.warn({ policy: rateLimiter.health().policy }, 'rate-limit counters in Redis are unreachable at start: degraded until Redis answers');
@@ -155,6 +162,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     config,
     services: services!,
     store,
+    metrics,
     async close() {
       if (closed) return;
       closed = true;

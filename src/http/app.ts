@@ -32,6 +32,8 @@ import { metaRoutes } from './routes/meta.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { serviceAccountRoutes } from './routes/service-accounts.ts';
+import { metricsRoutes, type Scrape } from './routes/metrics.ts';
+import { registerRequestMetrics, type RequestObserver } from './request-metrics.ts';
 
 export interface RouteEntry {
   method: string;
@@ -44,6 +46,8 @@ export interface HttpOptions {
   services: Services;
   /** The inference path past the inference service's decisions. */
   gateway: GatewayEngine;
+  /** Request counts and latencies go to `requests`; GET /metrics answers what `scrape` reads. */
+  metrics: { requests: RequestObserver; scrape: Scrape };
   logLevel?: string;
 }
 
@@ -100,6 +104,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(notFoundHandler(allowedMethods));
+  // First: every request is counted, those refused by the hooks below included.
+  registerRequestMetrics(app, options.metrics.requests);
   registerShutdownRefusal(app);
   registerUnsafeTextRefusal(app);
   registerResponseHeaders(app);
@@ -124,9 +130,10 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
   });
 
-  registerAuthentication(app, services, { allowedOrigins: [new URL(config.consoleUrl).origin], workerToken: config.workerToken });
+  registerAuthentication(app, services, { allowedOrigins: [new URL(config.consoleUrl).origin], workerToken: config.workerToken, metricsToken: config.metricsToken });
 
   await app.register(metaRoutes(services));
+  await app.register(metricsRoutes(options.metrics.scrape));
   await app.register(authRoutes(services));
   await app.register(organizationRoutes(services));
   await app.register(projectRoutes(services));
