@@ -46,6 +46,7 @@ export const TEST_FILES = [
   'test/configuration-doc.test.ts',
   'test/redis-failure.test.ts',
   'test/metrics.test.ts',
+  'test/tracing.test.ts',
   'test/layers.test.ts',
 ];
 

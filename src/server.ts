@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import type { Config } from './config.ts';
 import { buildHttpApp } from './http/app.ts';
 import { makePrivateDirectory } from './lib/private-files.ts';
@@ -42,6 +43,8 @@ export interface Tenantry {
 export interface TenantryOptions {
   clock?: Clock;
   logLevel?: string;
+  /** Where log lines go; stdout by default. */
+  logStream?: DestinationStream;
 }
 
 /** The server secret: TENANTRY_SECRET, or one generated once into the data folder and kept there. */
@@ -60,7 +63,10 @@ export function resolveSecret(config: Config): string {
 }
 
 export async function createTenantry(config: Config, options: TenantryOptions = {}): Promise<Tenantry> {
-  const handle = openDatabase(config.databaseUrl);
+  // Before anything that makes spans: the database's queries are traced from the first. The SDK takes
+  // seconds to load, so a server that does not trace never loads it.
+  const tracing = config.tracing ? (await import('./infra/tracing.ts')).startTracing(config.tracing) : undefined;
+  const handle = openDatabase(config.databaseUrl, { traceQueries: tracing !== undefined });
   await migrate(handle.db);
   const store = createStore(handle);
   const clock = options.clock ?? systemClock;
@@ -142,7 +148,15 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),
   });
-  app = await buildHttpApp({ config, services, gateway, metrics, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  app = await buildHttpApp({
+    config,
+    services,
+    gateway,
+    metrics,
+    tracing: tracing !== undefined,
+    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
   if (redisCounter && !redisCounter.isReady()) {
     // Its first failure came before there was a logger to tell.
     app.log.warn({ policy: rateLimiter.health().policy }, 'rate-limit counters in Redis are unreachable at start: degraded until Redis answers');
@@ -174,6 +188,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
       await redisCounter?.close();
       await bus.close();
       await store.close();
+      await tracing?.shutdown();
     },
   };
 }

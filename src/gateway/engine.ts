@@ -33,6 +33,8 @@ export interface GatewayCall {
   signal: AbortSignal;
   /** The API key the usage is metered under, if the caller used one. */
   apiKeyId: string | null;
+  /** The HTTP request's id, named in what the engine logs about the call. */
+  requestId?: string;
 }
 
 export type GatewayAnswer =
@@ -129,7 +131,7 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
     });
     // After the answer went out: nothing waits on it, so its failure is logged here, never thrown.
     deps.limiter.spend(limiterKey(target), (usage?.input ?? 0) + (usage?.output ?? 0)).catch((error: unknown) => {
-      deps.log('error', 'tokens not counted against the rate limit', { err: error, model: target.model });
+      deps.log('error', 'tokens not counted against the rate limit', { err: error, model: target.model, reqId: call.requestId });
     });
   }
 
@@ -212,7 +214,7 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
       meter(call, tap.usage);
     });
     pipeline(upstream.body, tap, (error) => {
-      if (error && !call.signal.aborted) deps.log('warn', 'stream from the model server broke off', { err: error, model: call.target.model });
+      if (error && !call.signal.aborted) deps.log('warn', 'stream from the model server broke off', { err: error, model: call.target.model, reqId: call.requestId });
     });
     // After the pipe is attached, so that listening does not start the flow ahead of it.
     upstream.body.once('data', () => observer.firstToken(call.target.model, (performance.now() - sentAt) / 1000));

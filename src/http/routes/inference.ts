@@ -58,6 +58,7 @@ export function inferenceRoutes(services: Services, gateway: GatewayEngine): Fas
             body: request.body,
             signal: abort.signal,
             apiKeyId: credential.kind === 'api_key' ? credential.keyId : null,
+            requestId: request.id,
           });
           if (answer.kind === 'abandoned') return reply;
           if (answer.kind === 'json') return reply.status(answer.status).header('content-type', 'application/json').send(answer.text);
