@@ -1,4 +1,5 @@
-import { pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { joinStreams } from './join-streams.ts';
 import { errors as undiciErrors, request as upstreamRequest, type Dispatcher } from 'undici';
 import { RateLimitedError } from '../services/errors.ts';
 import type { ReplicaLease } from './provisioner/provisioner.ts';
@@ -213,8 +214,8 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
       release();
       meter(call, tap.usage);
     });
-    pipeline(upstream.body, tap, (error) => {
-      if (error && !call.signal.aborted) deps.log('warn', 'stream from the model server broke off', { err: error, model: call.target.model, reqId: call.requestId });
+    joinStreams(upstream.body, tap, (error) => {
+      if (!call.signal.aborted) deps.log('warn', 'stream from the model server broke off', { err: error, model: call.target.model, reqId: call.requestId });
     });
     // After the pipe is attached, so that listening does not start the flow ahead of it.
     upstream.body.once('data', () => observer.firstToken(call.target.model, (performance.now() - sentAt) / 1000));
