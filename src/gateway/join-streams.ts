@@ -29,5 +29,8 @@ export function joinStreams(source: Readable, target: Writable, onBroken: (error
       source.destroy();
     }
   });
+  // The target's own reader (the route) handles its error; until it listens, this one keeps an error
+  // that comes first from becoming an uncaught exception, as pipeline's listener did.
+  target.on('error', () => {});
   source.pipe(target);
 }
