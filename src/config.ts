@@ -106,6 +106,8 @@ const fileSchema = z.strictObject({
       service_name: z.string().min(1).optional(),
       /** The share of traces kept, 0 to 1, decided where a trace starts (a caller's traceparent decides for its own). */
       sample_ratio: z.number().min(0).max(1).optional(),
+      /** Headers sent with every export: a hosted collector's credentials. */
+      headers: z.record(z.string().min(1), z.string()).optional(),
     })
     .optional(),
 });
@@ -172,6 +174,8 @@ export interface TracingSettings {
   otlpEndpoint: string;
   serviceName: string;
   sampleRatio: number;
+  /** Sent with every export (a collector's credentials). */
+  headers: Record<string, string>;
 }
 
 /** Requests and tokens per minute: a project's limit for one model. */
@@ -327,6 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
           otlpEndpoint: file.tracing.otlp_endpoint,
           serviceName: file.tracing.service_name ?? DEFAULTS.tracingServiceName,
           sampleRatio: file.tracing.sample_ratio ?? DEFAULTS.tracingSampleRatio,
+          headers: file.tracing.headers ?? {},
         }
       : undefined,
     file,

@@ -31,16 +31,22 @@ interface OtlpSpan {
 interface Receiver {
   url: string;
   bodies: string[];
+  /** The collector token each export carried. */
+  tokens: string[];
   spans(): OtlpSpan[];
   close(): Promise<void>;
 }
 
 async function startOtlpReceiver(): Promise<Receiver> {
   const bodies: string[] = [];
+  const tokens: string[] = [];
   const server: Server = createServer(async (request, response) => {
     let text = '';
     for await (const chunk of request) text += chunk;
-    if (request.url === '/v1/traces' && request.method === 'POST') bodies.push(text);
+    if (request.url === '/v1/traces' && request.method === 'POST') {
+      bodies.push(text);
+      tokens.push(String(request.headers['x-collector-token']));
+    }
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end('{}');
   });
@@ -49,6 +55,7 @@ async function startOtlpReceiver(): Promise<Receiver> {
   return {
     url: `http://127.0.0.1:${port}`,
     bodies,
+    tokens,
     spans: () =>
       bodies.flatMap((body) => {
         const parsed = JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> };
@@ -74,11 +81,12 @@ describeEachDatabase('tracing and logs', (kind) => {
     },
   });
   const config: ConfigFile = {};
+  const collectorToken = `collector-${randomBytes(8).toString('hex')}`;
   before(async () => {
     upstream = await startFakeUpstream();
     receiver = await startOtlpReceiver();
     config.models = ['chat-model', 'broken'].map((id) => ({ id, upstream: upstream.url }));
-    config.tracing = { otlp_endpoint: `${receiver.url}/v1/traces`, service_name: 'tenantry-test' };
+    config.tracing = { otlp_endpoint: `${receiver.url}/v1/traces`, service_name: 'tenantry-test', headers: { 'x-collector-token': collectorToken } };
   });
   after(async () => {
     await upstream?.close();
@@ -121,6 +129,7 @@ describeEachDatabase('tracing and logs', (kind) => {
 
     await server.tenantry.close(); // flushes the spans still buffered
     const spans = receiver.spans();
+    assert.ok(receiver.tokens.length > 0 && receiver.tokens.every((t) => t === collectorToken), 'every export carries the configured header');
     const inTrace = spans.filter((s) => s.traceId === traceId);
     const requests = inTrace.filter((s) => s.name === 'POST /v1/chat/completions');
     assert.equal(requests.length, 2, `two server spans in the caller's trace: ${JSON.stringify(inTrace.map((s) => s.name))}`);
@@ -148,6 +157,7 @@ describeEachDatabase('tracing and logs', (kind) => {
       ['session token', ann.token],
       ['API key', apiKey],
       ['the API key\'s random part', apiKey.slice(-24)],
+      ['the collector token', collectorToken],
     ]);
     const exported = receiver.bodies.join('\n');
     const logged = lines.join('\n');

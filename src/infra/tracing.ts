@@ -19,7 +19,7 @@ export interface Tracing {
  * The SDK is process-wide: one server per process traces.
  */
 export function startTracing(settings: TracingSettings): Tracing {
-  const exporter = new OTLPTraceExporter({ url: settings.otlpEndpoint });
+  const exporter = new OTLPTraceExporter({ url: settings.otlpEndpoint, headers: settings.headers });
   // Only calls made while answering a request: no trace of its own for a background call.
   const undici = new UndiciInstrumentation({ requireParentforSpans: true });
   const sdk = new NodeSDK({
