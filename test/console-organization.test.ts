@@ -143,6 +143,30 @@ describeConsole('web console: organization pages', {}, ({ newUser, signUp, api, 
     await page.getByText('No service accounts yet.').waitFor();
   });
 
+  test('a long list is paged: Next and Previous walk it 25 rows at a time', async () => {
+    const { page } = ada;
+    const org = await orgOf(page);
+    for (let i = 1; i <= 26; i += 1) {
+      assert.equal((await api(ada, 'POST', `/v1/organizations/${org}/service_accounts`, { body: { name: `robot ${String(i).padStart(2, '0')}` } })).status, 201);
+    }
+    await page.reload();
+    const table = page.getByRole('table', { name: 'Service accounts' });
+    const pages = page.getByRole('navigation', { name: 'Pages' });
+    await pages.getByText('Page 1').waitFor();
+    await eventually(async () => assert.equal(await table.getByRole('row').count(), 26), 'a header and 25 rows');
+    assert.equal(await pages.getByRole('button', { name: 'Previous' }).isDisabled(), true);
+    await pages.getByRole('button', { name: 'Next' }).click();
+    await pages.getByText('Page 2').waitFor();
+    await eventually(async () => assert.equal(await table.getByRole('row').count(), 2), 'the last row');
+    assert.equal(await pages.getByRole('button', { name: 'Next' }).isDisabled(), true);
+    const seen = await table.getByRole('row').nth(1).getByRole('cell').first().textContent();
+    assert.match(seen ?? '', /^robot \d\d$/);
+    await pages.getByRole('button', { name: 'Previous' }).click();
+    await pages.getByText('Page 1').waitFor();
+    await eventually(async () => assert.equal(await table.getByRole('row').count(), 26), 'the first page again');
+    assert.equal(await table.getByRole('cell', { name: seen!, exact: true }).count(), 0, 'no row on both pages');
+  });
+
   test('no page met a script error or a Content-Security-Policy violation', () => {
     assert.deepEqual(pageErrors, []);
   });
