@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { joinStreams } from './join-streams.ts';
 import { errors as undiciErrors, request as upstreamRequest, type Dispatcher } from 'undici';
 import { RateLimitedError } from '../services/errors.ts';
 import type { ReplicaLease } from './provisioner/provisioner.ts';
@@ -7,6 +6,7 @@ import { RateLimiterUnavailableError, type Limits, type RateLimiter } from './ra
 import { SseUsageTap, usageOf, type TokenUsage } from './sse-usage.ts';
 import { EndpointNotReadyError, LimiterUnavailableError, UpstreamError } from './upstream-errors.ts';
 import type { UsageMeter } from './usage-meter.ts';
+import { joinStreams } from './join-streams.ts';
 import { NO_OBSERVER, type GatewayObserver } from './observer.ts';
 
 /** Where a call goes and what it counts against; the inference service resolves it from `model`. */
