@@ -12,14 +12,17 @@ export const AUDIT_TYPES = [
   'organization.created', 'organization.updated', 'organization.deleted',
   'member.removed', 'member.left',
   'group.created', 'group.updated', 'group.deleted', 'group.member.added', 'group.member.removed',
+  'role.created', 'role.updated', 'role.deleted',
   'project.created', 'project.updated', 'project.archived',
   'invitation.created', 'invitation.resent', 'invitation.revoked', 'invitation.accepted', 'invitation.declined',
   'service_account.created', 'service_account.deleted',
   'api_key.created', 'api_key.rotated', 'api_key.revoked', 'api_key.flagged',
   'file.created', 'file.deleted', 'dataset.created', 'dataset.deleted',
   'fine_tuning.job.created', 'fine_tuning.job.cancelled',
+  'batch.created', 'batch.cancelled',
   'dedicated_endpoint.created', 'dedicated_endpoint.updated', 'dedicated_endpoint.deleted',
   'rate_limit.updated', 'model_permissions.updated',
+  'budget.created', 'budget.updated', 'budget.deleted', 'webhook.created', 'webhook.deleted',
   'login.succeeded', 'login.failed', 'password.changed', 'email.verified',
 ] as const;
 

@@ -13,6 +13,9 @@ import * as gateway from './migrations/0005_gateway.ts';
 import * as endpoints from './migrations/0006_dedicated_endpoints.ts';
 import * as keyCreators from './migrations/0007_key_creators.ts';
 import * as endpointReplicas from './migrations/0008_endpoint_replicas.ts';
+import * as customRoles from './migrations/0011_custom_roles.ts';
+import * as budgets from './migrations/0012_budgets.ts';
+import * as batches from './migrations/0013_batches.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -84,6 +87,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_dedicated_endpoints': endpoints,
   '0007_key_creators': keyCreators,
   '0008_endpoint_replicas': endpointReplicas,
+  '0011_custom_roles': customRoles,
+  '0012_budgets': budgets,
+  '0013_batches': batches,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

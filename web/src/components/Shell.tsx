@@ -10,9 +10,11 @@ export const ORG_LINKS: Array<[page: string, label: string]> = [
   ['projects', 'Projects'],
   ['members', 'Members'],
   ['groups', 'Groups'],
+  ['roles', 'Roles'],
   ['invitations', 'Invitations'],
   ['service-accounts', 'Service accounts'],
   ['audit-log', 'Audit log'],
+  ['org-budgets', 'Organization budgets'],
   ['settings', 'Organization settings'],
 ];
 
@@ -21,9 +23,11 @@ export const PROJECT_LINKS: Array<[page: string, label: string]> = [
   ['files', 'Files'],
   ['datasets', 'Datasets'],
   ['fine-tuning', 'Fine-tuning'],
+  ['batches', 'Batches'],
   ['endpoints', 'Endpoints'],
   ['playground', 'Playground'],
   ['usage', 'Usage'],
+  ['budgets', 'Budgets'],
   ['rate-limits', 'Rate limits'],
   ['model-permissions', 'Model permissions'],
   ['access', 'Access'],
