@@ -153,7 +153,7 @@ describeEachDatabase('Prometheus metrics', (kind) => {
     assert.equal(inFlight, idle);
   });
 
-  test('the limiter\'s Redis counters, the fine-tuning queue and replica health are there, with the process metrics', async () => {
+  test('the limiter\'s Redis counters, the fine-tuning and batch queues and replica health are there, with the process metrics', async () => {
     const series = await scrape();
     const names = new Set(series.map((s) => s.name));
     for (const name of ['tenantry_rate_limiter_redis_failures_total', 'tenantry_rate_limiter_fallback_decisions_total', 'tenantry_rate_limiter_refused_decisions_total', 'process_cpu_user_seconds_total', 'nodejs_eventloop_lag_seconds']) {
@@ -163,6 +163,8 @@ describeEachDatabase('Prometheus metrics', (kind) => {
     assert.ok(!names.has('tenantry_rate_limiter_redis_up'), 'no Redis configured: no Redis gauge');
     for (const status of ['validating_files', 'queued', 'running']) assert.equal(valueOf(series, 'tenantry_fine_tuning_jobs', { status }), 0);
     for (const health of ['healthy', 'unhealthy']) assert.equal(valueOf(series, 'tenantry_endpoint_replicas', { health }), 0);
+    assert.ok(names.has('tenantry_batches_active'));
+    assert.equal(valueOf(series, 'tenantry_batches_active'), 0);
   });
 
   test('a gauge registered by another part of the system is read at each scrape', async () => {

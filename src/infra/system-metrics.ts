@@ -8,10 +8,10 @@ interface LimiterCounters {
 
 /**
  * The metrics read from the rest of the system at each scrape: the rate limiter's Redis counters
- * (kept by the limiter, which /healthz shows too), the fine-tuning queue and the dedicated endpoints'
+ * (kept by the limiter, which /healthz shows too), the fine-tuning and batch queues and the dedicated endpoints'
  * replica health (from the database, so every instance shows the same). Wired by the composition root.
  */
-export function registerSystemMetrics(metrics: Metrics, { store, rateLimiter }: { store: Pick<Store, 'fineTuning' | 'endpointReplicas'>; rateLimiter: LimiterCounters }): void {
+export function registerSystemMetrics(metrics: Metrics, { store, rateLimiter }: { store: Pick<Store, 'fineTuning' | 'endpointReplicas' | 'batches'>; rateLimiter: LimiterCounters }): void {
   metrics.counter({
     name: 'tenantry_rate_limiter_redis_failures_total',
     help: 'Redis commands of the rate limiter that failed, and connections to it lost or refused.',
@@ -40,6 +40,11 @@ export function registerSystemMetrics(metrics: Metrics, { store, rateLimiter }: 
     help: 'Fine-tuning jobs waiting or running, by status: the queue\'s depth.',
     labelNames: ['status'],
     read: async () => Object.entries(await store.fineTuning.countUnfinished()).map(([status, value]) => ({ labels: { status }, value })),
+  });
+  metrics.gauge({
+    name: 'tenantry_batches_active',
+    help: 'Batches the batch processor still works on (validating, in progress, finalizing, cancelling): the batch queue\'s depth.',
+    read: async () => [{ value: await store.batches.countActive() }],
   });
   metrics.gauge({
     name: 'tenantry_endpoint_replicas',
