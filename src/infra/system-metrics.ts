@@ -43,7 +43,7 @@ export function registerSystemMetrics(metrics: Metrics, { store, rateLimiter }: 
   });
   metrics.gauge({
     name: 'tenantry_batches_active',
-    help: 'Batches the batch processor still works on (validating, in progress, finalizing, cancelling): the batch queue\'s depth.',
+    help: 'Batches the batch processor still works on (in progress, finalizing, cancelling): the batch queue\'s depth.',
     read: async () => [{ value: await store.batches.countActive() }],
   });
   metrics.gauge({
