@@ -48,7 +48,9 @@ describeEachDatabase('Batch API (through the openai SDK)', (kind) => {
   const clock = new TestClock();
   before(async () => {
     upstream = await startFakeUpstream();
-    config.models = ['chat-model', 'broken', 'embed-model', 'limited', 'other-chat'].map((id) => ({ id, upstream: upstream.url }));
+    config.models = ['chat-model', 'broken', 'embed-model', 'limited', 'other-chat', 'priced'].map((id) => ({ id, upstream: upstream.url }));
+    // The fake upstream counts 5 input tokens a call: USD 1 a call to `priced`.
+    config.prices = { models: [{ id: 'priced', input_per_million_tokens: 200_000, output_per_million_tokens: 0 }] };
     config.rate_limits = { max_requests_per_1_minute: 1000, max_tokens_per_1_minute: 1_000_000, ceiling: { max_requests_per_1_minute: 5000, max_tokens_per_1_minute: 5_000_000 } };
     config.batches = { concurrency: 4, rate_limit_share: 0.5, poll_interval_seconds: 0.1 };
   });
@@ -124,7 +126,7 @@ describeEachDatabase('Batch API (through the openai SDK)', (kind) => {
     const usage = await api().get(`/v1/projects/${user.project.id}/usage?start_time=0&group_by=batch,api_key_id`, user.token);
     assert.equal(usage.status, 200, JSON.stringify(usage.body));
     const results = usage.body.data.flatMap((b: { results: unknown[] }) => b.results);
-    assert.deepEqual(results, [{ project_id: null, api_key_id: key.id, model: null, batch: true, num_model_requests: 3, input_tokens: 15, output_tokens: 21 }]);
+    assert.deepEqual(results, [{ project_id: null, api_key_id: key.id, model: null, batch: true, num_model_requests: 3, input_tokens: 15, output_tokens: 21, amount: { value: 0, currency: 'usd' } }]);
     const interactive = await api().get(`/v1/projects/${user.project.id}/usage?start_time=0&batch=false`, user.token);
     assert.deepEqual(interactive.body.data, []);
 
@@ -194,6 +196,25 @@ describeEachDatabase('Batch API (through the openai SDK)', (kind) => {
     const create = await api().request('POST', '/v1/batches', { token: viewer.token, headers, body: { input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' } });
     assert.equal(create.status, 403);
     assert.equal((await api().request('POST', `/v1/batches/${batch.id}/cancel`, { token: viewer.token, headers, body: {} })).status, 403);
+  });
+
+  test('a spent hard budget refuses a batch\'s lines as it refuses interactive calls: each line in the error file as budget_exceeded, none sent', async () => {
+    const { user, openai } = await setUp();
+    const budget = await api().post(`/v1/projects/${user.project.id}/budgets`, user.token, { amount: 2, period: 'day', hard: true });
+    assert.equal(budget.status, 201, JSON.stringify(budget.body));
+    for (const content of ['spend-1', 'spend-2']) {
+      await openai.chat.completions.create({ model: 'priced', messages: [{ role: 'user', content }] });
+    }
+    await assert.rejects(openai.chat.completions.create({ model: 'priced', messages: [{ role: 'user', content: 'spend-3' }] }), (error: { status?: number }) => error.status === 429);
+
+    const file = await upload(openai, [chatLine('over-1', 'priced'), chatLine('over-2', 'priced')]);
+    const batch = await ended(openai, (await openai.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' })).id);
+    assert.equal(batch.status, 'completed');
+    assert.deepEqual(batch.request_counts, { total: 2, completed: 0, failed: 2 });
+    const refused = await contentLines(openai, batch.error_file_id);
+    assert.deepEqual(refused.map((l) => [l.custom_id, l.response.status_code, l.response.body.error.code]), [['over-1', 429, 'budget_exceeded'], ['over-2', 429, 'budget_exceeded']]);
+    const sent = upstream.requests.filter((r) => String((r.body.messages as Array<{ content: string }>)[0]!.content).startsWith('over-'));
+    assert.equal(sent.length, 0, 'no line reached the model');
   });
 
   test('a line the model server fails goes to the error file with the answer an interactive call would get; the rest to the output file', async () => {
