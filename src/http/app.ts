@@ -32,6 +32,7 @@ import { metaRoutes } from './routes/meta.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { serviceAccountRoutes } from './routes/service-accounts.ts';
+import { ssoRoutes } from './routes/sso.ts';
 
 export interface RouteEntry {
   method: string;
@@ -128,6 +129,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   await app.register(metaRoutes(services));
   await app.register(authRoutes(services));
+  await app.register(ssoRoutes(services));
   await app.register(organizationRoutes(services));
   await app.register(projectRoutes(services));
   await app.register(groupRoutes(services));

@@ -34,6 +34,10 @@ import { createServiceAccountService } from './service-accounts.ts';
 import { createSessionService } from './sessions.ts';
 import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Leadership } from './leader-election.ts';
+import type { OidcRelyingParty } from '../infra/oidc-relying-party.ts';
+import type { TxtLookup } from '../infra/dns-txt.ts';
+import { createSsoConnectionService } from './sso/connections.ts';
+import { createSsoLoginService } from './sso/login.ts';
 
 /** Wires every use case to exactly the dependencies it needs. */
 export function createServices(deps: {
@@ -53,6 +57,10 @@ export function createServices(deps: {
   adapterLoader: AdapterLoader;
   /** Whether this instance runs the provisioner (one instance among those on one PostgreSQL). */
   leadership: Leadership;
+  /** OpenID Connect towards organizations' identity providers (single sign-on). */
+  relyingParty: OidcRelyingParty;
+  /** DNS TXT lookups, for proving an SSO domain. */
+  lookupTxt: TxtLookup;
   onError?: (error: unknown) => void;
   /** The server log, for what belongs there and not in an audit log. */
   log?: (message: string, fields: Record<string, unknown>) => void;
@@ -122,6 +130,20 @@ export function createServices(deps: {
     groups: createGroupService({ store, clock, authorizer, audit }),
     members: createMemberService({ store, clock, authorizer, audit, bus }),
     access: createAccessService({ store, clock, authorizer }),
+    ssoConnections: createSsoConnectionService({ store, clock, authorizer, audit, secret, settings: config.sso, lookupTxt: deps.lookupTxt }),
+    ssoLogin: createSsoLoginService({
+      store,
+      clock,
+      audit,
+      authorizer,
+      sessions,
+      relyingParty: deps.relyingParty,
+      secret,
+      settings: config.sso,
+      consoleUrl: config.consoleUrl,
+      defaultRegion: config.defaultRegion,
+      log: (message, fields) => deps.log?.(message, fields),
+    }),
     invitations: createInvitationService({ store, clock, authorizer, audit, notifier: deps.notifier, consoleUrl: config.consoleUrl }),
     /** Writes what is buffered in memory; called on shutdown. */
     async flush(): Promise<void> {

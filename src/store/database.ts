@@ -12,6 +12,7 @@ import * as gateway from './migrations/0005_gateway.ts';
 import * as endpoints from './migrations/0006_dedicated_endpoints.ts';
 import * as keyCreators from './migrations/0007_key_creators.ts';
 import * as endpointReplicas from './migrations/0008_endpoint_replicas.ts';
+import * as sso from './migrations/0009_sso.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -69,6 +70,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_dedicated_endpoints': endpoints,
   '0007_key_creators': keyCreators,
   '0008_endpoint_replicas': endpointReplicas,
+  '0009_sso': sso,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -16,6 +16,7 @@ import { organizationsRepository } from './organizations.ts';
 import { projectsRepository } from './projects.ts';
 import { serviceAccountsRepository } from './service-accounts.ts';
 import { sessionsRepository } from './sessions.ts';
+import { ssoRepository } from './sso.ts';
 import { usersRepository } from './users.ts';
 
 function repositories(db: Executor, dialect: Dialect) {
@@ -36,6 +37,7 @@ function repositories(db: Executor, dialect: Dialect) {
     gateway: gatewayRepository(db),
     endpoints: endpointsRepository(db),
     endpointReplicas: endpointReplicasRepository(db),
+    sso: ssoRepository(db),
   };
 }
 

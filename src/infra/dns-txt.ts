@@ -1,0 +1,19 @@
+import { Resolver } from 'node:dns/promises';
+
+/**
+ * Reads a name's TXT records, for proving an SSO domain by DNS. A name that does not resolve, or a
+ * resolver that does not answer in time, reads as no records: the proof simply fails.
+ */
+export type TxtLookup = (name: string) => Promise<string[]>;
+
+export function dnsTxtLookup(options: { timeoutMs: number }): TxtLookup {
+  return async (name) => {
+    const resolver = new Resolver({ timeout: options.timeoutMs, tries: 1 });
+    try {
+      const records = await resolver.resolveTxt(name);
+      return records.map((chunks) => chunks.join(''));
+    } catch {
+      return [];
+    }
+  };
+}
