@@ -18,6 +18,7 @@ export const TEST_FILES = [
   'test/http-conventions.test.ts',
   'test/http-hardening.test.ts',
   'test/invitations.test.ts',
+  'test/sso.test.ts',
   'test/audit.test.ts',
   'test/api-keys.test.ts',
   'test/key-creators.test.ts',

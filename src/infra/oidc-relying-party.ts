@@ -129,14 +129,27 @@ function classify(error: unknown): OidcError {
   }
   const code = (error as { code?: unknown }).code;
   const message = describe(error);
-  if (code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED' && /exp/.test(message)) return new OidcError('id_token_expired', 'The id_token has expired.');
-  if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' || code === 'OAUTH_KEY_SELECTION_FAILED' || /signature/i.test(message)) {
+  // openid-client wraps oauth4webapi's error, whose message says which check failed.
+  const chain = causes(error);
+  if (code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED' && /"exp"|expir/i.test(chain)) return new OidcError('id_token_expired', 'The id_token has expired.');
+  if (/signature|no applicable key|key selection/i.test(chain)) {
     return new OidcError('id_token_signature_invalid', 'The id_token\'s signature does not match a key of the identity provider.');
   }
   if (error instanceof TypeError || code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || code === 'ECONNREFUSED') {
     return new OidcError('idp_unreachable', `The identity provider could not be reached: ${message}`);
   }
   return new OidcError('id_token_invalid', `The identity provider's answer was not accepted: ${message}`);
+}
+
+/** The messages of an error and of its causes, for telling which check failed. */
+function causes(error: unknown): string {
+  const messages: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    messages.push(current.message);
+    current = current.cause;
+  }
+  return messages.join(' | ');
 }
 
 function describe(error: unknown): string {

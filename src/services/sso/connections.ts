@@ -98,15 +98,26 @@ export function createSsoConnectionService(deps: {
     return undefined;
   }
 
+  /** The proof each new domain already has, read before the change's transaction (which must not wait on another connection). */
+  async function proofsOf(principal: Principal, connection: Pick<SsoConnectionRecord, 'organization_id' | 'domains'>, wanted: string[]): Promise<Map<string, DomainProof>> {
+    const proofs = new Map<string, DomainProof>();
+    for (const domain of wanted) {
+      if (connection.domains.some((d) => d.domain === domain)) continue;
+      const proof = await proofWithoutDns(principal, connection.organization_id, domain);
+      if (proof) proofs.set(domain, proof);
+    }
+    return proofs;
+  }
+
   /** Adds new domains (verifying those already proven) and drops the ones no longer listed. */
-  async function applyDomains(tx: Repositories, principal: Principal, connection: SsoConnectionRecord, wanted: string[], now: number): Promise<string[]> {
+  async function applyDomains(tx: Repositories, proofs: Map<string, DomainProof>, connection: SsoConnectionRecord, wanted: string[], now: number): Promise<string[]> {
     const verified: string[] = [];
     for (const existing of connection.domains) {
       if (!wanted.includes(existing.domain)) await tx.sso.deleteDomain(connection.id, existing.domain);
     }
     for (const domain of wanted) {
       if (connection.domains.some((d) => d.domain === domain)) continue;
-      const proof = await proofWithoutDns(principal, connection.organization_id, domain);
+      const proof = proofs.get(domain);
       const taken = proof ? await tx.sso.findVerifiedDomain(domain) : undefined;
       const record: SsoDomainRecord = {
         domain,
@@ -143,6 +154,7 @@ export function createSsoConnectionService(deps: {
       const domains = validateDomains(input.domains ?? []);
       const defaults = await validateGroups(principal, standing, organizationId, input.default_group_ids ?? [], 'default_group_ids');
       const now = clock();
+      const proofs = await proofsOf(principal, { organization_id: organizationId, domains: [] }, domains);
       const connection: SsoConnectionRecord = {
         id: newId('sso_'),
         organization_id: organizationId,
@@ -158,7 +170,7 @@ export function createSsoConnectionService(deps: {
       };
       await audited<string[]>(store, audit, actorOf(principal), (verified) => ({ type: 'sso_connection.created', ...about(connection), data: { ...described(connection), domains, verified_domains: verified } }), async (tx) => {
         await tx.sso.insertConnection(connection);
-        return applyDomains(tx, principal, connection, domains, now);
+        return applyDomains(tx, proofs, connection, domains, now);
       });
       return find(organizationId, connection.id);
     },
@@ -192,6 +204,7 @@ export function createSsoConnectionService(deps: {
         enforced: input.enforced ?? current.enforced,
         updated_at: clock(),
       };
+      const proofs = await proofsOf(principal, current, domains);
       const changed = Object.keys(input).filter((k) => k !== 'client_secret');
       await audited<string[]>(
         store,
@@ -206,7 +219,7 @@ export function createSsoConnectionService(deps: {
           await tx.sso.updateConnection(next);
           // People of another issuer are other people, even where their subjects look alike.
           if (issuer !== current.issuer) await tx.sso.forgetIdentities(current.id);
-          return applyDomains(tx, principal, current, domains, next.updated_at);
+          return applyDomains(tx, proofs, current, domains, next.updated_at);
         },
       );
       return find(organizationId, id);
