@@ -41,6 +41,7 @@ export const TEST_FILES = [
   'test/fuzz.test.ts',
   'test/fuzz-regressions.test.ts',
   'test/cli.test.ts',
+  'test/cli-sso.test.ts',
   'test/console.test.ts',
   'test/console-verify-email.test.ts',
   'test/test-runner.test.ts',

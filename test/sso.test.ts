@@ -8,7 +8,8 @@ import { startForgingIssuer, type Misbehaviour } from './helpers/forging-issuer.
 import { signInAtIdp, startTestIdp, type TestIdp } from './helpers/oidc-provider.ts';
 import { createOrganization, groupNamed } from './helpers/organizations.ts';
 import { startTenantry } from './helpers/server.ts';
-import { bodyOf, startSmtpReceiver } from './helpers/smtp.ts';
+import { startSmtpReceiver } from './helpers/smtp.ts';
+import { verifiedUser as verifiedUserOf } from './helpers/verified-user.ts';
 
 const CONSOLE_URL = 'http://tenantry.test';
 const CALLBACK = `${CONSOLE_URL}/v1/auth/sso/callback`;
@@ -37,19 +38,7 @@ describeEachDatabase('single sign-on with OIDC', (kind) => {
 
   const newDomain = () => `acme-${randomBytes(4).toString('hex')}.test`;
 
-  /** Signs up with an email of `domain` and verifies it through the emailed link, as a person would. */
-  async function verifiedUser(email: string): Promise<SignedUpUser> {
-    const before = smtp.messages.length;
-    const response = await api().post('/v1/auth/signup', undefined, { email, password: 'correct horse battery', name: email.split('@')[0] });
-    assert.equal(response.status, 201, JSON.stringify(response.body));
-    await smtp.waitFor(before + 1);
-    const mail = smtp.messages.slice(before).find((m) => m.to.includes(email));
-    const token = /token=(tnt_verify_[A-Za-z0-9]+)/.exec(bodyOf(mail!))?.[1];
-    const verified = await api().post('/v1/auth/verify_email', response.body.session_token, { token });
-    assert.equal(verified.status, 200, JSON.stringify(verified.body));
-    const { session_token, csrf_token, user, organization, project } = response.body;
-    return { token: session_token, csrf: csrf_token, user, org: organization, project };
-  }
+  const verifiedUser = (email: string) => verifiedUserOf(api(), smtp, email);
 
   /** An organization whose admin has a verified email of a fresh domain, with a connection to the test IdP for it. */
   async function organizationWithSso(extra: Record<string, unknown> = {}) {
