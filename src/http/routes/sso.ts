@@ -183,7 +183,8 @@ export function ssoRoutes(services: Services): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const outcome = await services.ssoLogin.callback({ query: request.query, cookieState: request.cookies[SSO_STATE_COOKIE] }, request.ip).finally(() => clearStateCookie(reply));
+        const query = Object.fromEntries(Object.entries(request.query).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+        const outcome = await services.ssoLogin.callback({ query, cookieState: request.cookies[SSO_STATE_COOKIE] }, request.ip).finally(() => clearStateCookie(reply));
         if (outcome.kind === 'session') setSessionCookie(request, reply, outcome.session_token);
         return reply.redirect(outcome.redirect, 302);
       },

@@ -74,6 +74,15 @@ export const ssoStartQuery = z.strictObject({
   format: z.enum(['redirect', 'json']).default('redirect').describe('json: answer the authorization URL instead of redirecting to it.'),
 });
 
-export const ssoCallbackQuery = z.record(z.string().max(64), z.string().max(8192));
+const callbackValue = z.string().max(8192).optional();
+/** What providers send back (RFC 6749, RFC 9207's iss, OIDC session management); others pass through to the relying party. */
+export const ssoCallbackQuery = z.looseObject({
+  code: callbackValue,
+  state: callbackValue,
+  iss: callbackValue,
+  error: callbackValue,
+  error_description: callbackValue,
+  session_state: callbackValue,
+});
 
 export const ssoTokenBody = z.strictObject({ code: z.string().min(1).max(200), code_verifier: z.string().min(43).max(128) });
