@@ -131,11 +131,20 @@ export function ssoRepository(db: Executor) {
       const row = await db
         .selectFrom('sso_domains as d')
         .innerJoin('sso_connections as c', 'c.id', 'd.connection_id')
+        .innerJoin('organizations as o', 'o.id', 'd.organization_id')
         .select(['d.domain', 'd.connection_id', 'd.organization_id', 'c.enforced'])
         .where('d.domain', '=', domain)
         .where('d.verified_at', 'is not', null)
+        // A deleted organization's connection signs no one in (its domain stays claimed).
+        .where('o.deleted_at', 'is', null)
         .executeTakeFirst();
       return row && { domain: row.domain, connection_id: row.connection_id, organization_id: row.organization_id, enforced: row.enforced === 1 };
+    },
+
+    /** Whether any connection, of any organization (deleted ones too), holds this domain verified. */
+    async domainClaimed(domain: string): Promise<boolean> {
+      const row = await db.selectFrom('sso_domains').select('domain').where('domain', '=', domain).where('verified_at', 'is not', null).executeTakeFirst();
+      return row !== undefined;
     },
 
     async insertMapping(mapping: SsoGroupMappingRecord): Promise<void> {

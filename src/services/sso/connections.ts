@@ -118,7 +118,7 @@ export function createSsoConnectionService(deps: {
     for (const domain of wanted) {
       if (connection.domains.some((d) => d.domain === domain)) continue;
       const proof = proofs.get(domain);
-      const taken = proof ? await tx.sso.findVerifiedDomain(domain) : undefined;
+      const taken = proof ? await tx.sso.domainClaimed(domain) : false;
       const record: SsoDomainRecord = {
         domain,
         verification_token: randomBase62(32),
@@ -261,7 +261,7 @@ export function createSsoConnectionService(deps: {
       const how = proof;
       try {
         await audited(store, audit, actorOf(principal), { type: 'sso_domain.verified', ...about(connection), data: { domain, method: how } }, async (tx) => {
-          if (await tx.sso.findVerifiedDomain(domain)) throw domainConflict();
+          if (await tx.sso.domainClaimed(domain)) throw domainConflict();
           await tx.sso.markDomainVerified(id, domain, clock(), how);
         });
       } catch (error) {
