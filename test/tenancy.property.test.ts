@@ -54,7 +54,7 @@ describeEachDatabase('tenant isolation (model-based property test)', (kind) => {
         }
         await fc.asyncModelRun(() => ({ model, real }), commands);
       }),
-      { numRuns: RUNS, endOnFailure: true },
+      { numRuns: RUNS, endOnFailure: true, includeErrorInReport: true },
     );
     // The run must have exercised both sides of the rules it checks, not only refusals.
     const seen = [...outcomes.entries()].sort().map(([k, n]) => `${k}: ${n}`);

@@ -444,7 +444,8 @@ class SsoSignIn implements Command {
     let user = model.users.find((u) => u.id === me.body.id);
     if (!user) {
       user = { id: me.body.id, token, email };
-      const personal = me.body.organizations.find((o: { personal: boolean }) => o.personal);
+      // Their own personal organization: new to the model (the connection's may be someone else's personal one).
+      const personal = me.body.organizations.find((o: { id: string; personal: boolean }) => o.personal && !model.orgs.some((known) => known.id === o.id));
       const projects = await real.api.get(`/v1/organizations/${personal.id}/projects`, token);
       await recordSignup(real, model, user, personal, { id: projects.body.data[0].id, name: projects.body.data[0].name });
       model.ssoPeople.push({ subject, userId: user.id, connectionId: connection.id });

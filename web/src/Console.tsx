@@ -22,6 +22,7 @@ import { Projects } from './pages/Projects.tsx';
 import { ProjectSettings } from './pages/ProjectSettings.tsx';
 import { RateLimits } from './pages/RateLimits.tsx';
 import { ServiceAccounts } from './pages/ServiceAccounts.tsx';
+import { SingleSignOn } from './pages/SingleSignOn.tsx';
 import { Usage } from './pages/Usage.tsx';
 import { Link, match, navigate, useLocation } from './router.tsx';
 import { orgPath, projectPath, useSession, WorkspaceContext, type Workspace } from './session.tsx';
@@ -33,6 +34,7 @@ const ORG_PAGES: Record<string, ComponentType> = {
   groups: Groups,
   invitations: Invitations,
   'service-accounts': ServiceAccounts,
+  sso: SingleSignOn,
   'audit-log': AuditLog,
   settings: OrganizationSettings,
 };
