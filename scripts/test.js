@@ -44,6 +44,7 @@ export const TEST_FILES = [
   'test/cli-sso.test.ts',
   'test/console.test.ts',
   'test/console-verify-email.test.ts',
+  'test/console-sso.test.ts',
   'test/console-organization.test.ts',
   'test/console-project.test.ts',
   'test/test-runner.test.ts',
