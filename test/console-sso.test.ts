@@ -83,6 +83,9 @@ describe('single sign-on in the console, in Chromium [sqlite]', { skip: unavaila
     const person = await personContext.newPage();
     await person.goto('/login');
     await person.getByRole('button', { name: 'Sign in with SSO' }).click();
+    await person.getByLabel('Work email').fill('someone@no-sso.test');
+    await person.getByRole('button', { name: 'Continue with SSO' }).click();
+    await person.getByText(/No single sign-on is set up/).waitFor();
     await person.getByLabel('Work email').fill(`olivia@${domain}`);
     await person.getByRole('button', { name: 'Continue with SSO' }).click();
     // The provider's own sign-in page.

@@ -1,16 +1,21 @@
 import { useState, type FormEvent } from 'react';
-import { TextField } from './Field.tsx';
+import { get } from '../api.ts';
+import { useAction } from '../hooks.ts';
+import { FormError, TextField } from './Field.tsx';
 
 /**
- * "Sign in with SSO": asks the email and sends the browser to the server's SSO start, which redirects
- * to the organization's identity provider; the provider sends it back signed in, to the console.
+ * "Sign in with SSO": asks the email, asks the server where its organization's identity provider is
+ * (the answer also sets the sign-in's state cookie), and sends the browser there; the provider sends it
+ * back signed in, to the console. A domain without SSO is refused here, under the field.
  */
 export function SsoSignIn() {
   const [open, setOpen] = useState(false);
   const [email, setEmail] = useState('');
-  const go = (event: FormEvent) => {
+  const action = useAction();
+  const go = async (event: FormEvent) => {
     event.preventDefault();
-    window.location.assign(`/v1/auth/sso/start?email=${encodeURIComponent(email.trim())}`);
+    const started = await action.run(() => get<{ authorization_url: string }>('/v1/auth/sso/start', { query: { email: email.trim(), format: 'json' } }));
+    if (started) window.location.assign(started.authorization_url);
   };
   if (!open) {
     return (
@@ -22,9 +27,12 @@ export function SsoSignIn() {
     );
   }
   return (
-    <form onSubmit={go} className="card" aria-label="Sign in with SSO">
-      <TextField label="Work email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
-      <button type="submit">Continue with SSO</button>
+    <form onSubmit={go} noValidate className="card" aria-label="Sign in with SSO">
+      <TextField label="Work email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} param="email" error={action.error} autoFocus />
+      <FormError error={action.error} fields={['email']} />
+      <button type="submit" disabled={action.busy}>
+        Continue with SSO
+      </button>
     </form>
   );
 }
