@@ -222,6 +222,12 @@ describeEachDatabase('single sign-on with OIDC', (kind) => {
     const wrong = await callback(tampered.href, cookie);
     assert.equal(wrong.status, 400);
     assert.deepEqual([errorOf(wrong).code, errorOf(wrong).param], ['invalid_state', 'state']);
+    // A browser (it accepts HTML) is sent back to the console's sign-in page with the reason instead.
+    const browser = await api().request('GET', new URL(tampered).pathname + new URL(tampered).search, { headers: { accept: 'text/html,application/xhtml+xml', cookie: `tenantry_sso_state=${cookie}` } });
+    assert.equal(browser.status, 302);
+    const login = new URL(String(browser.headers.location));
+    assert.equal(login.pathname, '/login');
+    assert.equal(login.searchParams.get('sso_error'), 'invalid_state');
     const otherBrowser = await callback(back, 'someone-elses-state');
     assert.equal(otherBrowser.status, 400);
     assert.equal(errorOf(otherBrowser).code, 'invalid_state');

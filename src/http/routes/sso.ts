@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../services/index.ts';
 import { dnsChallenge } from '../../services/sso/domains.ts';
+import { ServiceError } from '../../services/errors.ts';
 import type { SsoConnectionRecord, SsoGroupMappingRecord } from '../../store/records.ts';
 import { presentDeleted, presentList, presentUser } from '../presenters.ts';
 import { needs, principalOf, PUBLIC } from '../route-access.ts';
@@ -184,7 +185,21 @@ export function ssoRoutes(services: Services): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const query = Object.fromEntries(Object.entries(request.query).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-        const outcome = await services.ssoLogin.callback({ query, cookieState: request.cookies[SSO_STATE_COOKIE] }, request.ip).finally(() => clearStateCookie(reply));
+        let outcome;
+        try {
+          outcome = await services.ssoLogin.callback({ query, cookieState: request.cookies[SSO_STATE_COOKIE] }, request.ip);
+        } catch (error) {
+          clearStateCookie(reply);
+          // A browser coming back from the provider gets the console's sign-in page with the reason, not JSON.
+          if (error instanceof ServiceError && String(request.headers.accept ?? '').includes('text/html')) {
+            const back = new URL(services.ssoLogin.loginPage);
+            back.searchParams.set('sso_error', error.code ?? error.type);
+            back.searchParams.set('sso_message', error.message);
+            return reply.redirect(back.href, 302);
+          }
+          throw error;
+        }
+        clearStateCookie(reply);
         if (outcome.kind === 'session') setSessionCookie(request, reply, outcome.session_token);
         return reply.redirect(outcome.redirect, 302);
       },

@@ -207,6 +207,8 @@ export function createSsoLoginService(deps: {
 
   return {
     redirectUri,
+    /** Where a browser whose sign-in was refused is sent, with the reason. */
+    loginPage: `${deps.consoleUrl}/login`,
 
     /** Finds the connection by the email's domain and answers where to send the browser, and the state for its cookie. */
     async start(input: { email: string; return_to?: string | undefined; code_challenge?: string | undefined }, ip: string): Promise<{ authorizationUrl: string; state: string; maxAgeSeconds: number }> {

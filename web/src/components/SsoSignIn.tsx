@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { get } from '../api.ts';
 import { useAction } from '../hooks.ts';
+import { useLocation } from '../router.tsx';
 import { FormError, TextField } from './Field.tsx';
 
 /**
@@ -9,7 +10,10 @@ import { FormError, TextField } from './Field.tsx';
  * back signed in, to the console. A domain without SSO is refused here, under the field.
  */
 export function SsoSignIn() {
-  const [open, setOpen] = useState(false);
+  const { search } = useLocation();
+  // The server sends a refused sign-in back here with its reason.
+  const refused = search.get('sso_error') ? search.get('sso_message') ?? 'Single sign-on failed.' : undefined;
+  const [open, setOpen] = useState(refused !== undefined);
   const [email, setEmail] = useState('');
   const action = useAction();
   const go = async (event: FormEvent) => {
@@ -28,6 +32,11 @@ export function SsoSignIn() {
   }
   return (
     <form onSubmit={go} noValidate className="card" aria-label="Sign in with SSO">
+      {refused && !action.error ? (
+        <p role="alert" className="error">
+          Single sign-on failed: {refused}
+        </p>
+      ) : null}
       <TextField label="Work email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} param="email" error={action.error} autoFocus />
       <FormError error={action.error} fields={['email']} />
       <button type="submit" disabled={action.busy}>
