@@ -204,8 +204,13 @@ describeEachDatabase('single sign-on with OIDC', (kind) => {
 
     const addedEvents = (await auditTypes(admin, org.id, 'group.member.added')).filter((e) => e.data.via === 'sso');
     assert.deepEqual(addedEvents.map((e) => e.resource.id).sort(), [engineers.body.id, viewers.body.id].sort());
+    // Removed from the organization, Eve comes back at her next sign-in with what the IdP names now.
+    assert.equal((await api().delete(`/v1/organizations/${org.id}/members/${eve.body.id}`, admin.token)).status, 200);
+    const back = await signInThroughIdp('eve', { email, groups: ['eng'] });
+    assert.deepEqual(groupsIn(await api().get('/v1/me', sessionOf(back))), ['engineers']);
     const removedEvents = (await auditTypes(admin, org.id, 'group.member.removed')).filter((e) => e.data.via === 'sso');
     assert.deepEqual(removedEvents.map((e) => e.resource.id).sort(), [engineers.body.id, viewers.body.id].sort());
+    assert.equal((await auditTypes(admin, org.id, 'member.joined')).length, 2, 'joined at first sign-in, and again after being removed');
     const listed = await api().get(`/v1/organizations/${org.id}/sso_connections/${connection.id}/group_mappings`, admin.token);
     assert.equal(listed.body.data.length, 3);
     const removed = await api().delete(`/v1/organizations/${org.id}/sso_connections/${connection.id}/group_mappings/${listed.body.data[0].id}`, admin.token);

@@ -153,12 +153,13 @@ export function createSsoLoginService(deps: {
     const added: string[] = [];
     const removed: string[] = [];
     for (const [groupId, idpGroup] of wanted) {
-      if (made.has(groupId)) continue;
       const group = await tx.groups.find(groupId);
       if (!group || group.organization_id !== organizationId) continue;
+      // Already in it: by this mapping, or by hand (which the mapping then leaves alone).
       if (await tx.groups.findMember(groupId, user.id)) continue;
       await tx.groups.addMember(group, { type: 'user', id: user.id }, null, now);
-      await tx.sso.recordMappedMembership({ connection_id: connection.id, group_id: groupId, principal_id: user.id, organization_id: organizationId, added_at: now });
+      // A mapped membership whose row outlived it (the person was removed from the organization) is made again.
+      if (!made.has(groupId)) await tx.sso.recordMappedMembership({ connection_id: connection.id, group_id: groupId, principal_id: user.id, organization_id: organizationId, added_at: now });
       await audit.record(tx, actor, {
         type: 'group.member.added',
         organizationId,
