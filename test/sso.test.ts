@@ -213,6 +213,8 @@ describeEachDatabase('single sign-on with OIDC', (kind) => {
     assert.equal((await auditTypes(admin, org.id, 'member.joined')).length, 2, 'joined at first sign-in, and again after being removed');
     const listed = await api().get(`/v1/organizations/${org.id}/sso_connections/${connection.id}/group_mappings`, admin.token);
     assert.equal(listed.body.data.length, 3);
+    const one = await api().get(`/v1/organizations/${org.id}/sso_connections/${connection.id}/group_mappings/${listed.body.data[0].id}`, admin.token);
+    assert.deepEqual(one.body, listed.body.data[0]);
     const removed = await api().delete(`/v1/organizations/${org.id}/sso_connections/${connection.id}/group_mappings/${listed.body.data[0].id}`, admin.token);
     assert.equal(removed.status, 200);
   });

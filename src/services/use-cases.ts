@@ -74,6 +74,7 @@ export const USE_CASES = {
   'sso_connections.verify_domain': 'sso.write',
   'sso_connections.create_mapping': 'sso.write',
   'sso_connections.list_mappings': 'sso.read',
+  'sso_connections.get_mapping': 'sso.read',
   'sso_connections.delete_mapping': 'sso.write',
   'usage.project': 'project.read',
 

@@ -139,6 +139,12 @@ export function ssoRoutes(services: Services): FastifyPluginAsyncZod {
       async (request) => presentList(await services.ssoConnections.listMappings(principalOf(request), request.params.org, request.params.conn, request.query), presentMapping, (m) => m.id),
     );
 
+    app.get(
+      `${base}/:conn/group_mappings/:mapping`,
+      { config: { access: needs('sso_connections.get_mapping') }, schema: { tags, params: mappingParams, response: { 200: ssoGroupMappingObject, ...refusals } } },
+      async (request) => presentMapping(await services.ssoConnections.getMapping(principalOf(request), request.params.org, request.params.conn, request.params.mapping)),
+    );
+
     app.delete(
       `${base}/:conn/group_mappings/:mapping`,
       {

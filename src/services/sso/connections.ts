@@ -293,6 +293,14 @@ export function createSsoConnectionService(deps: {
       return listing(store.sso.listMappings(id, page));
     },
 
+    async getMapping(principal: Principal, organizationId: string, id: string, mappingId: string): Promise<SsoGroupMappingRecord> {
+      await authorizer.organization(principal, organizationId, 'sso_connections.get_mapping');
+      await find(organizationId, id);
+      const mapping = await store.sso.findMapping(mappingId);
+      if (!mapping || mapping.connection_id !== id) throw new NotFoundError('group mapping');
+      return mapping;
+    },
+
     /** Later sign-ins no longer add anyone through it; memberships it made are removed at each person's next sign-in. */
     async deleteMapping(principal: Principal, organizationId: string, id: string, mappingId: string): Promise<void> {
       await authorizer.organization(principal, organizationId, 'sso_connections.delete_mapping');
