@@ -112,6 +112,14 @@ describeEachDatabase('the tenantry command line', (kind) => {
     const orgs = json(await tenantry(bobHome, ['orgs', 'list', '--json']));
     assert.ok(orgs.data.some((o: { id: string }) => o.id === ann.org.id));
 
+    const crew = json(await tenantry(annHome, ['orgs', 'create', 'Crew', '--json']));
+    const robot = json(await tenantry(annHome, ['service-accounts', 'create', 'robot', '--org', crew.id, '--json']));
+    const notEmpty = await tenantry(annHome, ['orgs', 'delete', crew.id]);
+    assert.equal(notEmpty.code, 1);
+    assert.equal(notEmpty.stderr, 'tenantry: The organization still has 1 other member; remove them first.\n', 'the refusal in the server\'s words');
+    assert.equal((await tenantry(annHome, ['service-accounts', 'delete', robot.id, '--org', crew.id])).code, 0);
+    assert.equal(json(await tenantry(annHome, ['orgs', 'delete', crew.id, '--json'])).deleted, true);
+
     const missing = await tenantry(annHome, ['projects', 'get', 'proj_nope']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /No such project/);
@@ -162,5 +170,39 @@ describeEachDatabase('the tenantry command line', (kind) => {
     const audit = await tenantry(home, ['audit', 'list', '--org', cat.org.id, '--type', 'project.created']);
     assert.match(audit.stdout, isoSecond);
     assert.ok(audit.stdout.includes(`project:${project.id}`), audit.stdout);
+  });
+  test('roles: create, list, update, delete from the command line; keys create --permissions makes a restricted key', async () => {
+    const url = await listen(server.tenantry);
+    const api = new Api(server.tenantry.app);
+    const dee = await signUp(api, 'dee', 'dee password 1');
+    const home = mkdtempSync(join(tmpdir(), 'tenantry-cli-dee-'));
+    assert.equal((await tenantry(home, ['login', '--url', url, '--email', dee.user.email, '--password-stdin'], { stdin: 'dee password 1\n' })).code, 0);
+    const org = ['--org', dee.org.id];
+
+    const role = json(await tenantry(home, ['roles', 'create', 'File reader', '--permission', 'project.read,files.read', '--description', 'reads files', ...org, '--json']));
+    assert.match(role.id, /^role_/);
+    assert.deepEqual(role.permissions, ['project.read', 'files.read']);
+    const table = await tenantry(home, ['roles', 'list', ...org]);
+    assert.match(table.stdout, /^ID\s+NAME\s+SCOPE\s+BUILT_IN\s+PERMISSIONS/m);
+    assert.match(table.stdout, new RegExp(`^${role.id}\\s+File reader\\s+project\\s+false\\s+2$`, 'm'));
+    assert.ok(table.stdout.includes('project.viewer'), 'the built-in roles are listed');
+    const updated = json(await tenantry(home, ['roles', 'update', role.id, '--permission', 'project.read', '--permission', 'files.read,datasets.read', ...org, '--json']));
+    assert.deepEqual(updated.permissions, ['project.read', 'files.read', 'datasets.read']);
+    const refused = await tenantry(home, ['roles', 'create', 'Bad', '--permission', 'files.steal', ...org]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Unknown permission "files.steal".*\(permissions\)/);
+    const group = json(await tenantry(home, ['groups', 'create', 'readers', '--role', role.id, ...org, '--json']));
+    assert.equal(group.role_name, 'File reader');
+    assert.equal((await tenantry(home, ['roles', 'delete', role.id, ...org])).code, 1, 'held by a group');
+    assert.equal((await tenantry(home, ['groups', 'delete', group.id, ...org])).code, 0);
+    assert.equal((await tenantry(home, ['roles', 'delete', role.id, ...org])).code, 0);
+
+    const key = json(await tenantry(home, ['keys', 'create', 'limited', '--project', dee.project.id, '--permissions', 'files=read,inference=write', '--json']));
+    assert.deepEqual(key.permissions, { files: 'read', inference: 'write' });
+    const keys = await tenantry(home, ['keys', 'list', '--project', dee.project.id]);
+    assert.ok(keys.stdout.includes('files=read inference=write'), keys.stdout);
+    const badSpec = await tenantry(home, ['keys', 'create', 'x', '--project', dee.project.id, '--permissions', 'files:read']);
+    assert.equal(badSpec.code, 2);
+    assert.match(badSpec.stderr, /resource=none\|read\|write/);
   });
 });

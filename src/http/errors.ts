@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { RateLimitedError, ServiceError, type ErrorType } from '../services/errors.ts';
+import { BudgetExceededError, RateLimitedError, ServiceError, type ErrorType } from '../services/errors.ts';
 
 /** API.md's one error shape, for every 4xx and 5xx. */
 export interface ErrorBody {
@@ -75,7 +75,10 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   if (error instanceof ServiceError) {
     if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
     const status = STATUS_BY_CODE[error.code ?? ''] ?? STATUS_OF[error.type];
-    return reply.status(status).send(errorBody(error.type, error.message, error.param, error.code));
+    const body = errorBody(error.type, error.message, error.param, error.code);
+    // A budget refusal names the budget, so a caller (or its admin) knows which limit to raise.
+    if (error instanceof BudgetExceededError) return reply.status(status).send({ error: { ...body.error, budget: error.budget } });
+    return reply.status(status).send(body);
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const param = failingParam(error);

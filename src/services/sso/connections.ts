@@ -2,7 +2,7 @@ import type { SsoSettings } from '../../config.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { TxtLookup } from '../../infra/dns-txt.ts';
 import { newId, randomBase62 } from '../../lib/ids.ts';
-import { encryptWithSecret } from '../../lib/secrets.ts';
+import { sealWithSecret } from '../../lib/secrets.ts';
 import { isUniqueViolation } from '../../store/executor.ts';
 import type { PageRequest } from '../../store/pagination.ts';
 import type { GroupRecord } from '../../store/records.ts';
@@ -161,7 +161,7 @@ export function createSsoConnectionService(deps: {
         name: input.name,
         issuer,
         client_id: input.client_id,
-        client_secret_sealed: input.client_secret ? encryptWithSecret(deps.secret, CLIENT_SECRET_PURPOSE, input.client_secret) : null,
+        client_secret_sealed: input.client_secret ? sealWithSecret(deps.secret, CLIENT_SECRET_PURPOSE, input.client_secret) : null,
         default_group_ids: defaults.map((g) => g.id),
         enforced: input.enforced ?? false,
         domains: [],
@@ -199,7 +199,7 @@ export function createSsoConnectionService(deps: {
         issuer,
         client_id: input.client_id ?? current.client_id,
         client_secret_sealed:
-          input.client_secret === undefined ? current.client_secret_sealed : input.client_secret === null ? null : encryptWithSecret(deps.secret, CLIENT_SECRET_PURPOSE, input.client_secret),
+          input.client_secret === undefined ? current.client_secret_sealed : input.client_secret === null ? null : sealWithSecret(deps.secret, CLIENT_SECRET_PURPOSE, input.client_secret),
         default_group_ids: defaults,
         enforced: input.enforced ?? current.enforced,
         updated_at: clock(),

@@ -3,7 +3,7 @@ import type { SsoSettings } from '../../config.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { OidcChecks, OidcConnectionSettings, OidcFailure, OidcRelyingParty } from '../../infra/oidc-relying-party.ts';
 import { newId } from '../../lib/ids.ts';
-import { decryptWithSecret, encryptWithSecret, newToken, safeEqual, sha256Hex } from '../../lib/secrets.ts';
+import { openWithSecret, sealWithSecret, newToken, safeEqual, sha256Hex } from '../../lib/secrets.ts';
 import type { UserRecord } from '../../store/records.ts';
 import type { SsoConnectionRecord, SsoLoginAttemptRecord } from '../../store/sso.ts';
 import type { Repositories, Store } from '../../store/store.ts';
@@ -56,7 +56,7 @@ export function createSsoLoginService(deps: {
     return {
       issuer: connection.issuer,
       clientId: connection.client_id,
-      clientSecret: connection.client_secret_sealed === null ? null : decryptWithSecret(secret, CLIENT_SECRET_PURPOSE, connection.client_secret_sealed),
+      clientSecret: connection.client_secret_sealed === null ? null : openWithSecret(secret, CLIENT_SECRET_PURPOSE, connection.client_secret_sealed),
       redirectUri,
     };
   }
@@ -233,7 +233,7 @@ export function createSsoLoginService(deps: {
         state_hash: sha256Hex(checks.state),
         connection_id: connection.id,
         organization_id: connection.organization_id,
-        sealed_checks: encryptWithSecret(secret, CHECKS_PURPOSE, JSON.stringify({ nonce: checks.nonce, codeVerifier: checks.codeVerifier })),
+        sealed_checks: sealWithSecret(secret, CHECKS_PURPOSE, JSON.stringify({ nonce: checks.nonce, codeVerifier: checks.codeVerifier })),
         return_to: handoff.returnTo,
         return_challenge: handoff.challenge,
         handoff_hash: null,
@@ -273,7 +273,7 @@ export function createSsoLoginService(deps: {
       const handoff = attempt.return_to ? newToken(SSO_HANDOFF_PREFIX) : null;
       if (!connection || !(await store.sso.completeAttempt(stateHash, handoff ? sha256Hex(handoff) : null, null))) throw wrongState('This sign-in is unknown or was already used; start it again.');
       if (!attempt.return_to) await store.sso.deleteAttempt(stateHash);
-      const sealed = JSON.parse(decryptWithSecret(secret, CHECKS_PURPOSE, attempt.sealed_checks)) as Omit<OidcChecks, 'state'>;
+      const sealed = JSON.parse(openWithSecret(secret, CHECKS_PURPOSE, attempt.sealed_checks)) as Omit<OidcChecks, 'state'>;
       const callbackUrl = new URL(redirectUri);
       for (const [key, value] of Object.entries(input.query)) callbackUrl.searchParams.set(key, value);
       let rawClaims: Record<string, unknown>;
