@@ -104,6 +104,8 @@ const fileSchema = z.strictObject({
       allow_http_issuers: z.boolean().optional(),
       /** How long a sign-in may take between leaving for the identity provider and coming back. */
       login_timeout_seconds: z.number().int().min(60).max(3600).optional(),
+      /** The DNS servers that prove domains by their TXT record (host or host:port); the system's when absent. */
+      dns_servers: z.array(z.string().min(1)).optional(),
     })
     .optional(),
   prices: z
@@ -161,6 +163,8 @@ export interface SsoSettings {
   verifiedDomains: Array<{ domain: string; organizationId: string }>;
   allowHttpIssuers: boolean;
   loginTimeoutSeconds: number;
+  /** Empty: the system's resolvers. */
+  dnsServers: string[];
 }
 
 export interface Config {
@@ -355,6 +359,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       verifiedDomains: (file.sso?.verified_domains ?? []).map((d) => ({ domain: d.domain.trim().toLowerCase(), organizationId: d.organization_id })),
       allowHttpIssuers: file.sso?.allow_http_issuers ?? DEFAULTS.ssoAllowHttpIssuers,
       loginTimeoutSeconds: file.sso?.login_timeout_seconds ?? DEFAULTS.ssoLoginTimeoutSeconds,
+      dnsServers: file.sso?.dns_servers ?? [],
     },
     cacheMaxStalenessMs: Math.round((file.cache?.max_staleness_seconds ?? 30) * 1000),
     provisioner: {

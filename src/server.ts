@@ -165,7 +165,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     adapterLoader: vllmAdapterLoader({ timeoutMs: config.upstreamTimeoutMs }),
     leadership: election,
     relyingParty: createOidcRelyingParty({ clock, allowHttpIssuers: config.sso.allowHttpIssuers, timeoutMs: 10_000 }),
-    lookupTxt: dnsTxtLookup({ timeoutMs: 3_000 }),
+    lookupTxt: dnsTxtLookup({ timeoutMs: 3_000, servers: config.sso.dnsServers }),
     gateway,
     batchLeadership: batchElection,
     logAt: (level, message, fields) => app?.log[level](fields, message),

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import type { Tenantry } from '../src/server.ts';
 import { Api, errorOf, type SignedUpUser } from './helpers/client.ts';
 import { describeEachDatabase, type TestDatabase } from './helpers/databases.ts';
+import { startTestDns, type TestDnsServer } from './helpers/dns-server.ts';
 import { startForgingIssuer, type Misbehaviour } from './helpers/forging-issuer.ts';
 import { signInAtIdp, startTestIdp, type TestIdp } from './helpers/oidc-provider.ts';
 import { createOrganization, groupNamed } from './helpers/organizations.ts';
@@ -19,17 +20,20 @@ describeEachDatabase('single sign-on with OIDC', (kind) => {
   let tenantry: Tenantry;
   let idp: TestIdp;
   let smtp: Awaited<ReturnType<typeof startSmtpReceiver>>;
+  let dns: TestDnsServer;
   const api = () => new Api(tenantry.app);
 
   before(async () => {
     idp = await startTestIdp({ redirectUri: CALLBACK });
     smtp = await startSmtpReceiver();
+    dns = await startTestDns();
     database = await kind.create();
     tenantry = await startTenantry(database, {
-      config: { console_url: CONSOLE_URL, smtp: { host: '127.0.0.1', port: smtp.port }, sso: { allow_http_issuers: true } },
+      config: { console_url: CONSOLE_URL, smtp: { host: '127.0.0.1', port: smtp.port }, sso: { allow_http_issuers: true, dns_servers: [dns.address] } },
     });
   });
   after(async () => {
+    await dns?.close();
     await tenantry?.close();
     await database?.drop();
     await idp?.close();
@@ -128,6 +132,27 @@ describeEachDatabase('single sign-on with OIDC', (kind) => {
     const deleted = await api().delete(`/v1/organizations/${org.id}/sso_connections/${created.body.id}`, admin.token);
     assert.deepEqual(deleted.body, { id: created.body.id, object: 'sso_connection', deleted: true });
     assert.equal((await auditTypes(admin, org.id, 'sso_connection.deleted')).length, 1);
+  });
+
+  test('a domain is proven by its published TXT record: refused before it is published, verified (method dns) and audited after', async () => {
+    const { org, admin, connection } = await organizationWithSso();
+    const other = newDomain();
+    const patched = await api().patch(`/v1/organizations/${org.id}/sso_connections/${connection.id}`, admin.token, { domains: [connection.domains[0].domain, other] });
+    const record = patched.body.domains.find((d: { domain: string }) => d.domain === other);
+    assert.equal(record.verified, false);
+    const early = await api().post(`/v1/organizations/${org.id}/sso_connections/${connection.id}/verify_domain`, admin.token, { domain: other });
+    assert.equal(early.status, 409);
+    assert.equal(errorOf(early).code, 'domain_not_verified');
+    dns.records.set(record.verification.name, ['v=spf1 -all', record.verification.value]);
+    const verified = await api().post(`/v1/organizations/${org.id}/sso_connections/${connection.id}/verify_domain`, admin.token, { domain: other });
+    assert.equal(verified.status, 200, JSON.stringify(verified.body));
+    const now = verified.body.domains.find((d: { domain: string }) => d.domain === other);
+    assert.deepEqual([now.verified, now.verification_method], [true, 'dns']);
+    const events = await auditTypes(admin, org.id, 'sso_domain.verified');
+    assert.equal(events[0]!.data.method, 'dns');
+    // People of the newly proven domain now sign in through the connection.
+    const signedIn = await signInThroughIdp(`ivy-${other}`, { email: `ivy@${other}` });
+    assert.equal(signedIn.status, 302, JSON.stringify(signedIn.body));
   });
 
   test('another organization cannot see a connection (404) and a member without sso.read is refused (403)', async () => {

@@ -6,9 +6,10 @@ import { Resolver } from 'node:dns/promises';
  */
 export type TxtLookup = (name: string) => Promise<string[]>;
 
-export function dnsTxtLookup(options: { timeoutMs: number }): TxtLookup {
+export function dnsTxtLookup(options: { timeoutMs: number; servers: string[] }): TxtLookup {
   return async (name) => {
     const resolver = new Resolver({ timeout: options.timeoutMs, tries: 1 });
+    if (options.servers.length > 0) resolver.setServers(options.servers);
     try {
       const records = await resolver.resolveTxt(name);
       return records.map((chunks) => chunks.join(''));
