@@ -7,14 +7,14 @@ import { openWithSecret, sealWithSecret, newToken, safeEqual, sha256Hex } from '
 import type { UserRecord } from '../../store/records.ts';
 import type { SsoConnectionRecord, SsoLoginAttemptRecord } from '../../store/sso.ts';
 import type { Repositories, Store } from '../../store/store.ts';
-import { adminsGroupId, assertAdminRemainsAfter } from '../admin-rule.ts';
 import { type AuditActor, type AuditLog, systemActor } from '../audit.ts';
 import type { Authorizer } from '../authorizer.ts';
-import { AuthenticationError, ConflictError, InvalidRequestError, PermissionDeniedError, ServiceError } from '../errors.ts';
+import { AuthenticationError, InvalidRequestError, PermissionDeniedError, ServiceError } from '../errors.ts';
 import { createOrganizationWithDefaults } from '../organization-setup.ts';
 import type { SessionService } from '../sessions.ts';
 import { CLIENT_SECRET_PURPOSE } from './connections.ts';
 import { domainOfEmail } from './domains.ts';
+import { joinIfNew, syncMappedGroups } from './memberships.ts';
 
 const CHECKS_PURPOSE = 'sso_login_checks';
 export const SSO_HANDOFF_PREFIX = 'tnt_ssoh_';
@@ -115,87 +115,6 @@ export function createSsoLoginService(deps: {
     await createOrganizationWithDefaults(tx, audit, userActor(user.id, ip), { name: `${claims.name}'s organization`, personal: true, creator: { type: 'user', id: user.id }, region: deps.defaultRegion, now });
     await tx.sso.linkIdentity(connection.id, claims.sub, user.id, now);
     return { user, created: true };
-  }
-
-  /** Joins the organization with the default groups at first sign-in; answers whether it joined. */
-  async function joinIfNew(tx: Repositories, connection: SsoConnectionRecord, user: UserRecord, actor: AuditActor, now: number): Promise<boolean> {
-    const organizationId = connection.organization_id;
-    if (await tx.organizations.findMember(organizationId, user.id)) return false;
-    await tx.organizations.addMember(organizationId, { type: 'user', id: user.id }, now);
-    await audit.record(tx, actor, { type: 'member.joined', organizationId, resource: { type: 'user', id: user.id }, data: { via: 'sso', connection_id: connection.id } });
-    for (const groupId of connection.default_group_ids) {
-      const group = await tx.groups.find(groupId);
-      if (!group || group.organization_id !== organizationId) continue;
-      await tx.groups.addMember(group, { type: 'user', id: user.id }, null, now);
-      await audit.record(tx, actor, {
-        type: 'group.member.added',
-        organizationId,
-        projectId: group.scope.type === 'project' ? group.scope.id : null,
-        resource: { type: 'group', id: group.id },
-        data: { principal_id: user.id, principal_type: 'user', expires_at: null, via: 'sso', connection_id: connection.id, reason: 'default_group' },
-      });
-    }
-    return true;
-  }
-
-  /**
-   * Brings the memberships the connection's mappings made in line with the `groups` claim: adds the
-   * mapped groups the person lacks, removes the ones a mapping made that the IdP no longer names.
-   * A membership made by hand is never touched; the admin rule still holds (a removal that would
-   * leave no admin is skipped).
-   */
-  async function syncMappedGroups(tx: Repositories, connection: SsoConnectionRecord, user: UserRecord, idpGroups: string[], actor: AuditActor, now: number) {
-    const organizationId = connection.organization_id;
-    const mappings = await tx.sso.allMappings(connection.id);
-    const wanted = new Map<string, string>();
-    for (const mapping of mappings) if (idpGroups.includes(mapping.idp_group) && !wanted.has(mapping.group_id)) wanted.set(mapping.group_id, mapping.idp_group);
-    const made = new Set(await tx.sso.mappedGroupsOf(connection.id, user.id));
-    const added: string[] = [];
-    const removed: string[] = [];
-    for (const [groupId, idpGroup] of wanted) {
-      const group = await tx.groups.find(groupId);
-      if (!group || group.organization_id !== organizationId) continue;
-      // Already in it: by this mapping, or by hand (which the mapping then leaves alone).
-      if (await tx.groups.findMember(groupId, user.id)) continue;
-      await tx.groups.addMember(group, { type: 'user', id: user.id }, null, now);
-      // A mapped membership whose row outlived it (the person was removed from the organization) is made again.
-      if (!made.has(groupId)) await tx.sso.recordMappedMembership({ connection_id: connection.id, group_id: groupId, principal_id: user.id, organization_id: organizationId, added_at: now });
-      await audit.record(tx, actor, {
-        type: 'group.member.added',
-        organizationId,
-        projectId: group.scope.type === 'project' ? group.scope.id : null,
-        resource: { type: 'group', id: groupId },
-        data: { principal_id: user.id, principal_type: 'user', expires_at: null, via: 'sso', connection_id: connection.id, idp_group: idpGroup },
-      });
-      added.push(groupId);
-    }
-    for (const groupId of made) {
-      if (wanted.has(groupId)) continue;
-      const group = await tx.groups.find(groupId);
-      if (!group || group.organization_id !== organizationId || !(await tx.groups.findMember(groupId, user.id))) {
-        await tx.sso.forgetMappedMembership(groupId, user.id);
-        continue;
-      }
-      if (groupId === (await adminsGroupId(tx, organizationId))) {
-        try {
-          await assertAdminRemainsAfter(tx, organizationId, (members) => members.filter((m) => m.principal.id !== user.id));
-        } catch (error) {
-          if (error instanceof ConflictError) continue;
-          throw error;
-        }
-      }
-      await tx.groups.removeMember(groupId, user.id);
-      await tx.sso.forgetMappedMembership(groupId, user.id);
-      await audit.record(tx, actor, {
-        type: 'group.member.removed',
-        organizationId,
-        projectId: group.scope.type === 'project' ? group.scope.id : null,
-        resource: { type: 'group', id: groupId },
-        data: { principal_id: user.id, via: 'sso', connection_id: connection.id },
-      });
-      removed.push(groupId);
-    }
-    return { added, removed };
   }
 
   function readClaims(raw: Record<string, unknown>): { sub: string; email: string; name: string; emailVerified: unknown; groups: string[] } | undefined {
@@ -303,8 +222,8 @@ export function createSsoLoginService(deps: {
       const result = await store.transaction(async (tx) => {
         const { user, created } = await resolveUser(tx, connection, claims, ip, now);
         const actor = userActor(user.id, ip);
-        const joined = await joinIfNew(tx, connection, user, actor, now);
-        const groups = await syncMappedGroups(tx, connection, user, claims.groups, actor, now);
+        const joined = await joinIfNew(audit, tx, connection, user, actor, now);
+        const groups = await syncMappedGroups(audit, tx, connection, user, claims.groups, actor, now);
         await audit.record(tx, actor, {
           type: 'sso.login.succeeded',
           organizationId: connection.organization_id,
