@@ -99,6 +99,18 @@ const fileSchema = z.strictObject({
     })
     .optional(),
   trusted_proxies: z.array(z.string().min(1)).optional(),
+  sso: z
+    .strictObject({
+      /** Domains the operator vouches for, each for one organization: verified there without further proof. */
+      verified_domains: z.array(z.strictObject({ domain: z.string().min(1), organization_id: z.string().min(1) })).optional(),
+      /** Accept http:// issuers (a provider on the same host in development); https only otherwise. */
+      allow_http_issuers: z.boolean().optional(),
+      /** How long a sign-in may take between leaving for the identity provider and coming back. */
+      login_timeout_seconds: z.number().int().min(60).max(3600).optional(),
+      /** The DNS servers that prove domains by their TXT record (host or host:port); the system's when absent. */
+      dns_servers: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
   prices: z
     .strictObject({
       /** What a shared or fine-tuned model's tokens cost, in USD per million; a model not named costs nothing. */
@@ -166,6 +178,15 @@ export interface AuthLimits {
   maxSignupsPerIpPerHour: number;
 }
 
+export interface SsoSettings {
+  /** Lower-case domains the operator vouches for, with the organization each belongs to. */
+  verifiedDomains: Array<{ domain: string; organizationId: string }>;
+  allowHttpIssuers: boolean;
+  loginTimeoutSeconds: number;
+  /** Empty: the system's resolvers. */
+  dnsServers: string[];
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -185,6 +206,7 @@ export interface Config {
   defaultRegion: string;
   auth: AuthLimits;
   trustedProxies: string[];
+  sso: SsoSettings;
   /**
    * The bound on how stale an in-memory cache entry may be when an invalidation is lost: entries are
    * read again after this long, and a deaf invalidation listener is noticed well within it.
@@ -314,6 +336,8 @@ export const DEFAULTS = {
   smtpPort: 587,
   smtpSecure: false,
   smtpFrom: 'Tenantry <no-reply@localhost>',
+  ssoAllowHttpIssuers: false,
+  ssoLoginTimeoutSeconds: 600,
   webhookMaxAttempts: 6,
   webhookFirstRetrySeconds: 10,
   webhookTimeoutSeconds: 10,
@@ -370,6 +394,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       maxSignupsPerIpPerHour: file.auth?.max_signups_per_ip_per_hour ?? 20,
     },
     trustedProxies: file.trusted_proxies ?? [],
+    sso: {
+      verifiedDomains: (file.sso?.verified_domains ?? []).map((d) => ({ domain: d.domain.trim().toLowerCase(), organizationId: d.organization_id })),
+      allowHttpIssuers: file.sso?.allow_http_issuers ?? DEFAULTS.ssoAllowHttpIssuers,
+      loginTimeoutSeconds: file.sso?.login_timeout_seconds ?? DEFAULTS.ssoLoginTimeoutSeconds,
+      dnsServers: file.sso?.dns_servers ?? [],
+    },
     cacheMaxStalenessMs: Math.round((file.cache?.max_staleness_seconds ?? 30) * 1000),
     provisioner: {
       quietPeriodMs: Math.round((file.endpoints?.quiet_period_seconds ?? 60) * 1000),

@@ -31,6 +31,8 @@ import { vllmAdapterLoader } from './gateway/lora-adapters.ts';
 import { createPostgresRelay } from './store/notifications.ts';
 import { migrate, openDatabase } from './store/database.ts';
 import { createStore, type Store } from './store/store.ts';
+import { createOidcRelyingParty } from './infra/oidc-relying-party.ts';
+import { dnsTxtLookup } from './infra/dns-txt.ts';
 
 export interface Tenantry {
   app: FastifyInstance;
@@ -175,6 +177,8 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     usageMeter,
     adapterLoader: vllmAdapterLoader({ timeoutMs: config.upstreamTimeoutMs }),
     leadership: election,
+    relyingParty: createOidcRelyingParty({ clock, allowHttpIssuers: config.sso.allowHttpIssuers, timeoutMs: 10_000 }),
+    lookupTxt: dnsTxtLookup({ timeoutMs: 3_000, servers: config.sso.dnsServers }),
     gateway,
     batchLeadership: batchElection,
     logAt: (level, message, fields) => app?.log[level](fields, message),

@@ -132,10 +132,10 @@ if (unavailable && process.env.CI === 'true') {
       await page.waitForURL('**/login');
       await page.getByLabel('Email', { exact: true }).fill(admin.email);
       await page.getByLabel('Password', { exact: true }).fill('wrong password');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.getByRole('alert').waitFor();
       await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
       await expectSelected(page, 'Project', 'Default project');
       // The CSRF token lives in memory only.

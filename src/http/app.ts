@@ -37,6 +37,7 @@ import { metaRoutes } from './routes/meta.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { serviceAccountRoutes } from './routes/service-accounts.ts';
+import { ssoRoutes } from './routes/sso.ts';
 import { metricsRoutes, type Scrape } from './routes/metrics.ts';
 import { registerRequestMetrics, type RequestObserver } from './request-metrics.ts';
 import { registerRequestTracing, traceFields } from './request-tracing.ts';
@@ -149,6 +150,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(metaRoutes(services));
   await app.register(metricsRoutes(options.metrics.scrape));
   await app.register(authRoutes(services));
+  await app.register(ssoRoutes(services));
   await app.register(organizationRoutes(services));
   await app.register(projectRoutes(services));
   await app.register(groupRoutes(services));

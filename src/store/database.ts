@@ -13,6 +13,7 @@ import * as gateway from './migrations/0005_gateway.ts';
 import * as endpoints from './migrations/0006_dedicated_endpoints.ts';
 import * as keyCreators from './migrations/0007_key_creators.ts';
 import * as endpointReplicas from './migrations/0008_endpoint_replicas.ts';
+import * as sso from './migrations/0009_sso.ts';
 import * as customRoles from './migrations/0011_custom_roles.ts';
 import * as budgets from './migrations/0012_budgets.ts';
 import * as batches from './migrations/0013_batches.ts';
@@ -87,6 +88,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_dedicated_endpoints': endpoints,
   '0007_key_creators': keyCreators,
   '0008_endpoint_replicas': endpointReplicas,
+  '0009_sso': sso,
   '0011_custom_roles': customRoles,
   '0012_budgets': budgets,
   '0013_batches': batches,

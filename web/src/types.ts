@@ -324,3 +324,32 @@ export interface DatasetRow {
 export interface DatasetRows extends List<DatasetRow> {
   total: number;
 }
+
+export interface SsoDomain {
+  domain: string;
+  verified: boolean;
+  verified_at: number | null;
+  verification_method: 'operator' | 'admin_email' | 'dns' | null;
+  verification: { type: 'dns_txt'; name: string; value: string };
+}
+
+export interface SsoConnection {
+  id: string;
+  name: string;
+  issuer: string;
+  client_id: string;
+  client_secret_set: boolean;
+  redirect_uri: string;
+  domains: SsoDomain[];
+  default_group_ids: string[];
+  enforced: boolean;
+  created_at: number;
+}
+
+export interface SsoGroupMapping {
+  id: string;
+  connection_id: string;
+  idp_group: string;
+  group_id: string;
+  created_at: number;
+}
