@@ -7,6 +7,9 @@ import { z } from 'zod';
  * being silently ignored.
  */
 
+/** A metrics token shorter than this could be guessed: it is refused at start. */
+const METRICS_TOKEN_MIN = 16;
+
 const regionSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a region id is lowercase letters, digits and dashes'),
   inference_base_url: z.url(),
@@ -102,6 +105,18 @@ const fileSchema = z.strictObject({
       validate_responses: z.boolean().optional(),
     })
     .optional(),
+  sso: z
+    .strictObject({
+      /** Domains the operator vouches for, each for one organization: verified there without further proof. */
+      verified_domains: z.array(z.strictObject({ domain: z.string().min(1), organization_id: z.string().min(1) })).optional(),
+      /** Accept http:// issuers (a provider on the same host in development); https only otherwise. */
+      allow_http_issuers: z.boolean().optional(),
+      /** How long a sign-in may take between leaving for the identity provider and coming back. */
+      login_timeout_seconds: z.number().int().min(60).max(3600).optional(),
+      /** The DNS servers that prove domains by their TXT record (host or host:port); the system's when absent. */
+      dns_servers: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
   prices: z
     .strictObject({
       /** What a shared or fine-tuned model's tokens cost, in USD per million; a model not named costs nothing. */
@@ -134,6 +149,23 @@ const fileSchema = z.strictObject({
       max_staleness_seconds: z.number().positive().max(3600).optional(),
     })
     .optional(),
+  metrics: z
+    .strictObject({
+      /** The bearer token a Prometheus scraper sends to GET /metrics; without one /metrics answers 404. */
+      token: z.string().min(METRICS_TOKEN_MIN, `a metrics token has at least ${METRICS_TOKEN_MIN} characters`).optional(),
+    })
+    .optional(),
+  tracing: z
+    .strictObject({
+      /** The OTLP/HTTP traces URL of a collector (…/v1/traces); tracing is off without it. */
+      otlp_endpoint: z.url().optional(),
+      service_name: z.string().min(1).optional(),
+      /** The share of traces kept, 0 to 1, decided where a trace starts (a caller's traceparent decides for its own). */
+      sample_ratio: z.number().min(0).max(1).optional(),
+      /** Headers sent with every export: a hosted collector's credentials. */
+      headers: z.record(z.string().min(1), z.string()).optional(),
+    })
+    .optional(),
 });
 
 export type ConfigFile = z.infer<typeof fileSchema>;
@@ -150,6 +182,15 @@ export interface AuthLimits {
   maxFailedLoginsPerEmail: number;
   maxFailedLoginsPerIp: number;
   maxSignupsPerIpPerHour: number;
+}
+
+export interface SsoSettings {
+  /** Lower-case domains the operator vouches for, with the organization each belongs to. */
+  verifiedDomains: Array<{ domain: string; organizationId: string }>;
+  allowHttpIssuers: boolean;
+  loginTimeoutSeconds: number;
+  /** Empty: the system's resolvers. */
+  dnsServers: string[];
 }
 
 export interface Config {
@@ -171,6 +212,7 @@ export interface Config {
   defaultRegion: string;
   auth: AuthLimits;
   trustedProxies: string[];
+  sso: SsoSettings;
   /**
    * The bound on how stale an in-memory cache entry may be when an invalidation is lost: entries are
    * read again after this long, and a deaf invalidation listener is noticed well within it.
@@ -195,6 +237,10 @@ export interface Config {
   prices: PriceSettings;
   /** Delivery of budget alerts to the organizations' webhooks. */
   webhooks: WebhookSettings;
+  /** The bearer token of GET /metrics (TENANTRY_METRICS_TOKEN, else `metrics.token`); /metrics is off without it. */
+  metricsToken: string | undefined;
+  /** OpenTelemetry traces exported over OTLP/HTTP; undefined: tracing is off. */
+  tracing: TracingSettings | undefined;
   /** The file as read, for what has no resolved setting above. */
   file: ConfigFile;
 }
@@ -223,6 +269,15 @@ export interface WebhookSettings {
   maxAttempts: number;
   firstRetryMs: number;
   timeoutMs: number;
+}
+
+export interface TracingSettings {
+  /** The collector's OTLP/HTTP traces URL. */
+  otlpEndpoint: string;
+  serviceName: string;
+  sampleRatio: number;
+  /** Sent with every export (a collector's credentials). */
+  headers: Record<string, string>;
 }
 
 /** Requests and tokens per minute: a project's limit for one model. */
@@ -294,9 +349,13 @@ export const DEFAULTS = {
   smtpFrom: 'Tenantry <no-reply@localhost>',
   /** Answers are checked against their schemas in development and tests, not in production (NODE_ENV=production). */
   validateResponses: { production: false, otherwise: true },
+  ssoAllowHttpIssuers: false,
+  ssoLoginTimeoutSeconds: 600,
   webhookMaxAttempts: 6,
   webhookFirstRetrySeconds: 10,
   webhookTimeoutSeconds: 10,
+  tracingServiceName: 'tenantry',
+  tracingSampleRatio: 1,
 } as const;
 
 const BUILT_IN_REGION_IDS = ['eu-north1', 'eu-west1', 'us-central1'];
@@ -325,6 +384,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   if (servedRegion && !ids.has(servedRegion)) throw new ConfigError(`TENANTRY_REGION "${servedRegion}" is not one of the configured regions`);
   const models = resolveModels(file.models ?? [], ids);
   const templates = resolveTemplates(file.templates ?? []);
+  const metricsToken = env.TENANTRY_METRICS_TOKEN || file.metrics?.token;
+  if (metricsToken !== undefined && metricsToken.length < METRICS_TOKEN_MIN) {
+    throw new ConfigError(`the metrics token (TENANTRY_METRICS_TOKEN, or metrics.token) must have at least ${METRICS_TOKEN_MIN} characters`);
+  }
   return {
     servedRegion,
     redisUrl: env.REDIS_URL || undefined,
@@ -344,6 +407,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       maxSignupsPerIpPerHour: file.auth?.max_signups_per_ip_per_hour ?? 20,
     },
     trustedProxies: file.trusted_proxies ?? [],
+    sso: {
+      verifiedDomains: (file.sso?.verified_domains ?? []).map((d) => ({ domain: d.domain.trim().toLowerCase(), organizationId: d.organization_id })),
+      allowHttpIssuers: file.sso?.allow_http_issuers ?? DEFAULTS.ssoAllowHttpIssuers,
+      loginTimeoutSeconds: file.sso?.login_timeout_seconds ?? DEFAULTS.ssoLoginTimeoutSeconds,
+      dnsServers: file.sso?.dns_servers ?? [],
+    },
     cacheMaxStalenessMs: Math.round((file.cache?.max_staleness_seconds ?? 30) * 1000),
     provisioner: {
       quietPeriodMs: Math.round((file.endpoints?.quiet_period_seconds ?? 60) * 1000),
@@ -386,6 +455,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
         }
       : undefined,
     validateResponses: file.http?.validate_responses ?? DEFAULTS.validateResponses[env.NODE_ENV === 'production' ? 'production' : 'otherwise'],
+    metricsToken,
+    tracing: file.tracing?.otlp_endpoint
+      ? {
+          otlpEndpoint: file.tracing.otlp_endpoint,
+          serviceName: file.tracing.service_name ?? DEFAULTS.tracingServiceName,
+          sampleRatio: file.tracing.sample_ratio ?? DEFAULTS.tracingSampleRatio,
+          headers: file.tracing.headers ?? {},
+        }
+      : undefined,
     file,
   };
 }

@@ -104,7 +104,7 @@ if (unavailable && process.env.CI === 'true') {
       await page.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('next') === link);
       await page.getByLabel('Email', { exact: true }).fill(email);
       await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.waitForURL((url) => url.pathname === '/verify-email');
       const verified = page.getByText(`Your email address ${email} is verified.`);
       await verified.waitFor();

@@ -132,10 +132,10 @@ if (unavailable && process.env.CI === 'true') {
       await page.waitForURL('**/login');
       await page.getByLabel('Email', { exact: true }).fill(admin.email);
       await page.getByLabel('Password', { exact: true }).fill('wrong password');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.getByRole('alert').waitFor();
       await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
       await expectSelected(page, 'Project', 'Default project');
       // The CSRF token lives in memory only.
@@ -367,8 +367,9 @@ if (unavailable && process.env.CI === 'true') {
       const { page } = admin;
       await nav(page, 'Usage');
       await page.getByLabel('Chart').selectOption('spend');
-      await page.getByRole('img', { name: /^Spend per period \(USD\), at most \$5\.00/ }).waitFor();
-      assert.equal(await page.getByTestId('total-spend').textContent(), '$5.00');
+      // USD 5 a call (5 input tokens at USD 1 each): the playground's call and the batch's two lines.
+      await page.getByRole('img', { name: /^Spend per period \(USD\), at most \$15\.00/ }).waitFor();
+      assert.equal(await page.getByTestId('total-spend').textContent(), '$15.00');
       await nav(page, 'Budgets');
       await heading(page, 'Budgets');
       await page.getByText('No budget applies').waitFor();

@@ -16,7 +16,19 @@ describeEachDatabase('HTTP conventions', (kind) => {
       .filter((r) => r.access && 'public' in r.access && !r.url.startsWith('/docs'))
       .map((r) => `${r.method} ${r.url}`)
       .sort();
-    assert.deepEqual(publicRoutes, ['GET /healthz', 'GET /openapi.json', 'HEAD /healthz', 'HEAD /openapi.json', 'POST /v1/auth/login', 'POST /v1/auth/signup']);
+    assert.deepEqual(publicRoutes, [
+      'GET /healthz',
+      'GET /openapi.json',
+      'GET /v1/auth/sso/callback',
+      'GET /v1/auth/sso/start',
+      'HEAD /healthz',
+      'HEAD /openapi.json',
+      'HEAD /v1/auth/sso/callback',
+      'HEAD /v1/auth/sso/start',
+      'POST /v1/auth/login',
+      'POST /v1/auth/signup',
+      'POST /v1/auth/sso/token',
+    ]);
   });
 
   test('a cursor that names nothing in the list is a 400 naming `after`, on every list', async () => {

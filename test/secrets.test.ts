@@ -16,7 +16,7 @@ import { killWorkerGroup, startWorkerProcess, waitFor } from './helpers/worker.t
 /**
  * Secrets at rest: after a scenario that issues every kind of secret the server hands out or is given
  * (passwords, sessions, email verification tokens, project, rotated, service-account and organization
- * keys, the worker token, the server secret), with LOG_LEVEL=debug, none of them appears in plain text
+ * keys, the worker token, the server secret, an SSO connection's client secret), with LOG_LEVEL=debug, none of them appears in plain text
  * in the database (the SQLite files byte for byte, or a PostgreSQL dump), in the server's log or in any
  * audit event. Planted markers prove the scan reads what it scans.
  */
@@ -165,6 +165,13 @@ describeEachDatabase('secrets at rest and in logs', (kind) => {
       const invitation = await call('POST', `/v1/organizations/${ann.org}/invitations`, { token: annToken, body: { email: bob.email } });
       assert.equal(invitation.status, 201, JSON.stringify(invitation.body));
       assert.equal((await call('POST', `/v1/me/invitations/${invitation.body.id}/accept`, { token: bob.token })).status, 200);
+
+      // An SSO connection's client secret, given at creation and changed: sealed at rest, never shown.
+      const ssoSecret = keep('SSO client secret', `sso-client-secret-${unique()}`);
+      const connection = await call('POST', `/v1/organizations/${ann.org}/sso_connections`, { token: annToken, body: { issuer: 'https://idp.secrets.test', client_id: 'tenantry', client_secret: ssoSecret, domains: ['secrets.test'] } });
+      assert.equal(connection.status, 201, JSON.stringify(connection.body));
+      const changedSsoSecret = keep('SSO client secret after a change', `sso-client-secret-${unique()}`);
+      assert.equal((await call('PATCH', `/v1/organizations/${ann.org}/sso_connections/${connection.body.id}`, { token: annToken, body: { client_secret: changedSsoSecret } })).status, 200);
 
       // A project whose name and region are the planted markers.
       const marked = await call('POST', `/v1/organizations/${ann.org}/projects`, { token: annToken, body: { name: markerName, regions: [markerRegion] } });

@@ -29,6 +29,8 @@ export const PERMISSIONS = {
   'service_accounts.read': { scope: 'organization', readOnly: true, description: 'List and read service accounts.' },
   'service_accounts.write': { scope: 'organization', readOnly: false, description: 'Create and delete service accounts and their organization keys.' },
   'audit_logs.read': { scope: 'organization', readOnly: true, description: 'Read and verify the organization\'s audit log.' },
+  'sso.read': { scope: 'organization', readOnly: true, description: 'Read the organization\'s SSO connections, their domains and group mappings.' },
+  'sso.write': { scope: 'organization', readOnly: false, description: 'Create, change and delete SSO connections, verify their domains and map identity provider groups.' },
   'roles.read': { scope: 'organization', readOnly: true, description: 'List and read the organization\'s roles, built-in and custom.' },
   'roles.write': { scope: 'organization', readOnly: false, description: 'Create, change and delete the organization\'s custom roles.' },
   'usage.read': { scope: 'organization', readOnly: true, description: 'Read the organization\'s usage and spend.' },

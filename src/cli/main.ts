@@ -7,6 +7,7 @@ import { startWorker } from '../worker/worker.ts';
 import { accountCommands } from './commands/account.ts';
 import { organizationCommands } from './commands/organization.ts';
 import { projectCommands } from './commands/project.ts';
+import { ssoCommands } from './commands/sso.ts';
 import { roleCommands } from './commands/roles.ts';
 import { batchCommands } from './commands/batches.ts';
 import { budgetCommands } from './commands/budgets.ts';
@@ -107,6 +108,7 @@ program
 accountCommands(program);
 organizationCommands(program);
 projectCommands(program);
+ssoCommands(program);
 roleCommands(program);
 batchCommands(program);
 budgetCommands(program);

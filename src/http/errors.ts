@@ -76,6 +76,8 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   if (error instanceof ServiceError) {
     if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
     const status = STATUS_BY_CODE[error.code ?? ''] ?? STATUS_OF[error.type];
+    // The server's side failed (a model server, the database, Redis): the operator wants to know.
+    if (status >= 500) request.log.warn({ reqId: request.id, method: request.method, route: request.routeOptions.url, code: error.code }, error.message);
     const body = errorBody(error.type, error.message, error.param, error.code);
     // A budget refusal names the budget, so a caller (or its admin) knows which limit to raise.
     if (error instanceof BudgetExceededError) {

@@ -15,6 +15,7 @@ import type { Notifier } from '../infra/notifier.ts';
 import type { Principal } from '../access/principal.ts';
 import type { SessionService } from './sessions.ts';
 import { SlidingWindowCounter } from './throttle.ts';
+import { assertPasswordLoginAllowed } from './sso/enforcement.ts';
 
 export interface SignedIn {
   user: UserRecord;
@@ -130,6 +131,10 @@ export function createAccountService(deps: {
         throw new AuthenticationError('Incorrect email or password.', 'invalid_login');
       }
       failedByEmail.reset(emailKey);
+      await assertPasswordLoginAllowed({ store, authorizer: deps.authorizer, clock }, user).catch(async (error: unknown) => {
+        await store.transaction((tx) => recordAccountEvent(tx, user.id, ip, 'login.failed'));
+        throw error;
+      });
       const { token, session } = await store.transaction(async (tx) => {
         const issued = await sessions.issue(tx, user.id);
         await recordAccountEvent(tx, user.id, ip, 'login.succeeded');

@@ -24,6 +24,9 @@ export const AUDIT_TYPES = [
   'rate_limit.updated', 'model_permissions.updated',
   'budget.created', 'budget.updated', 'budget.deleted', 'webhook.created', 'webhook.deleted',
   'login.succeeded', 'login.failed', 'password.changed', 'email.verified',
+  'sso_connection.created', 'sso_connection.updated', 'sso_connection.deleted', 'sso_domain.verified',
+  'sso_group_mapping.created', 'sso_group_mapping.deleted',
+  'sso.login.succeeded', 'sso.login.failed', 'member.joined',
 ] as const;
 
 export type AuditType = (typeof AUDIT_TYPES)[number];

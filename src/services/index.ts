@@ -38,6 +38,10 @@ import { createServiceAccountService } from './service-accounts.ts';
 import { createSessionService } from './sessions.ts';
 import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Leadership } from './leader-election.ts';
+import type { OidcRelyingParty } from '../infra/oidc-relying-party.ts';
+import type { TxtLookup } from '../infra/dns-txt.ts';
+import { createSsoConnectionService } from './sso/connections.ts';
+import { createSsoLoginService } from './sso/login.ts';
 import type { WebhookSender } from '../infra/webhook-sender.ts';
 import { createBudgetService } from './budgets.ts';
 import { createBudgetAlerts } from './budget-alerts.ts';
@@ -61,6 +65,10 @@ export function createServices(deps: {
   adapterLoader: AdapterLoader;
   /** Whether this instance runs the provisioner (one instance among those on one PostgreSQL). */
   leadership: Leadership;
+  /** OpenID Connect towards organizations' identity providers (single sign-on). */
+  relyingParty: OidcRelyingParty;
+  /** DNS TXT lookups, for proving an SSO domain. */
+  lookupTxt: TxtLookup;
   /** The inference path (admission and forwarding), which the batch processor sends each line through. */
   gateway: GatewayEngine;
   /** Whether this instance processes the batches (one instance among those on one PostgreSQL). */
@@ -160,6 +168,20 @@ export function createServices(deps: {
     roles: createRoleService({ store, clock, authorizer, audit }),
     members: createMemberService({ store, clock, authorizer, audit, bus }),
     access: createAccessService({ store, clock, authorizer }),
+    ssoConnections: createSsoConnectionService({ store, clock, authorizer, audit, secret, settings: config.sso, lookupTxt: deps.lookupTxt }),
+    ssoLogin: createSsoLoginService({
+      store,
+      clock,
+      audit,
+      authorizer,
+      sessions,
+      relyingParty: deps.relyingParty,
+      secret,
+      settings: config.sso,
+      consoleUrl: config.consoleUrl,
+      defaultRegion: config.defaultRegion,
+      log: (message, fields) => deps.log?.(message, fields),
+    }),
     invitations: createInvitationService({ store, clock, authorizer, audit, notifier: deps.notifier, consoleUrl: config.consoleUrl }),
     /** Writes what is buffered in memory; called on shutdown. */
     async flush(): Promise<void> {

@@ -71,6 +71,17 @@ export const USE_CASES = {
   'audit.verify': 'audit_logs.read',
 
   'usage.organization': 'usage.read',
+
+  'sso_connections.create': 'sso.write',
+  'sso_connections.list': 'sso.read',
+  'sso_connections.get': 'sso.read',
+  'sso_connections.update': 'sso.write',
+  'sso_connections.delete': 'sso.write',
+  'sso_connections.verify_domain': 'sso.write',
+  'sso_connections.create_mapping': 'sso.write',
+  'sso_connections.list_mappings': 'sso.read',
+  'sso_connections.get_mapping': 'sso.read',
+  'sso_connections.delete_mapping': 'sso.write',
   'usage.project': 'project.read',
   'usage.organization_spend': 'usage.read',
   'usage.project_spend': 'project.read',

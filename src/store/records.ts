@@ -134,3 +134,36 @@ export interface ApiKeyRecord {
   /** Set when the creator was removed and the organization keeps such keys working, flagged. */
   creator_removed_at: number | null;
 }
+
+/** SSO (issue 11): a connection's email domain, as the store holds it. */
+export interface SsoDomainRecord {
+  domain: string;
+  verification_token: string;
+  verified_at: number | null;
+  verified_by: string | null;
+  created_at: number;
+}
+
+export interface SsoConnectionRecord {
+  id: string;
+  organization_id: string;
+  name: string;
+  issuer: string;
+  client_id: string;
+  client_secret_sealed: string | null;
+  default_group_ids: string[];
+  enforced: boolean;
+  domains: SsoDomainRecord[];
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SsoGroupMappingRecord {
+  id: string;
+  connection_id: string;
+  organization_id: string;
+  idp_group: string;
+  group_id: string;
+  created_at: number;
+}
+

@@ -318,6 +318,74 @@ export interface EndpointReplicasTable {
   updated_at: number;
 }
 
+/** An organization's OIDC connection; the client secret sealed with the server secret. */
+export interface SsoConnectionsTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  issuer: string;
+  client_id: string;
+  client_secret_sealed: string | null;
+  /** JSON array of group ids a person joins with at first sign-in. */
+  default_group_ids: string;
+  enforced: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SsoDomainsTable {
+  connection_id: string;
+  organization_id: string;
+  /** Lower case. */
+  domain: string;
+  verification_token: string;
+  verified_at: number | null;
+  /** How it was proven: `operator`, `admin_email` or `dns`. */
+  verified_by: string | null;
+  created_at: number;
+}
+
+export interface SsoGroupMappingsTable {
+  id: string;
+  connection_id: string;
+  organization_id: string;
+  idp_group: string;
+  group_id: string;
+  created_at: number;
+}
+
+/** A group membership a mapping made: only these are removed when the IdP stops naming the group. */
+export interface SsoMappedMembershipsTable {
+  connection_id: string;
+  group_id: string;
+  principal_id: string;
+  organization_id: string;
+  added_at: number;
+}
+
+export interface SsoIdentitiesTable {
+  connection_id: string;
+  subject: string;
+  user_id: string;
+  created_at: number;
+}
+
+/** A sign-in in flight: keyed by its state's hash; PKCE verifier and nonce sealed. */
+export interface SsoLoginAttemptsTable {
+  state_hash: string;
+  connection_id: string;
+  organization_id: string;
+  sealed_checks: string;
+  /** A loopback URL of the CLI that waits for the sign-in, and the S256 challenge it sent. */
+  return_to: string | null;
+  return_challenge: string | null;
+  /** Set once the IdP answered: the hash of the one-time code the CLI exchanges for a session. */
+  handoff_hash: string | null;
+  user_id: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export type BatchStatus = 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
 
 export interface BatchesTable {
@@ -415,6 +483,12 @@ export interface WebhookDeliveriesTable {
 }
 
 export interface Database {
+  sso_connections: SsoConnectionsTable;
+  sso_domains: SsoDomainsTable;
+  sso_group_mappings: SsoGroupMappingsTable;
+  sso_mapped_memberships: SsoMappedMembershipsTable;
+  sso_identities: SsoIdentitiesTable;
+  sso_login_attempts: SsoLoginAttemptsTable;
   batches: BatchesTable;
   batch_lines: BatchLinesTable;
   budgets: BudgetsTable;

@@ -20,6 +20,7 @@ import { projectsRepository } from './projects.ts';
 import { rolesRepository } from './roles.ts';
 import { serviceAccountsRepository } from './service-accounts.ts';
 import { sessionsRepository } from './sessions.ts';
+import { ssoRepository } from './sso.ts';
 import { usersRepository } from './users.ts';
 
 function repositories(db: Executor, dialect: Dialect) {
@@ -42,6 +43,7 @@ function repositories(db: Executor, dialect: Dialect) {
     gateway: gatewayRepository(db),
     endpoints: endpointsRepository(db),
     endpointReplicas: endpointReplicasRepository(db),
+    sso: ssoRepository(db),
     batches: batchesRepository(db, dialect),
     budgets: budgetsRepository(db),
   };

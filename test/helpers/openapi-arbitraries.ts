@@ -129,7 +129,8 @@ function validString(schema: JsonSchema): fc.Arbitrary<string> {
     return fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length >= (schema.minLength ?? 0) && s.length <= max);
   }
   if (schema.format === 'email') return fc.emailAddress();
-  return fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 24, 24), unit: 'grapheme-ascii' });
+  const minLength = schema.minLength ?? 0;
+  return fc.string({ minLength, maxLength: Math.max(minLength, Math.min(schema.maxLength ?? 24, 24)), unit: 'grapheme-ascii' });
 }
 
 function validObject(schema: JsonSchema, hint: Hint): fc.Arbitrary<Record<string, unknown>> {

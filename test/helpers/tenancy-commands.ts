@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Api } from './client.ts';
-import type { ModelGroup, ModelKey, ModelOrg, ModelProject, ModelRole, ModelUser, TenancyModel } from './tenancy-model.ts';
+import type { ModelConnection, ModelGroup, ModelKey, ModelOrg, ModelProject, ModelRole, ModelUser, TenancyModel } from './tenancy-model.ts';
+import { signInAtIdp, type TestIdp } from './oidc-provider.ts';
 
 /**
  * Operations for the model-based property test. Each picks its actor and its target by index among
@@ -12,6 +13,9 @@ import type { ModelGroup, ModelKey, ModelOrg, ModelProject, ModelRole, ModelUser
 
 export interface Real {
   api: Api;
+  /** The identity provider SSO connections point at, and Tenantry's callback URL registered there. */
+  idp: TestIdp;
+  callbackUrl: string;
 }
 
 type Command = fc.AsyncCommand<TenancyModel, Real>;
@@ -431,6 +435,87 @@ class RevokeKey implements Command {
   toString = () => `RevokeKey(u${this.actor}, k${this.key})`;
 }
 
+const domainOf = (email: string) => email.slice(email.indexOf('@') + 1).toLowerCase();
+
+/** An org admin connects the IdP for their own email's domain: verified at once unless another connection already holds it. */
+class CreateSsoConnection implements Command {
+  constructor(readonly actor: number, readonly org: number) {}
+  check = () => true;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const org = pickOrg(model, user.id, this.org);
+    const domain = domainOf(user.email);
+    const expected = !model.isMember(user.id, org) ? 404 : !model.isOrgAdmin(user.id, org) ? 403 : 201;
+    const response = await real.api.post(`/v1/organizations/${org.id}/sso_connections`, user.token, { issuer: real.idp.issuer, client_id: real.idp.clientId, client_secret: real.idp.clientSecret, domains: [domain] });
+    expectStatus(response, expected, this.toString());
+    if (expected !== 201) return;
+    const verified = !model.domainVerified(domain);
+    assert.equal(response.body.domains[0].verified, verified, `${this}: the domain is verified only where no other connection holds it`);
+    model.connections.push({ id: response.body.id, orgId: org.id, domain, verified });
+  }
+  toString = () => `CreateSsoConnection(u${this.actor}, o${this.org})`;
+}
+
+class ReadSsoConnection implements Command {
+  constructor(readonly actor: number, readonly connection: number, readonly viaOwnOrg: boolean) {}
+  check = (model: Readonly<TenancyModel>) => model.connections.length > 0;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const connection = pick(model.connections, this.connection) as ModelConnection;
+    // Asked under an organization of the actor's own: the connection is another organization's unless it is that one.
+    const orgs = model.organizationsOf(user.id);
+    const orgId = this.viaOwnOrg && orgs.length > 0 ? orgs[this.connection % orgs.length]! : connection.orgId;
+    const org = model.org(orgId);
+    const expected = !model.isMember(user.id, org) ? 404 : !model.isOrgAdmin(user.id, org) ? 403 : orgId === connection.orgId ? 200 : 404;
+    expectStatus(await real.api.get(`/v1/organizations/${orgId}/sso_connections/${connection.id}`, user.token), expected, this.toString());
+  }
+  toString = () => `ReadSsoConnection(u${this.actor}, c${this.connection}, ${this.viaOwnOrg ? 'own org' : 'its org'})`;
+}
+
+/**
+ * Someone of a connection's domain signs in through the IdP (new, or one who signed in before): they
+ * end up in that connection's organization and nowhere else they were not already.
+ */
+class SsoSignIn implements Command {
+  constructor(readonly connection: number, readonly person: number | null) {}
+  check = (model: Readonly<TenancyModel>) => model.connections.some((c) => c.verified);
+  async run(model: TenancyModel, real: Real) {
+    const connection = pick(model.connections.filter((c) => c.verified), this.connection)!;
+    const org = model.org(connection.orgId);
+    const known = model.ssoPeople.filter((p) => p.connectionId === connection.id);
+    const returning = this.person !== null ? pick(known, this.person) : undefined;
+    const subject = returning?.subject ?? freshName('sso-person');
+    const email = `${subject}@${connection.domain}`;
+    real.idp.accounts.set(subject, { email });
+    const started = await real.api.get(`/v1/auth/sso/start?email=${encodeURIComponent(email)}`);
+    if (org.deleted) {
+      expectStatus(started, 404, `${this} start`);
+      return;
+    }
+    expectStatus(started, 302, `${this} start`);
+    const state = String(started.headers['set-cookie']).match(/tenantry_sso_state=([^;]+)/)![1];
+    const back = new URL(await signInAtIdp(String(started.headers.location), subject, real.callbackUrl));
+    const answer = await real.api.request('GET', back.pathname + back.search, { headers: { cookie: `tenantry_sso_state=${state}` } });
+    expectStatus(answer, 302, this.toString());
+    const token = String(answer.headers['set-cookie']).match(/tenantry_session=([^;]+)/)![1]!;
+    const me = await real.api.get('/v1/me', token);
+    let user = model.users.find((u) => u.id === me.body.id);
+    if (!user) {
+      user = { id: me.body.id, token, email };
+      // Their own personal organization: new to the model (the connection's may be someone else's personal one).
+      const personal = me.body.organizations.find((o: { id: string; personal: boolean }) => o.personal && !model.orgs.some((known) => known.id === o.id));
+      const projects = await real.api.get(`/v1/organizations/${personal.id}/projects`, token);
+      await recordSignup(real, model, user, personal, { id: projects.body.data[0].id, name: projects.body.data[0].name });
+      model.ssoPeople.push({ subject, userId: user.id, connectionId: connection.id });
+    } else {
+      user.token = token;
+    }
+    org.members.add(user.id);
+    assert.deepEqual(me.body.organizations.map((o: { id: string }) => o.id).sort(), model.organizationsOf(user.id).sort(), `${this}: joins the connection's organization and no other`);
+  }
+  toString = () => `SsoSignIn(c${this.connection}, ${this.person === null ? 'new person' : `person ${this.person}`})`;
+}
+
 const index = fc.nat({ max: 50 });
 
 /** Weighted so that sequences often build shared organizations before probing them. */
@@ -452,6 +537,9 @@ export const tenancyCommands = [
   ...weighted(3, fc.tuple(index, index, fc.boolean()).map(([a, p, r]) => new CreateKey(a, p, r))),
   ...weighted(3, fc.tuple(index, index, fc.boolean()).map(([k, p, w]) => new UseKey(k, p, w))),
   ...weighted(1, fc.tuple(index, index).map(([a, k]) => new RevokeKey(a, k))),
+  ...weighted(3, fc.tuple(index, index).map(([a, o]) => new CreateSsoConnection(a, o))),
+  ...weighted(3, fc.tuple(index, index, fc.boolean()).map(([a, c, own]) => new ReadSsoConnection(a, c, own))),
+  ...weighted(2, fc.tuple(index, fc.option(index, { freq: 2 })).map(([c, p]) => new SsoSignIn(c, p))),
   ...weighted(2, fc.tuple(index, index).map(([a, o]) => new CreateRole(a, o))),
   ...weighted(1, fc.tuple(index, index, index).map(([a, o, r]) => new ReadRole(a, o, r))),
   ...weighted(2, fc.tuple(index, index, fc.boolean(), index).map(([a, s, p, r]) => new GrantRole(a, s, p, r))),

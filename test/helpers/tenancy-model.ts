@@ -52,7 +52,18 @@ export interface ModelKey {
   revoked: boolean;
 }
 
+/** An SSO connection; `verified` when its one domain was proven for it (a domain is proven once on the server). */
+export interface ModelConnection {
+  id: string;
+  orgId: string;
+  domain: string;
+  verified: boolean;
+}
+
 export class TenancyModel {
+  connections: ModelConnection[] = [];
+  /** People who came in through SSO, by connection: their IdP subjects. */
+  ssoPeople: Array<{ subject: string; userId: string; connectionId: string }> = [];
   keys: ModelKey[] = [];
   users: ModelUser[] = [];
   orgs: ModelOrg[] = [];
@@ -111,6 +122,15 @@ export class TenancyModel {
   canWriteKeys(userId: string, project: ModelProject): boolean {
     const roles = this.projectRoles(userId, project);
     return roles.includes('admin') || roles.includes('member');
+  }
+
+  /** The organizations a user belongs to, as GET /v1/me lists them. */
+  organizationsOf(userId: string): string[] {
+    return this.orgs.filter((o) => this.isMember(userId, o)).map((o) => o.id);
+  }
+
+  domainVerified(domain: string): boolean {
+    return this.connections.some((c) => c.domain === domain && c.verified);
   }
 
   project(id: string): ModelProject {

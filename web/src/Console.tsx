@@ -26,6 +26,7 @@ import { ProjectSettings } from './pages/ProjectSettings.tsx';
 import { Roles } from './pages/Roles.tsx';
 import { RateLimits } from './pages/RateLimits.tsx';
 import { ServiceAccounts } from './pages/ServiceAccounts.tsx';
+import { SingleSignOn } from './pages/SingleSignOn.tsx';
 import { Usage } from './pages/Usage.tsx';
 import { Link, match, navigate, useLocation } from './router.tsx';
 import { orgPath, projectPath, useSession, WorkspaceContext, type Workspace } from './session.tsx';
@@ -38,6 +39,7 @@ const ORG_PAGES: Record<string, ComponentType> = {
   roles: Roles,
   invitations: Invitations,
   'service-accounts': ServiceAccounts,
+  sso: SingleSignOn,
   'audit-log': AuditLog,
   'org-budgets': OrgBudgets,
   settings: OrganizationSettings,

@@ -4,7 +4,15 @@ import { forgetCredentials, readCredentials, resolveConnection, writeCredentials
 import { promptHidden, promptLine, readStdin } from '../client/prompt.ts';
 import { example, run } from '../client/context.ts';
 import type { ErrorBody, Login, Me, Project } from '../../http/schemas/api-types.ts';
+import { signInWithSso } from '../client/sso-login.ts';
 
+
+/** Keeps the session, acting in the user's personal organization until `tenantry use org`. */
+async function remember(url: string, sessionToken: string, email: string): Promise<void> {
+  const me = (await (await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${sessionToken}` } })).json()) as { organizations: Array<{ id: string; personal: boolean }> };
+  const personal = me.organizations.find((o) => o.personal);
+  writeCredentials({ url, session_token: sessionToken, email, ...(personal ? { organization_id: personal.id } : {}) });
+}
 
 export function accountCommands(program: Command): void {
   example(
@@ -13,12 +21,21 @@ export function accountCommands(program: Command): void {
       .description('Sign in and keep the session in ~/.config/tenantry/credentials.json (mode 0600).')
       .option('--url <url>', 'the server (default: TENANTRY_URL or http://localhost:8080)')
       .option('--email <email>', 'your email (asked when missing)')
-      .option('--password-stdin', 'read the password from standard input'),
-    'echo "$PASSWORD" | tenantry login --url http://localhost:8080 --email ada@example.com --password-stdin',
+      .option('--password-stdin', 'read the password from standard input')
+      .option('--sso', 'sign in through your organization\'s identity provider: opens nothing, prints the URL to open, and waits on a 127.0.0.1 port for the browser to come back'),
+    'echo "$PASSWORD" | tenantry login --url http://localhost:8080 --email ada@example.com --password-stdin\n  tenantry login --sso --email ada@acme.example',
   ).action(
-    run(async ({ out }, options: { url?: string; email?: string; passwordStdin?: boolean }) => {
+    run(async ({ out }, options: { url?: string; email?: string; passwordStdin?: boolean; sso?: boolean }) => {
       const url = (options.url ?? resolveConnection().url).replace(/\/$/, '');
       const email = options.email ?? (await promptLine('Email: '));
+      if (options.sso) {
+        if (!email) throw new UsageError('--email is required');
+        const signedIn = await signInWithSso({ url, email, timeoutMs: 10 * 60_000, announce: (start) => process.stderr.write(`Open this URL in your browser to sign in:\n  ${start}\n`) });
+        await remember(url, signedIn.session_token, signedIn.user.email);
+        out.note(`Signed in to ${url} as ${signedIn.user.email} through single sign-on.`);
+        if (out.json) out.print(signedIn.user);
+        return;
+      }
       const password = options.passwordStdin ? await readStdin() : await promptHidden('Password: ');
       if (!email || !password) throw new UsageError('email and password are required');
       const response = await fetch(`${url}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
@@ -27,9 +44,7 @@ export function accountCommands(program: Command): void {
         process.stderr.write(`tenantry: ${'error' in body ? body.error.message : `HTTP ${response.status}`}\n`);
         process.exit(1);
       }
-      const me = (await (await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${body.session_token}` } })).json()) as Me;
-      const personal = me.organizations.find((o) => o.personal);
-      writeCredentials({ url, session_token: body.session_token, email, ...(personal ? { organization_id: personal.id } : {}) });
+      await remember(url, body.session_token, email);
       out.note(`Signed in to ${url} as ${email}.`);
       if (out.json) out.print(body.user);
     }),

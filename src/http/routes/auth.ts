@@ -15,7 +15,7 @@ const email = z.string().trim().max(320).pipe(z.email('must be an email address'
 const password = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
 const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
 
-function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string): void {
   reply.setCookie(SESSION_COOKIE, token, {
     path: '/',
     httpOnly: true,

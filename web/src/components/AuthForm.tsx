@@ -8,7 +8,7 @@ import { FormError } from './Field.tsx';
  * The signed-out pages' one form: it posts `body` to `path` (which sets the session cookie), then calls
  * `onSignedIn`; the link to the other page keeps where the person was going (`?next=`).
  */
-export function AuthForm({ title, path, body, fields, submit, onSignedIn, other, children }: { title: string; path: string; body: Record<string, string>; fields: string[]; submit: string; onSignedIn: () => Promise<unknown>; other: { question: string; path: string; link: string }; children: (error: ApiError | undefined) => ReactNode }) {
+export function AuthForm({ title, path, body, fields, submit, onSignedIn, other, children, after }: { title: string; path: string; body: Record<string, string>; fields: string[]; submit: string; onSignedIn: () => Promise<unknown>; other: { question: string; path: string; link: string }; children: (error: ApiError | undefined) => ReactNode; after?: ReactNode }) {
   const action = useAction();
   const { search } = useLocation();
   const next = search.get('next');
@@ -30,6 +30,7 @@ export function AuthForm({ title, path, body, fields, submit, onSignedIn, other,
           {submit}
         </button>
       </form>
+      {after}
       <p>
         {other.question} <Link to={next ? `${other.path}?next=${encodeURIComponent(next)}` : other.path}>{other.link}</Link>
       </p>

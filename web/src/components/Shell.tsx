@@ -13,6 +13,7 @@ export const ORG_LINKS: Array<[page: string, label: string]> = [
   ['roles', 'Roles'],
   ['invitations', 'Invitations'],
   ['service-accounts', 'Service accounts'],
+  ['sso', 'Single sign-on'],
   ['audit-log', 'Audit log'],
   ['org-budgets', 'Organization budgets'],
   ['settings', 'Organization settings'],

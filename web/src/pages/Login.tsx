@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { AuthForm } from '../components/AuthForm.tsx';
 import { TextField } from '../components/Field.tsx';
+import { SsoSignIn } from '../components/SsoSignIn.tsx';
 
 export function Login({ onSignedIn }: { onSignedIn: () => Promise<unknown> }) {
   const [email, setEmail] = useState('');
@@ -14,6 +15,7 @@ export function Login({ onSignedIn }: { onSignedIn: () => Promise<unknown> }) {
       submit="Sign in"
       onSignedIn={onSignedIn}
       other={{ question: 'New here?', path: '/signup', link: 'Create an account' }}
+      after={<SsoSignIn />}
     >
       {(error) => (
         <>
