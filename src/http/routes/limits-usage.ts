@@ -71,8 +71,6 @@ const presentRateLimit = (limit: RateLimitRecord): RateLimit => ({
   max_tokens_per_1_minute: limit.max_tokens_per_1_minute,
 });
 
-/** Model permissions, rate limits and usage of projects and organizations. */
-
 const presentSpend = (buckets: UsageBucket[]): SpendPage => ({
   object: 'page',
   data: buckets.map((b) => ({
