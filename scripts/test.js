@@ -21,6 +21,7 @@ export const TEST_FILES = [
   'test/audit.test.ts',
   'test/api-keys.test.ts',
   'test/key-creators.test.ts',
+  'test/scim.test.ts',
   'test/multi-instance.test.ts',
   'test/concurrency.test.ts',
   'test/stale-cache.test.ts',

@@ -30,6 +30,8 @@ export const PERMISSIONS = {
   'service_accounts.write': { scope: 'organization', readOnly: false, description: 'Create and delete service accounts and their organization keys.' },
   'audit_logs.read': { scope: 'organization', readOnly: true, description: 'Read and verify the organization\'s audit log.' },
   'usage.read': { scope: 'organization', readOnly: true, description: 'Read the organization\'s usage.' },
+  'scim.read': { scope: 'organization', readOnly: true, description: 'List the organization\'s SCIM provisioning tokens.' },
+  'scim.write': { scope: 'organization', readOnly: false, description: 'Create and revoke SCIM provisioning tokens, through which an identity provider manages members and groups.' },
 
   'project.read': { scope: 'project', readOnly: true, description: 'Read the project, its groups and its usage.' },
   'project.write': { scope: 'project', readOnly: false, description: 'Rename the project, change its regions, archive it.' },

@@ -10,6 +10,7 @@ import type { Services } from '../services/index.ts';
 import { registerAuthentication } from './authenticate.ts';
 import { handleClientError, handleError, handleFrameworkError, notFoundHandler } from './errors.ts';
 import { PUBLIC, type RouteAccess } from './route-access.ts';
+import { scimAwareNotFound } from './scim-errors.ts';
 import { DOCS_CSP, registerResponseHeaders } from './response-headers.ts';
 import { registerShutdownRefusal } from './shutdown.ts';
 import { registerUnreadBodyRelease } from './unread-body.ts';
@@ -32,6 +33,8 @@ import { metaRoutes } from './routes/meta.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { serviceAccountRoutes } from './routes/service-accounts.ts';
+import { scimRoutes } from './routes/scim.ts';
+import { scimTokenRoutes } from './routes/scim-tokens.ts';
 
 export interface RouteEntry {
   method: string;
@@ -99,7 +102,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   // Responses are built by typed presenters; the zod response schemas document them in OpenAPI.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler(notFoundHandler(allowedMethods));
+  app.setNotFoundHandler(scimAwareNotFound(notFoundHandler(allowedMethods), allowedMethods));
   registerShutdownRefusal(app);
   registerUnsafeTextRefusal(app);
   registerResponseHeaders(app);
@@ -143,6 +146,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(limitsAndUsageRoutes(services));
   await app.register(endpointRoutes(services));
   await app.register(inferenceRoutes(services, options.gateway));
+  await app.register(scimTokenRoutes(services));
+  await app.register(scimRoutes(services));
   await app.register(consoleRoutes());
   return app;
 }

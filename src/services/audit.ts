@@ -21,13 +21,18 @@ export const AUDIT_TYPES = [
   'dedicated_endpoint.created', 'dedicated_endpoint.updated', 'dedicated_endpoint.deleted',
   'rate_limit.updated', 'model_permissions.updated',
   'login.succeeded', 'login.failed', 'password.changed', 'email.verified',
+  'scim_token.created', 'scim_token.revoked', 'scim.request.refused',
+  'scim.user.created', 'scim.user.updated', 'scim.user.deleted', 'member.added',
 ] as const;
 
 export type AuditType = (typeof AUDIT_TYPES)[number];
 
-/** Who did it: a principal through a credential, or the system itself, and from which address. */
+/**
+ * Who did it: a principal through a credential, the system itself, or an organization's identity
+ * provider through one of its SCIM tokens (`id` is the token's), and from which address.
+ */
 export interface AuditActor {
-  type: 'user' | 'service_account' | 'system';
+  type: 'user' | 'service_account' | 'system' | 'scim_token';
   id: string | null;
   api_key_id: string | null;
   ip: string | null;

@@ -12,6 +12,7 @@ import * as gateway from './migrations/0005_gateway.ts';
 import * as endpoints from './migrations/0006_dedicated_endpoints.ts';
 import * as keyCreators from './migrations/0007_key_creators.ts';
 import * as endpointReplicas from './migrations/0008_endpoint_replicas.ts';
+import * as scim from './migrations/0010_scim.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -69,6 +70,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_dedicated_endpoints': endpoints,
   '0007_key_creators': keyCreators,
   '0008_endpoint_replicas': endpointReplicas,
+  '0010_scim': scim,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

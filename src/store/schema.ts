@@ -151,7 +151,7 @@ export interface AuditEventsTable {
   organization_id: string;
   seq: number;
   type: string;
-  actor_type: 'user' | 'service_account' | 'system';
+  actor_type: 'user' | 'service_account' | 'system' | 'scim_token';
   actor_id: string | null;
   actor_api_key_id: string | null;
   project_id: string | null;
@@ -302,7 +302,42 @@ export interface EndpointReplicasTable {
   updated_at: number;
 }
 
+/** A SCIM bearer token of one organization; only its SHA-256 is kept. */
+export interface ScimTokensTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  token_hash: string;
+  redacted_value: string;
+  created_by: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+/** What an organization's identity provider says about a person it provisions. */
+export interface ScimUsersTable {
+  organization_id: string;
+  user_id: string;
+  external_id: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  display_name: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The identity provider's id for an organization group it provisions. */
+export interface ScimGroupsTable {
+  group_id: string;
+  organization_id: string;
+  external_id: string | null;
+  updated_at: number;
+}
+
 export interface Database {
+  scim_tokens: ScimTokensTable;
+  scim_users: ScimUsersTable;
+  scim_groups: ScimGroupsTable;
   endpoint_replicas: EndpointReplicasTable;
   dedicated_endpoints: DedicatedEndpointsTable;
   model_permissions: ModelPermissionsTable;

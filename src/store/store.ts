@@ -14,6 +14,7 @@ import { groupsRepository } from './groups.ts';
 import { invitationsRepository } from './invitations.ts';
 import { organizationsRepository } from './organizations.ts';
 import { projectsRepository } from './projects.ts';
+import { scimRepository } from './scim.ts';
 import { serviceAccountsRepository } from './service-accounts.ts';
 import { sessionsRepository } from './sessions.ts';
 import { usersRepository } from './users.ts';
@@ -36,6 +37,7 @@ function repositories(db: Executor, dialect: Dialect) {
     gateway: gatewayRepository(db),
     endpoints: endpointsRepository(db),
     endpointReplicas: endpointReplicasRepository(db),
+    scim: scimRepository(db),
   };
 }
 
