@@ -10,7 +10,7 @@ import type { Services } from '../services/index.ts';
 import { registerAuthentication } from './authenticate.ts';
 import { handleClientError, handleError, handleFrameworkError, notFoundHandler } from './errors.ts';
 import { PUBLIC, type RouteAccess } from './route-access.ts';
-import { scimAwareNotFound } from './scim-errors.ts';
+import { scimAwareFrameworkErrors, scimAwareNotFound } from './scim-errors.ts';
 import { DOCS_CSP, registerResponseHeaders } from './response-headers.ts';
 import { registerShutdownRefusal } from './shutdown.ts';
 import { registerUnreadBodyRelease } from './unread-body.ts';
@@ -72,7 +72,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     bodyLimit: 1024 * 1024,
     // Path parameters are ids and URL-encoded model ids (`ft:<base>:<org>:<suffix>:<job>`), well under this.
     routerOptions: { maxParamLength: 512 },
-    frameworkErrors: handleFrameworkError,
+    frameworkErrors: scimAwareFrameworkErrors(handleFrameworkError),
     clientErrorHandler: handleClientError,
     // Refused by registerShutdownRefusal instead, in the error shape.
     return503OnClosing: false,

@@ -53,3 +53,14 @@ export function scimAwareNotFound(fallback: (request: FastifyRequest, reply: Fas
     return reply.status(404).send(scimErrorBody(404, `Unknown path: ${request.method} ${path}`));
   };
 }
+
+/** What the router refuses before any route runs (a path parameter too long, a path that does not decode), under /scim in SCIM's shape. */
+export function scimAwareFrameworkErrors(fallback: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    if (!request.url.startsWith('/scim/')) return fallback(error, request, reply);
+    reply.header('x-content-type-options', 'nosniff').type(SCIM_CONTENT_TYPE);
+    if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply.status(414).send(scimErrorBody(414, 'A path parameter is too long.'));
+    const detail = error.code === 'FST_ERR_BAD_URL' ? 'The path is not valid percent-encoded UTF-8.' : 'The request could not be routed.';
+    return reply.status(400).send(scimErrorBody(400, detail, 'invalidSyntax'));
+  };
+}
