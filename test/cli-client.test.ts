@@ -163,4 +163,28 @@ describeEachDatabase('the tenantry command line', (kind) => {
     assert.match(audit.stdout, isoSecond);
     assert.ok(audit.stdout.includes(`project:${project.id}`), audit.stdout);
   });
+
+  test('scim tokens create prints the secret once with the base URL, list shows it redacted, revoke ends it', async () => {
+    const url = await listen(server.tenantry);
+    const api = new Api(server.tenantry.app);
+    const dee = await signUp(api, 'dee', 'dee password 1');
+    const home = mkdtempSync(join(tmpdir(), 'tenantry-cli-dee-'));
+    assert.equal((await tenantry(home, ['login', '--url', url, '--email', dee.user.email, '--password-stdin'], { stdin: 'dee password 1\n' })).code, 0);
+
+    const created = await tenantry(home, ['scim', 'tokens', 'create', 'okta', '--org', dee.org.id]);
+    assert.equal(created.code, 0, created.stderr);
+    const secret = created.stdout.trim();
+    assert.match(secret, /^tnt_scim_[0-9A-Za-z]{43}$/, 'stdout holds only the secret');
+    assert.ok(created.stderr.includes(`${url}/scim/v2/${dee.org.id}`), created.stderr);
+    assert.match(created.stderr, /will not be shown again/);
+    const users = await api.request('GET', `/scim/v2/${dee.org.id}/Users`, { token: secret });
+    assert.equal(users.status, 200, JSON.stringify(users.body));
+
+    const listed = json(await tenantry(home, ['scim', 'tokens', 'list', '--org', dee.org.id, '--json']));
+    assert.equal(listed.data.length, 1);
+    assert.ok(!JSON.stringify(listed).includes(secret));
+    const revoked = await tenantry(home, ['scim', 'tokens', 'revoke', listed.data[0].id, '--org', dee.org.id]);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal((await api.request('GET', `/scim/v2/${dee.org.id}/Users`, { token: secret })).status, 401);
+  });
 });

@@ -7,6 +7,7 @@ import { startWorker } from '../worker/worker.ts';
 import { accountCommands } from './commands/account.ts';
 import { organizationCommands } from './commands/organization.ts';
 import { projectCommands } from './commands/project.ts';
+import { scimCommands } from './commands/scim.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { createTenantry } from '../server.ts';
 
@@ -104,6 +105,7 @@ program
 accountCommands(program);
 organizationCommands(program);
 projectCommands(program);
+scimCommands(program);
 
 // Every command's --help ends with an example; a group of subcommands shows its first one.
 const GROUP_EXAMPLES: Record<string, string> = {
