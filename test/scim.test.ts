@@ -253,6 +253,24 @@ describeEachDatabase('SCIM provisioning', (kind) => {
     assert.equal((await api().get('/v1/models', key.body.key)).status, 401);
   });
 
+  test('deactivating a person the organization was the last one of ends their sessions: their next request is 401', async () => {
+    const dan = await signUp(api(), 'dan');
+    const eve = await signUp(api(), 'eve');
+    // Dan hands his personal organization to Eve and leaves it: Acme will be all he has.
+    const invitation = await api().post(`/v1/organizations/${dan.org.id}/invitations`, dan.token, { email: eve.user.email, group_ids: [(await groupNamed(api(), dan.token, `/v1/organizations/${dan.org.id}`, 'admins')).id] });
+    assert.equal(invitation.status, 201, JSON.stringify(invitation.body));
+    assert.equal((await api().post(`/v1/me/invitations/${invitation.body.id}/accept`, eve.token)).status, 200);
+    assert.equal((await api().delete(`/v1/organizations/${dan.org.id}/members/${dan.user.id}`, dan.token)).status, 200);
+    assert.equal((await scim.post('/Users', { schemas: [USER_SCHEMA], userName: dan.user.email, active: true })).status, 201);
+    assert.equal((await api().get('/v1/me', dan.token)).status, 200);
+
+    const deactivated = await scim.patch(`/Users/${dan.user.id}`, [{ op: 'Replace', path: 'active', value: 'False' }]);
+    assert.equal(deactivated.status, 200, JSON.stringify(deactivated.body));
+    assert.equal((await api().get('/v1/me', dan.token)).status, 401);
+    const removed = (await auditOf('member.removed')).find((e) => e.resource.id === dan.user.id);
+    assert.equal(removed?.data.sessions_ended, 1);
+  });
+
   test('a SCIM token of another organization is refused as 404 and the attempt is audited in the token\'s organization; other credentials are refused 401', async () => {
     const other = await signUp(api(), 'other');
     const otherToken = await createScimToken(api(), other, other.org.id, 'Other IdP');
