@@ -43,6 +43,8 @@ export const TEST_FILES = [
   'test/cli.test.ts',
   'test/console.test.ts',
   'test/console-verify-email.test.ts',
+  'test/console-organization.test.ts',
+  'test/console-project.test.ts',
   'test/test-runner.test.ts',
   'test/configuration-doc.test.ts',
   'test/redis-failure.test.ts',

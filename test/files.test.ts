@@ -199,6 +199,27 @@ describeEachDatabase('datasets', (kind) => {
     const bob = await signUp(api(), 'bob');
     const bobKey = await keyFor(api(), bob.token, bob.project.id);
     assert.equal((await api().get(`/v1/datasets/${made.body.id}`, bobKey)).status, 404);
+
+    // Its rows, a page at a time, in the order of its files, each with the line it came from.
+    const rowsOf = (query: string, as = key) => api().get(`/v1/datasets/${made.body.id}/rows${query}`, as);
+    const firstPage = await rowsOf('?limit=3');
+    assert.equal(firstPage.status, 200);
+    assert.equal(firstPage.body.total, 52);
+    assert.equal(firstPage.body.has_more, true);
+    assert.deepEqual(firstPage.body.data.map((r: { index: number; file_id: string; line: number }) => [r.index, r.file_id, r.line]), [[0, first.id, 1], [1, first.id, 2], [2, first.id, 3]]);
+    assert.deepEqual(firstPage.body.data[0].data, JSON.parse(trainingJsonl.split('\n')[0]!));
+    const across = await rowsOf('?offset=49&limit=10');
+    assert.deepEqual(across.body.data.map((r: { file_id: string; line: number }) => [r.file_id, r.line]), [[first.id, 50], [second.id, 1], [second.id, 2]]);
+    assert.deepEqual(across.body.data[2].data, JSON.parse(conversation(2)));
+    assert.equal(across.body.has_more, false);
+    assert.deepEqual((await rowsOf('?offset=52')).body.data, []);
+    for (const bad of ['?limit=0', '?limit=101', '?offset=-1', '?offset=x']) {
+      const refused = await rowsOf(bad);
+      assert.equal(refused.status, 400, bad);
+      assert.equal(refused.body.error.param, bad.slice(1, bad.indexOf('=')), bad);
+    }
+    assert.equal((await rowsOf('', bobKey)).status, 404, "another project's dataset");
+    assert.equal((await api().get('/v1/datasets/ds_nope/rows', key)).status, 404);
     assert.deepEqual((await api().delete(`/v1/datasets/${made.body.id}`, key)).body, { id: made.body.id, object: 'dataset', deleted: true });
     assert.equal((await api().patch(`/v1/projects/${ann.project.id}`, ann.token, { regions: ['eu-north1'] })).status, 200, 'the region is free again');
   });

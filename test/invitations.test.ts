@@ -56,6 +56,23 @@ describeEachDatabase('invitations', (kind) => {
     assert.equal(errorOf(member).code, 'already_member');
   });
 
+  test("an invitation names its organization by name, as the organization is called now, in every answer", async () => {
+    const ann = await signUp(api(), 'ann');
+    const bob = await signUp(api(), 'bob');
+    const org = `/v1/organizations/${ann.org.id}`;
+    const invited = await api().post(`${org}/invitations`, ann.token, { email: bob.user.email });
+    assert.equal(invited.body.organization_name, ann.org.name);
+    assert.equal((await api().patch(org, ann.token, { name: 'Acme Research' })).status, 200);
+    const mine = await api().get('/v1/me/invitations', bob.token);
+    assert.deepEqual(mine.body.data.map((i: { organization_name: string }) => i.organization_name), ['Acme Research']);
+    const listed = await api().get(`${org}/invitations`, ann.token);
+    assert.equal(listed.body.data[0].organization_name, 'Acme Research');
+    const resent = await api().post(`${org}/invitations/${invited.body.id}/resend`, ann.token);
+    assert.equal(resent.body.organization_name, 'Acme Research');
+    const accepted = await api().post(`/v1/me/invitations/${invited.body.id}/accept`, bob.token);
+    assert.equal(accepted.body.organization_name, 'Acme Research');
+  });
+
   test('only the addressee may accept or decline; anyone else gets 404', async () => {
     const ann = await signUp(api(), 'ann');
     const bob = await signUp(api(), 'bob');

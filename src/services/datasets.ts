@@ -1,3 +1,4 @@
+import type { FileStorage } from '../infra/file-storage.ts';
 import { newId } from '../lib/ids.ts';
 import type { DatasetRecord } from '../store/datasets.ts';
 import type { PageRequest } from '../store/pagination.ts';
@@ -7,13 +8,14 @@ import type { Authorizer } from './authorizer.ts';
 import type { Clock } from '../infra/clock.ts';
 import { InvalidRequestError, NotFoundError } from './errors.ts';
 import type { Principal } from '../access/principal.ts';
+import { readDatasetRows, type DatasetRow } from './dataset-rows.ts';
 import { listing } from './listing.ts';
 
 /** Named datasets made from a project's fine-tune files: their format, size and region. */
-export function createDatasetService(deps: { store: Store; clock: Clock; authorizer: Authorizer; audit: AuditLog }) {
-  const { store, clock, authorizer, audit } = deps;
+export function createDatasetService(deps: { store: Store; clock: Clock; authorizer: Authorizer; audit: AuditLog; storage: FileStorage }) {
+  const { store, clock, authorizer, audit, storage } = deps;
 
-  async function find(principal: Principal, projectId: string, id: string, useCase: 'datasets.get' | 'datasets.delete') {
+  async function find(principal: Principal, projectId: string, id: string, useCase: 'datasets.get' | 'datasets.delete' | 'datasets.rows') {
     const { project } = await authorizer.project(principal, projectId, useCase);
     const dataset = await store.datasets.find(projectId, id);
     if (!dataset) throw new NotFoundError('dataset');
@@ -71,6 +73,15 @@ export function createDatasetService(deps: { store: Store; clock: Clock; authori
 
     async get(principal: Principal, projectId: string, id: string): Promise<DatasetRecord> {
       return (await find(principal, projectId, id, 'datasets.get')).dataset;
+    },
+
+    /** A page of the dataset's rows, for a preview; the files a dataset names are read as they are now. */
+    async rows(principal: Principal, projectId: string, id: string, page: { offset: number; limit: number }): Promise<{ dataset: DatasetRecord; rows: DatasetRow[]; hasMore: boolean }> {
+      const { dataset } = await find(principal, projectId, id, 'datasets.rows');
+      // A file deleted since the dataset was made has no rows any more.
+      const present: string[] = [];
+      for (const fileId of dataset.file_ids) if (await store.files.find(projectId, fileId)) present.push(fileId);
+      return { dataset, ...(await readDatasetRows(storage, present, page.offset, page.limit)) };
     },
 
     async delete(principal: Principal, projectId: string, id: string): Promise<void> {

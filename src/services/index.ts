@@ -66,7 +66,7 @@ export function createServices(deps: {
   const regions = createRegionCatalogue(config.regions, config.defaultRegion);
   const audit = createAuditLog({ store, clock, secret, authorizer });
   const projects = createProjectService({ store, clock, authorizer, audit, regions });
-  const datasets = createDatasetService({ store, clock, authorizer, audit });
+  const datasets = createDatasetService({ store, clock, authorizer, audit, storage: deps.fileStorage });
   projects.registerRegionUsageCheck(datasets.regionInUse);
   const fineTuned = createFineTunedModels({ store, storage: deps.fileStorage, directory: join(config.dataDir, 'adapters') });
   const endpoints = createEndpointService({

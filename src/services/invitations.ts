@@ -93,6 +93,7 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
       const invitation: InvitationRecord = {
         id: newId('inv_'),
         organization_id: organizationId,
+        organization_name: organization.name,
         email: input.email.trim(),
         status: 'pending',
         group_ids: groupIds,

@@ -80,6 +80,7 @@ export const USE_CASES = {
   'datasets.create': 'datasets.write',
   'datasets.list': 'datasets.read',
   'datasets.get': 'datasets.read',
+  'datasets.rows': 'datasets.read',
   'datasets.delete': 'datasets.write',
 
   'fine_tuning.create': 'fine_tuning.write',

@@ -4,10 +4,11 @@ import type { InvitationRecord } from './records.ts';
 import type { InvitationsTable } from './schema.ts';
 import { normalizeEmail } from './users.ts';
 
-function toInvitation(row: InvitationsTable): InvitationRecord {
+function toInvitation(row: InvitationsTable & { organization_name: string }): InvitationRecord {
   return {
     id: row.id,
     organization_id: row.organization_id,
+    organization_name: row.organization_name,
     email: row.email,
     status: row.status,
     group_ids: JSON.parse(row.group_ids) as string[],
@@ -22,8 +23,12 @@ function toInvitation(row: InvitationsTable): InvitationRecord {
 export type InvitationStatusFilter = 'pending' | 'accepted' | 'declined' | 'revoked' | 'expired';
 
 export function invitationsRepository(db: Executor) {
+  /** Invitations with the name of their organization, which the invitee shows instead of its id. */
+  const withOrganization = () =>
+    db.selectFrom('invitations as i').innerJoin('organizations as o', 'o.id', 'i.organization_id').selectAll('i').select('o.name as organization_name');
+
   return {
-    async insert(invitation: InvitationRecord): Promise<void> {
+    async insert(invitation: Omit<InvitationRecord, 'organization_name'>): Promise<void> {
       await db
         .insertInto('invitations')
         .values({
@@ -43,38 +48,33 @@ export function invitationsRepository(db: Executor) {
     },
 
     async find(id: string): Promise<InvitationRecord | undefined> {
-      const row = await db.selectFrom('invitations').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await withOrganization().where('i.id', '=', id).executeTakeFirst();
       return row && toInvitation(row);
     },
 
     async findPendingFor(organizationId: string, email: string, now: number): Promise<InvitationRecord | undefined> {
-      const row = await db
-        .selectFrom('invitations')
-        .selectAll()
-        .where('organization_id', '=', organizationId)
-        .where('email_normalized', '=', normalizeEmail(email))
-        .where('status', '=', 'pending')
-        .where('expires_at', '>', now)
+      const row = await withOrganization()
+        .where('i.organization_id', '=', organizationId)
+        .where('i.email_normalized', '=', normalizeEmail(email))
+        .where('i.status', '=', 'pending')
+        .where('i.expires_at', '>', now)
         .executeTakeFirst();
       return row && toInvitation(row);
     },
 
     async list(organizationId: string, status: InvitationStatusFilter | undefined, now: number, page: PageRequest): Promise<Page<InvitationRecord>> {
-      let query = db.selectFrom('invitations').selectAll().where('organization_id', '=', organizationId);
-      if (status === 'pending') query = query.where('status', '=', 'pending').where('expires_at', '>', now);
-      else if (status === 'expired') query = query.where('status', '=', 'pending').where('expires_at', '<=', now);
-      else if (status) query = query.where('status', '=', status);
-      if (page.after) query = query.where(olderThan('created_at', 'id', await cursorOf(db, 'invitations', page.after, 'organization_id', organizationId)));
-      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
+      let query = withOrganization().where('i.organization_id', '=', organizationId);
+      if (status === 'pending') query = query.where('i.status', '=', 'pending').where('i.expires_at', '>', now);
+      else if (status === 'expired') query = query.where('i.status', '=', 'pending').where('i.expires_at', '<=', now);
+      else if (status) query = query.where('i.status', '=', status);
+      if (page.after) query = query.where(olderThan('i.created_at', 'i.id', await cursorOf(db, 'invitations', page.after, 'organization_id', organizationId)));
+      const rows = await query.orderBy('i.created_at', 'desc').orderBy('i.id', 'desc').limit(page.limit + 1).execute();
       return toPage(rows.map(toInvitation), page.limit);
     },
 
     /** Pending, unexpired invitations addressed to an email, in live organizations. */
     async pendingForEmail(email: string, now: number): Promise<InvitationRecord[]> {
-      const rows = await db
-        .selectFrom('invitations as i')
-        .innerJoin('organizations as o', 'o.id', 'i.organization_id')
-        .selectAll('i')
+      const rows = await withOrganization()
         .where('i.email_normalized', '=', normalizeEmail(email))
         .where('i.status', '=', 'pending')
         .where('i.expires_at', '>', now)

@@ -76,6 +76,8 @@ export interface OrganizationMemberRecord {
 export interface InvitationRecord {
   id: string;
   organization_id: string;
+  /** The organization's name as it is now (read with the invitation, not stored with it). */
+  organization_name: string;
   email: string;
   /** As stored; services read a pending invitation past expires_at as expired. */
   status: 'pending' | 'accepted' | 'declined' | 'revoked';

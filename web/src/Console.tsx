@@ -7,15 +7,21 @@ import { useAsync } from './hooks.ts';
 import { ApiKeys } from './pages/ApiKeys.tsx';
 import { Access } from './pages/Access.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
+import { Datasets } from './pages/Datasets.tsx';
 import { Endpoints } from './pages/Endpoints.tsx';
 import { Files } from './pages/Files.tsx';
 import { FineTuning } from './pages/FineTuning.tsx';
 import { Groups } from './pages/Groups.tsx';
 import { Invitations } from './pages/Invitations.tsx';
 import { Members } from './pages/Members.tsx';
+import { ModelPermissions } from './pages/ModelPermissions.tsx';
+import { OrganizationSettings } from './pages/OrganizationSettings.tsx';
 import { Playground } from './pages/Playground.tsx';
+import { ProjectGroups } from './pages/ProjectGroups.tsx';
 import { Projects } from './pages/Projects.tsx';
 import { ProjectSettings } from './pages/ProjectSettings.tsx';
+import { RateLimits } from './pages/RateLimits.tsx';
+import { ServiceAccounts } from './pages/ServiceAccounts.tsx';
 import { Usage } from './pages/Usage.tsx';
 import { Link, match, navigate, useLocation } from './router.tsx';
 import { orgPath, projectPath, useSession, WorkspaceContext, type Workspace } from './session.tsx';
@@ -26,17 +32,23 @@ const ORG_PAGES: Record<string, ComponentType> = {
   members: Members,
   groups: Groups,
   invitations: Invitations,
+  'service-accounts': ServiceAccounts,
   'audit-log': AuditLog,
+  settings: OrganizationSettings,
 };
 
 const PROJECT_PAGES: Record<string, ComponentType> = {
   'api-keys': ApiKeys,
   files: Files,
+  datasets: Datasets,
   'fine-tuning': FineTuning,
   endpoints: Endpoints,
   playground: Playground,
   usage: Usage,
+  'rate-limits': RateLimits,
+  'model-permissions': ModelPermissions,
   access: Access,
+  groups: ProjectGroups,
   settings: ProjectSettings,
 };
 

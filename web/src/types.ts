@@ -89,6 +89,7 @@ export interface Member {
 export interface Invitation {
   id: string;
   organization_id: string;
+  organization_name: string;
   email: string;
   status: 'pending' | 'accepted' | 'declined' | 'revoked' | 'expired';
   group_ids: string[];
@@ -206,4 +207,44 @@ export interface AccessEntry {
   principal: Principal;
   role: string;
   via: Array<{ group_id: string; scope: Scope }>;
+}
+
+export interface ServiceAccount {
+  id: string;
+  organization_id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface RateLimit {
+  id: string;
+  model: string;
+  max_requests_per_1_minute: number;
+  max_tokens_per_1_minute: number;
+}
+
+export interface ModelPermissions {
+  mode: 'allow_list' | 'deny_list';
+  model_ids: string[];
+}
+
+export interface Dataset {
+  id: string;
+  name: string;
+  file_ids: string[];
+  format: string;
+  rows: number;
+  region: string;
+  created_at: number;
+}
+
+export interface DatasetRow {
+  index: number;
+  file_id: string;
+  line: number;
+  data: unknown;
+}
+
+export interface DatasetRows extends List<DatasetRow> {
+  total: number;
 }

@@ -19,6 +19,13 @@ const datasetObject = z.object({
   created_at: z.number(),
 });
 
+const rowList = z.object({
+  object: z.literal('list'),
+  data: z.array(z.object({ object: z.literal('dataset.row'), index: z.number(), file_id: z.string(), line: z.number(), data: z.unknown() })),
+  has_more: z.boolean(),
+  total: z.number().describe('the rows of the dataset when it was made'),
+});
+
 const present = (dataset: DatasetRecord) => ({
   id: dataset.id,
   object: 'dataset' as const,
@@ -61,6 +68,30 @@ export function datasetRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/datasets/:dataset_id',
       { config: { access: needs('datasets.get') }, schema: { tags, params, querystring: query, response: { 200: datasetObject, ...refusals } } },
       async (request) => present(await services.datasets.get(principalOf(request), projectOf(request), request.params.dataset_id)),
+    );
+
+    app.get(
+      '/v1/datasets/:dataset_id/rows',
+      {
+        config: { access: needs('datasets.rows') },
+        schema: {
+          tags,
+          description: "A page of the dataset's rows in order, each the JSON object of one line of its files.",
+          params,
+          querystring: z.strictObject({ ...projectQuery, offset: z.coerce.number().int().min(0).max(10_000_000).default(0), limit: z.coerce.number().int().min(1).max(100).default(20) }),
+          response: { 200: rowList, ...refusals },
+        },
+      },
+      async (request) => {
+        const { offset, limit } = request.query;
+        const page = await services.datasets.rows(principalOf(request), projectOf(request), request.params.dataset_id, { offset, limit });
+        return {
+          object: 'list' as const,
+          data: page.rows.map((row) => ({ object: 'dataset.row' as const, ...row })),
+          has_more: page.hasMore,
+          total: page.dataset.rows,
+        };
+      },
     );
 
     app.delete(

@@ -4,7 +4,8 @@ import { useAction, useAsync } from '../hooks.ts';
 import type { List, Organization, Project, Region } from '../types.ts';
 import { useSession } from '../session.tsx';
 import { Dialog } from './Dialog.tsx';
-import { CheckboxGroup, FormError, SelectField, TextField } from './Field.tsx';
+import { FormError, SelectField, TextField } from './Field.tsx';
+import { RegionsField } from './RegionsField.tsx';
 
 const NEW_ORGANIZATION = '__new__';
 
@@ -68,18 +69,7 @@ export function CreateDialog({ mode, currentOrg, onClose, onCreated }: { mode: '
       </SelectField>
       {creatingOrg ? <TextField label="Organization name" value={orgName} onChange={(e) => setOrgName(e.target.value)} param="name" error={orgStep.error} autoFocus /> : null}
       <TextField label="Project name" value={name} onChange={(e) => setName(e.target.value)} param="name" error={projectStep.error} autoFocus={!creatingOrg} />
-      {regionList.data ? (
-        <CheckboxGroup
-          legend="Regions"
-          options={regionList.data.data.map((r) => ({ value: r.id, label: r.id }))}
-          selected={chosenRegions}
-          onChange={setRegions}
-          param="regions"
-          error={projectStep.error}
-        />
-      ) : (
-        <FormError error={regionList.error} />
-      )}
+      <RegionsField regions={regionList} selected={chosenRegions} onChange={setRegions} error={projectStep.error} />
       <FormError error={orgStep.error} fields={['name']} />
       <FormError error={projectStep.error} fields={['name', 'regions']} />
     </Dialog>

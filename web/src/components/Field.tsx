@@ -36,13 +36,25 @@ interface FieldProps {
   hint?: ReactNode;
 }
 
-export function TextField({ label, param, error, hint, ...input }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+/** What a control needs to be named by its label and described by its refusal or hint. */
+export interface ControlProps {
+  id: string;
+  'aria-invalid': true | undefined;
+  'aria-describedby': string | undefined;
+}
+
+/**
+ * A labelled control with the server's refusal of the field it stands for (`param`) right under it, or
+ * its hint when there is none.
+ */
+export function FormField({ label, param, error, hint, children }: FieldProps & { children: (control: ControlProps) => ReactNode }) {
   const id = useId();
   const message = param ? errorFor(error, param) : undefined;
+  const describedBy = message ? `${id}-error` : hint ? `${id}-hint` : undefined;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input id={id} aria-invalid={message ? true : undefined} aria-describedby={message ? `${id}-error` : hint ? `${id}-hint` : undefined} {...input} />
+      {children({ id, 'aria-invalid': message ? true : undefined, 'aria-describedby': describedBy })}
       {hint && !message ? (
         <span id={`${id}-hint`} className="hint">
           {hint}
@@ -53,29 +65,23 @@ export function TextField({ label, param, error, hint, ...input }: FieldProps & 
   );
 }
 
-export function TextAreaField({ label, param, error, ...input }: FieldProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
-  const id = useId();
-  const message = param ? errorFor(error, param) : undefined;
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <textarea id={id} aria-invalid={message ? true : undefined} aria-describedby={message ? `${id}-error` : undefined} {...input} />
-      <FieldMessage id={`${id}-error`} message={message} />
-    </div>
-  );
+export function TextField({ label, param, error, hint, ...input }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+  return <FormField {...{ label, param, error, hint }}>{(control) => <input {...control} {...input} />}</FormField>;
 }
 
-export function SelectField({ label, param, error, children, ...select }: FieldProps & SelectHTMLAttributes<HTMLSelectElement>) {
-  const id = useId();
-  const message = param ? errorFor(error, param) : undefined;
+export function TextAreaField({ label, param, error, hint, ...input }: FieldProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  return <FormField {...{ label, param, error, hint }}>{(control) => <textarea {...control} {...input} />}</FormField>;
+}
+
+export function SelectField({ label, param, error, hint, children, ...select }: FieldProps & SelectHTMLAttributes<HTMLSelectElement>) {
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <select id={id} aria-invalid={message ? true : undefined} aria-describedby={message ? `${id}-error` : undefined} {...select}>
-        {children}
-      </select>
-      <FieldMessage id={`${id}-error`} message={message} />
-    </div>
+    <FormField {...{ label, param, error, hint }}>
+      {(control) => (
+        <select {...control} {...select}>
+          {children}
+        </select>
+      )}
+    </FormField>
   );
 }
 

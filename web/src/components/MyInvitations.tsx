@@ -31,7 +31,7 @@ export function MyInvitations() {
         {pending.map((invitation) => (
           <li key={invitation.id}>
             <span>
-              You are invited to join organization <code>{invitation.organization_id}</code> (expires {formatTime(invitation.expires_at)}).
+              You are invited to join <strong>{invitation.organization_name}</strong> (expires {formatTime(invitation.expires_at)}).
             </span>
             <span className="row-actions">
               <button type="button" onClick={() => answer(invitation, 'accept')} disabled={action.busy}>

@@ -11,17 +11,23 @@ export const ORG_LINKS: Array<[page: string, label: string]> = [
   ['members', 'Members'],
   ['groups', 'Groups'],
   ['invitations', 'Invitations'],
+  ['service-accounts', 'Service accounts'],
   ['audit-log', 'Audit log'],
+  ['settings', 'Organization settings'],
 ];
 
 export const PROJECT_LINKS: Array<[page: string, label: string]> = [
   ['api-keys', 'API keys'],
   ['files', 'Files'],
+  ['datasets', 'Datasets'],
   ['fine-tuning', 'Fine-tuning'],
   ['endpoints', 'Endpoints'],
   ['playground', 'Playground'],
   ['usage', 'Usage'],
+  ['rate-limits', 'Rate limits'],
+  ['model-permissions', 'Model permissions'],
   ['access', 'Access'],
+  ['groups', 'Project groups'],
   ['settings', 'Settings'],
 ];
 

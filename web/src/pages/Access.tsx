@@ -1,5 +1,6 @@
 import { get } from '../api.ts';
-import { Empty, Loaded } from '../components/States.tsx';
+import { DataTable } from '../components/DataTable.tsx';
+import { Page } from '../components/Page.tsx';
 import { useAsync } from '../hooks.ts';
 import { useProject, useWorkspace } from '../session.tsx';
 import type { AccessEntry, Group, List } from '../types.ts';
@@ -18,41 +19,20 @@ export function Access() {
   );
   const groupName = (id: string) => groups.data?.find((g) => g.id === id)?.name ?? id;
   return (
-    <section aria-labelledby="page-title">
-      <div className="page-head">
-        <h1 id="page-title">Access</h1>
-      </div>
-      <p className="muted">Who may use {project.name}, with the strongest role each holds here and the groups it comes from.</p>
-      <Loaded state={access} what="access">
-        {(list) =>
-          list.data.length === 0 ? (
-            <Empty>Nobody has access.</Empty>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Through</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.map((entry) => (
-                  <tr key={entry.principal.id}>
-                    <td>{entry.principal.name}</td>
-                    <td>{entry.principal.email ?? '—'}</td>
-                    <td>
-                      <span className="badge">{entry.role}</span>
-                    </td>
-                    <td>{entry.via.map((v) => `${groupName(v.group_id)} (${v.scope.type === 'organization' ? org.name : project.name})`).join(', ')}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </Loaded>
-    </section>
+    <Page title="Access" intro={`Who may use ${project.name}, with the strongest role each holds here and the groups it comes from.`}>
+      <DataTable
+        label="Access"
+        list={access}
+        what="access"
+        empty="Nobody has access."
+        rowKey={(entry) => entry.principal.id}
+        columns={[
+          { header: 'Name', cell: (entry) => entry.principal.name },
+          { header: 'Email', cell: (entry) => entry.principal.email ?? '—' },
+          { header: 'Role', cell: (entry) => <span className="badge">{entry.role}</span> },
+          { header: 'Through', cell: (entry) => entry.via.map((v) => `${groupName(v.group_id)} (${v.scope.type === 'organization' ? org.name : project.name})`).join(', ') },
+        ]}
+      />
+    </Page>
   );
 }

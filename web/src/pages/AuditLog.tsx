@@ -1,9 +1,12 @@
 import { useState } from 'react';
 import { get } from '../api.ts';
 import { SelectField } from '../components/Field.tsx';
-import { Empty, ErrorNotice, Loaded } from '../components/States.tsx';
+import { DataTable } from '../components/DataTable.tsx';
+import { Page } from '../components/Page.tsx';
+import { ErrorNotice } from '../components/States.tsx';
 import { formatTime } from '../format.ts';
 import { useAction, useAsync } from '../hooks.ts';
+import { usePagedList } from '../paging.ts';
 import { useWorkspace } from '../session.tsx';
 import type { AuditEvent, List, Member } from '../types.ts';
 
@@ -18,7 +21,6 @@ const TYPES = [
   'dedicated_endpoint.created', 'dedicated_endpoint.updated', 'dedicated_endpoint.deleted', 'rate_limit.updated',
   'model_permissions.updated', 'login.succeeded', 'login.failed', 'password.changed', 'email.verified',
 ];
-const PAGE_SIZE = 25;
 
 interface Verification {
   ok: boolean;
@@ -58,32 +60,15 @@ function Verify({ org }: { org: string }) {
 export function AuditLog() {
   const { org, projects } = useWorkspace();
   const [type, setType] = useState('');
-  // The `after` cursor of each page shown so far: the last one is the page on screen.
-  const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
-  const after = cursors[cursors.length - 1];
-  const events = useAsync(
-    (signal) => get<List<AuditEvent>>(`/v1/organizations/${org.id}/audit_logs`, { query: { type, after, limit: PAGE_SIZE }, signal }),
-    [org.id, type, after],
-  );
+  const events = usePagedList<AuditEvent>(`/v1/organizations/${org.id}/audit_logs`, { query: { type }, labels: ['Newer', 'Older'] });
   // Names of the actors, where they are still members.
   const members = useAsync((signal) => get<List<Member>>(`/v1/organizations/${org.id}/members`, { query: { limit: 100 }, signal }).catch(() => undefined), [org.id]);
   const actorName = (id: string | null) => members.data?.data.find((m) => m.principal.id === id)?.principal.name ?? id ?? 'unknown';
   const projectName = (id: string | null) => (id ? (projects?.find((p) => p.id === id)?.name ?? id) : '—');
   return (
-    <section aria-labelledby="page-title">
-      <div className="page-head">
-        <h1 id="page-title">Audit log</h1>
-        <Verify org={org.id} />
-      </div>
+    <Page title="Audit log" actions={<Verify org={org.id} />}>
       <div className="filters">
-        <SelectField
-          label="Event type"
-          value={type}
-          onChange={(e) => {
-            setType(e.target.value);
-            setCursors([undefined]);
-          }}
-        >
+        <SelectField label="Event type" value={type} onChange={(e) => setType(e.target.value)}>
           <option value="">Any type</option>
           {TYPES.map((t) => (
             <option key={t} value={t}>
@@ -92,56 +77,21 @@ export function AuditLog() {
           ))}
         </SelectField>
       </div>
-      <Loaded state={events} what="the audit log">
-        {(list) => (
-          <>
-            {list.data.length === 0 ? (
-              <Empty>No events{type ? ` of type ${type}` : ''}.</Empty>
-            ) : (
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">Time</th>
-                    <th scope="col">Type</th>
-                    <th scope="col">Actor</th>
-                    <th scope="col">Project</th>
-                    <th scope="col">Resource</th>
-                    <th scope="col">IP address</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.data.map((event) => (
-                    <tr key={event.id}>
-                      <td>{event.seq}</td>
-                      <td className="nowrap">{formatTime(event.created_at)}</td>
-                      <td>
-                        <code>{event.type}</code>
-                      </td>
-                      <td>
-                        {event.actor.type === 'system' ? 'system' : actorName(event.actor.id)}
-                        {event.actor.api_key_id ? ` (key ${event.actor.api_key_id})` : ''}
-                      </td>
-                      <td>{projectName(event.project_id)}</td>
-                      <td className="mono">{event.resource.id}</td>
-                      <td>{event.ip_address ?? '—'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-            <div className="pager">
-              <button type="button" className="secondary" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-                Newer
-              </button>
-              <span>Page {cursors.length}</span>
-              <button type="button" className="secondary" disabled={!list.has_more} onClick={() => setCursors((c) => [...c, list.last_id ?? undefined])}>
-                Older
-              </button>
-            </div>
-          </>
-        )}
-      </Loaded>
-    </section>
+      <DataTable
+        label="Audit log"
+        list={events}
+        what="the audit log"
+        empty={`No events${type ? ` of type ${type}` : ''}.`}
+        columns={[
+          { header: '#', cell: (event) => event.seq },
+          { header: 'Time', cell: (event) => formatTime(event.created_at), className: 'nowrap' },
+          { header: 'Type', cell: (event) => <code>{event.type}</code> },
+          { header: 'Actor', cell: (event) => `${event.actor.type === 'system' ? 'system' : actorName(event.actor.id)}${event.actor.api_key_id ? ` (key ${event.actor.api_key_id})` : ''}` },
+          { header: 'Project', cell: (event) => projectName(event.project_id) },
+          { header: 'Resource', cell: (event) => event.resource.id, className: 'mono' },
+          { header: 'IP address', cell: (event) => event.ip_address ?? '—' },
+        ]}
+      />
+    </Page>
   );
 }

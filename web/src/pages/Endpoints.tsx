@@ -1,9 +1,13 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { del, get, patch, post } from '../api.ts';
-import { FormError, SelectField, TextField } from '../components/Field.tsx';
-import { Empty, ErrorNotice, Loaded } from '../components/States.tsx';
+import { SelectField, TextField } from '../components/Field.tsx';
+import { FormCard } from '../components/FormCard.tsx';
+import { DataTable } from '../components/DataTable.tsx';
+import { Page } from '../components/Page.tsx';
+import { ErrorNotice } from '../components/States.tsx';
 import { formatTime } from '../format.ts';
 import { useAction, useAsync, useInterval } from '../hooks.ts';
+import { usePagedList } from '../paging.ts';
 import { useProject } from '../session.tsx';
 import type { Endpoint, EndpointTemplate, List } from '../types.ts';
 
@@ -19,8 +23,7 @@ function CreateEndpointForm({ project, regions, onCreated }: { project: string; 
   const list = templates.data?.data ?? [];
   const template = list[templateIndex];
   if (templates.data && list.length === 0) return <p className="muted">This server has no endpoint templates configured.</p>;
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     if (!template) return;
     const created = await action.run(() =>
       post<Endpoint>(
@@ -42,8 +45,15 @@ function CreateEndpointForm({ project, regions, onCreated }: { project: string; 
     }
   };
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby="create-endpoint-title">
-      <h2 id="create-endpoint-title">New dedicated endpoint</h2>
+    <FormCard
+      title="New dedicated endpoint"
+      submit="Create endpoint"
+      busy={action.busy}
+      disabled={!template}
+      error={action.error}
+      fields={['name', 'model_name', 'gpu_type', 'region', 'scaling.min_replicas', 'scaling.max_replicas']}
+      onSubmit={submit}
+    >
       <ErrorNotice error={templates.error} />
       <div className="grid-2">
         <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} param="name" error={action.error} />
@@ -67,17 +77,13 @@ function CreateEndpointForm({ project, regions, onCreated }: { project: string; 
         <TextField label="Minimum replicas" type="number" min="1" value={minReplicas} onChange={(e) => setMin(e.target.value)} param="scaling.min_replicas" error={action.error} />
         <TextField label="Maximum replicas" type="number" min="1" value={maxReplicas} onChange={(e) => setMax(e.target.value)} param="scaling.max_replicas" error={action.error} />
       </div>
-      <FormError error={action.error} fields={['name', 'model_name', 'gpu_type', 'region', 'scaling.min_replicas', 'scaling.max_replicas']} />
-      <button type="submit" disabled={action.busy || !template}>
-        Create endpoint
-      </button>
-    </form>
+    </FormCard>
   );
 }
 
 export function Endpoints() {
   const project = useProject();
-  const endpoints = useAsync((signal) => get<List<Endpoint>>('/v1/dedicated_endpoints', { project: project.id, query: { limit: 100 }, signal }), [project.id]);
+  const endpoints = usePagedList<Endpoint>('/v1/dedicated_endpoints', { project: project.id });
   const action = useAction();
   const settling = (endpoints.data?.data ?? []).some((e) => e.status === 'provisioning' || e.status === 'deleting');
   useInterval(endpoints.reload, 2000, settling);
@@ -86,62 +92,42 @@ export function Endpoints() {
     endpoints.reload();
   };
   return (
-    <section aria-labelledby="page-title">
-      <div className="page-head">
-        <h1 id="page-title">Endpoints</h1>
-      </div>
+    <Page title="Endpoints">
       <CreateEndpointForm project={project.id} regions={project.regions} onCreated={endpoints.reload} />
-      <ErrorNotice error={action.error} />
-      <Loaded state={endpoints} what="endpoints">
-        {(list) =>
-          list.data.length === 0 ? (
-            <Empty>No dedicated endpoints. Shared models need none: call them with an API key.</Empty>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Model</th>
-                  <th scope="col">Routing key</th>
-                  <th scope="col">Region</th>
-                  <th scope="col">Replicas</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.map((endpoint) => (
-                  <tr key={endpoint.id}>
-                    <td>{endpoint.name}</td>
-                    <td className="mono">{endpoint.model_name}</td>
-                    <td className="mono">{endpoint.routing_key}</td>
-                    <td>{endpoint.region}</td>
-                    <td>
-                      {endpoint.scaling.min_replicas}–{endpoint.scaling.max_replicas} × {endpoint.gpu_count} {endpoint.gpu_type}
-                    </td>
-                    <td>
-                      <span className={`badge ${endpoint.status}`}>{endpoint.status}</span>
-                      {!endpoint.enabled ? <span className="badge">disabled</span> : null}
-                    </td>
-                    <td>{formatTime(endpoint.created_at)}</td>
-                    <td className="row-actions">
-                      <button type="button" className="secondary" aria-label={`${endpoint.enabled ? 'Disable' : 'Enable'} ${endpoint.name}`} onClick={() => act(() => patch(`/v1/dedicated_endpoints/${endpoint.id}`, { enabled: !endpoint.enabled }, { project: project.id }))}>
-                        {endpoint.enabled ? 'Disable' : 'Enable'}
-                      </button>
-                      <button type="button" className="danger" aria-label={`Delete ${endpoint.name}`} onClick={() => act(() => del(`/v1/dedicated_endpoints/${endpoint.id}`, { project: project.id }))}>
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </Loaded>
-    </section>
+      <DataTable
+        refusal={action.error}
+        label="Dedicated endpoints"
+        list={endpoints}
+        what="endpoints"
+        empty="No dedicated endpoints. Shared models need none: call them with an API key."
+        columns={[
+          { header: 'Name', cell: (endpoint) => endpoint.name },
+          { header: 'Model', cell: (endpoint) => endpoint.model_name, className: 'mono' },
+          { header: 'Routing key', cell: (endpoint) => endpoint.routing_key, className: 'mono' },
+          { header: 'Region', cell: (endpoint) => endpoint.region },
+          { header: 'Replicas', cell: (endpoint) => `${endpoint.scaling.min_replicas}–${endpoint.scaling.max_replicas} × ${endpoint.gpu_count} ${endpoint.gpu_type}` },
+          {
+            header: 'Status',
+            cell: (endpoint) => (
+              <>
+                <span className={`badge ${endpoint.status}`}>{endpoint.status}</span>
+                {!endpoint.enabled ? <span className="badge">disabled</span> : null}
+              </>
+            ),
+          },
+          { header: 'Created', cell: (endpoint) => formatTime(endpoint.created_at) },
+        ]}
+        actions={(endpoint) => (
+          <>
+            <button type="button" className="secondary" aria-label={`${endpoint.enabled ? 'Disable' : 'Enable'} ${endpoint.name}`} onClick={() => act(() => patch(`/v1/dedicated_endpoints/${endpoint.id}`, { enabled: !endpoint.enabled }, { project: project.id }))}>
+              {endpoint.enabled ? 'Disable' : 'Enable'}
+            </button>
+            <button type="button" className="danger" aria-label={`Delete ${endpoint.name}`} onClick={() => act(() => del(`/v1/dedicated_endpoints/${endpoint.id}`, { project: project.id }))}>
+              Delete
+            </button>
+          </>
+        )}
+      />
+    </Page>
   );
 }

@@ -1,10 +1,14 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { get, post } from '../api.ts';
-import { FormError, SelectField, TextField } from '../components/Field.tsx';
+import { DataTable } from '../components/DataTable.tsx';
+import { SelectField, TextField } from '../components/Field.tsx';
+import { FormCard } from '../components/FormCard.tsx';
+import { Page } from '../components/Page.tsx';
 import { LossChart } from '../components/LossChart.tsx';
 import { Empty, ErrorNotice, Loaded } from '../components/States.tsx';
 import { formatTime } from '../format.ts';
 import { useAction, useAsync, useInterval } from '../hooks.ts';
+import { usePagedList } from '../paging.ts';
 import { useProject } from '../session.tsx';
 import type { FileObject, Job, JobEvent, List, Model } from '../types.ts';
 
@@ -20,16 +24,14 @@ function CreateJobForm({ project, onCreated }: { project: string; onCreated: (jo
   const action = useAction();
   const chosenModel = model || models.data?.data[0]?.id || '';
   const chosenTraining = training || files.data?.data[0]?.id || '';
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     const job = await action.run(() =>
       post<Job>('/v1/fine_tuning/jobs', { model: chosenModel, training_file: chosenTraining, ...(validation ? { validation_file: validation } : {}), ...(suffix ? { suffix } : {}) }, { project }),
     );
     if (job) onCreated(job);
   };
   return (
-    <form className="card" onSubmit={submit} noValidate aria-labelledby="create-job-title">
-      <h2 id="create-job-title">New fine-tuning job</h2>
+    <FormCard title="New fine-tuning job" submit="Create job" busy={action.busy} error={action.error} fields={['model', 'training_file', 'validation_file', 'suffix']} onSubmit={submit}>
       <ErrorNotice error={models.error ?? files.error} />
       <div className="grid-2">
         <SelectField label="Model" value={chosenModel} onChange={(e) => setModel(e.target.value)} param="model" error={action.error}>
@@ -57,11 +59,7 @@ function CreateJobForm({ project, onCreated }: { project: string; onCreated: (jo
         <TextField label="Suffix" value={suffix} onChange={(e) => setSuffix(e.target.value)} param="suffix" error={action.error} hint="Letters, digits, - and _; part of the model's name." />
       </div>
       {files.data && files.data.data.length === 0 ? <p className="muted">Upload a fine-tune file on the Files page first.</p> : null}
-      <FormError error={action.error} fields={['model', 'training_file', 'validation_file', 'suffix']} />
-      <button type="submit" disabled={action.busy}>
-        Create job
-      </button>
-    </form>
+    </FormCard>
   );
 }
 
@@ -168,15 +166,12 @@ function JobDetail({ project, jobId, onChanged }: { project: string; jobId: stri
 
 export function FineTuning() {
   const project = useProject();
-  const jobs = useAsync((signal) => get<List<Job>>('/v1/fine_tuning/jobs', { project: project.id, query: { limit: 50 }, signal }), [project.id]);
+  const jobs = usePagedList<Job>('/v1/fine_tuning/jobs', { project: project.id });
   const [selected, setSelected] = useState<string | undefined>();
   const anyRunning = (jobs.data?.data ?? []).some((j) => !FINISHED.has(j.status));
   useInterval(jobs.reload, 2000, anyRunning);
   return (
-    <section aria-labelledby="page-title">
-      <div className="page-head">
-        <h1 id="page-title">Fine-tuning</h1>
-      </div>
+    <Page title="Fine-tuning">
       <CreateJobForm
         project={project.id}
         onCreated={(job) => {
@@ -185,41 +180,27 @@ export function FineTuning() {
         }}
       />
       <h2>Jobs</h2>
-      <Loaded state={jobs} what="jobs">
-        {(list) =>
-          list.data.length === 0 ? (
-            <Empty>No fine-tuning jobs yet.</Empty>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Job</th>
-                  <th scope="col">Model</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.map((job) => (
-                  <tr key={job.id} className={job.id === selected ? "selected" : undefined}>
-                    <td>
-                      <button type="button" className="link mono" onClick={() => setSelected(job.id)} aria-label={`Show job ${job.id}`}>
-                        {job.id}
-                      </button>
-                    </td>
-                    <td className="mono">{job.model}</td>
-                    <td>
-                      <span className={`badge ${job.status}`}>{job.status}</span>
-                    </td>
-                    <td>{formatTime(job.created_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }
-      </Loaded>
+      <DataTable
+        label="Jobs"
+        list={jobs}
+        what="jobs"
+        empty="No fine-tuning jobs yet."
+        rowClass={(job) => (job.id === selected ? 'selected' : undefined)}
+        columns={[
+          {
+            header: 'Job',
+            cell: (job) => (
+              <button type="button" className="link mono" onClick={() => setSelected(job.id)} aria-label={`Show job ${job.id}`}>
+                {job.id}
+              </button>
+            ),
+          },
+          { header: 'Model', cell: (job) => job.model, className: 'mono' },
+          { header: 'Status', cell: (job) => <span className={`badge ${job.status}`}>{job.status}</span> },
+          { header: 'Created', cell: (job) => formatTime(job.created_at) },
+        ]}
+      />
       {selected ? <JobDetail key={selected} project={project.id} jobId={selected} onChanged={jobs.reload} /> : null}
-    </section>
+    </Page>
   );
 }

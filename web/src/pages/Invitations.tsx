@@ -2,8 +2,9 @@ import { useState } from 'react';
 import { get } from '../api.ts';
 import { SelectField } from '../components/Field.tsx';
 import { InvitationTable } from '../components/InvitationTable.tsx';
-import { Empty, Loaded } from '../components/States.tsx';
+import { Page } from '../components/Page.tsx';
 import { useAsync } from '../hooks.ts';
+import { usePagedList } from '../paging.ts';
 import { useWorkspace } from '../session.tsx';
 import type { Group, Invitation, List } from '../types.ts';
 
@@ -12,17 +13,10 @@ const STATUSES = ['pending', 'accepted', 'declined', 'revoked', 'expired'];
 export function Invitations() {
   const { org } = useWorkspace();
   const [status, setStatus] = useState('');
-  const invitations = useAsync(
-    (signal) => get<List<Invitation>>(`/v1/organizations/${org.id}/invitations`, { query: { status, limit: 100 }, signal }),
-    [org.id, status],
-  );
+  const invitations = usePagedList<Invitation>(`/v1/organizations/${org.id}/invitations`, { query: { status } });
   const groups = useAsync((signal) => get<List<Group>>(`/v1/organizations/${org.id}/groups`, { query: { limit: 100 }, signal }), [org.id]);
   return (
-    <section aria-labelledby="page-title">
-      <div className="page-head">
-        <h1 id="page-title">Invitations</h1>
-        <p className="muted">Invite people from the members page.</p>
-      </div>
+    <Page title="Invitations" actions={<p className="muted">Invite people from the members page.</p>}>
       <div className="filters">
         <SelectField label="Status" value={status} onChange={(e) => setStatus(e.target.value)}>
           <option value="">Any</option>
@@ -33,21 +27,13 @@ export function Invitations() {
           ))}
         </SelectField>
       </div>
-      <Loaded state={invitations} what="invitations">
-        {(list) =>
-          list.data.length === 0 ? (
-            <Empty>No invitations{status ? ` with status ${status}` : ''}.</Empty>
-          ) : (
-            <InvitationTable
-              org={org.id}
-              invitations={list.data}
-              showStatus
-              groupName={(id) => groups.data?.data.find((g) => g.id === id)?.name ?? 'project group'}
-              onChanged={invitations.reload}
-            />
-          )
-        }
-      </Loaded>
-    </section>
+      <InvitationTable
+        org={org.id}
+        invitations={invitations}
+        empty={`No invitations${status ? ` with status ${status}` : ''}.`}
+        showStatus
+        groupName={(id) => groups.data?.data.find((g) => g.id === id)?.name ?? 'project group'}
+      />
+    </Page>
   );
 }

@@ -3,9 +3,12 @@ import { del, get } from '../api.ts';
 import { ConfirmDialog } from '../components/Dialog.tsx';
 import { InvitationTable } from '../components/InvitationTable.tsx';
 import { InviteDialog } from '../components/InviteDialog.tsx';
-import { Empty, ErrorNotice, Loaded } from '../components/States.tsx';
+import { DataTable } from '../components/DataTable.tsx';
+import { Page } from '../components/Page.tsx';
+import { ErrorNotice } from '../components/States.tsx';
 import { formatTime } from '../format.ts';
 import { useAction, useAsync } from '../hooks.ts';
+import { usePagedList } from '../paging.ts';
 import { navigate } from '../router.tsx';
 import { useSession, useWorkspace } from '../session.tsx';
 import type { Group, Invitation, List, Member } from '../types.ts';
@@ -19,12 +22,9 @@ const selfMember = (me: { id: string; name: string; email: string }): Member => 
 export function Members() {
   const { me, refresh } = useSession();
   const { org, projects } = useWorkspace();
-  const members = useAsync((signal) => get<List<Member>>(`/v1/organizations/${org.id}/members`, { query: { limit: 100 }, signal }), [org.id]);
+  const members = usePagedList<Member>(`/v1/organizations/${org.id}/members`);
   const groups = useAsync((signal) => get<List<Group>>(`/v1/organizations/${org.id}/groups`, { query: { limit: 100 }, signal }), [org.id]);
-  const invitations = useAsync(
-    (signal) => get<List<Invitation>>(`/v1/organizations/${org.id}/invitations`, { query: { status: 'pending', limit: 100 }, signal }),
-    [org.id],
-  );
+  const invitations = usePagedList<Invitation>(`/v1/organizations/${org.id}/invitations`, { query: { status: 'pending' } });
   const [inviting, setInviting] = useState(false);
   const [removing, setRemoving] = useState<Member | undefined>();
   const remove = useAction();
@@ -44,13 +44,14 @@ export function Members() {
   };
 
   return (
-    <section aria-labelledby="page-title">
-      <div className="page-head">
-        <h1 id="page-title">Members</h1>
+    <Page
+      title="Members"
+      actions={
         <button type="button" onClick={() => setInviting(true)} disabled={!groups.data}>
           Invite member
         </button>
-      </div>
+      }
+    >
       <ErrorNotice error={remove.error} />
       {members.error?.status === 403 ? (
         // Only admins list the members; anyone may still leave.
@@ -60,76 +61,57 @@ export function Members() {
           </button>
         </p>
       ) : null}
-      <Loaded state={members} what="members">
-        {(list) =>
-          list.data.length === 0 ? (
-            <Empty>No members.</Empty>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Groups</th>
-                  <th scope="col">Joined</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.map((member) => {
-                  const self = member.principal.id === me.id;
-                  return (
-                    <tr key={member.principal.id}>
-                      <td>
-                        {member.principal.name}
-                        {self ? ' (you)' : ''}
-                        {member.principal.type === 'service_account' ? <span className="badge">service account</span> : null}
-                      </td>
-                      <td>{member.principal.email ?? '—'}</td>
-                      <td>
-                        {member.groups.length === 0
-                          ? '—'
-                          : member.groups.map((g) => (
-                              <span key={g.id} className="chip" title={`role ${g.role}${g.expires_at ? `, until ${formatTime(g.expires_at)}` : ''}`}>
-                                {g.scope.type === 'project' ? `${projectName(g.scope.id)}: ` : ''}
-                                {g.name}
-                              </span>
-                            ))}
-                      </td>
-                      <td>{formatTime(member.added_at)}</td>
-                      <td className="row-actions">
-                        <button type="button" className="danger" aria-label={self ? 'Leave organization' : `Remove ${member.principal.name}`} onClick={() => setRemoving(member)}>
-                          {self ? 'Leave' : 'Remove'}
-                        </button>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          )
-        }
-      </Loaded>
+      <DataTable
+        label="Members"
+        list={members}
+        what="members"
+        empty="No members."
+        rowKey={(member) => member.principal.id}
+        columns={[
+          {
+            header: 'Name',
+            cell: (member) => (
+              <>
+                {member.principal.name}
+                {member.principal.id === me.id ? ' (you)' : ''}
+                {member.principal.type === 'service_account' ? <span className="badge">service account</span> : null}
+              </>
+            ),
+          },
+          { header: 'Email', cell: (member) => member.principal.email ?? '—' },
+          {
+            header: 'Groups',
+            cell: (member) =>
+              member.groups.length === 0
+                ? '—'
+                : member.groups.map((g) => (
+                    <span key={g.id} className="chip" title={`role ${g.role}${g.expires_at ? `, until ${formatTime(g.expires_at)}` : ''}`}>
+                      {g.scope.type === 'project' ? `${projectName(g.scope.id)}: ` : ''}
+                      {g.name}
+                    </span>
+                  )),
+          },
+          { header: 'Joined', cell: (member) => formatTime(member.added_at) },
+        ]}
+        actions={(member) => {
+          const self = member.principal.id === me.id;
+          return (
+            <button type="button" className="danger" aria-label={self ? 'Leave organization' : `Remove ${member.principal.name}`} onClick={() => setRemoving(member)}>
+              {self ? 'Leave' : 'Remove'}
+            </button>
+          );
+        }}
+      />
 
       {members.data ? (
         <>
           <h2>Pending invitations</h2>
-          <Loaded state={invitations} what="invitations">
-            {(list) =>
-              list.data.length === 0 ? (
-                <Empty>No pending invitations.</Empty>
-              ) : (
-                <InvitationTable
-                  org={org.id}
-                  invitations={list.data}
-                  groupName={(id) => groups.data?.data.find((g) => g.id === id)?.name ?? 'project group'}
-                  onChanged={invitations.reload}
-                />
-              )
-            }
-          </Loaded>
+          <InvitationTable
+            org={org.id}
+            invitations={invitations}
+            empty="No pending invitations."
+            groupName={(id) => groups.data?.data.find((g) => g.id === id)?.name ?? 'project group'}
+          />
         </>
       ) : null}
 
@@ -158,6 +140,6 @@ export function Members() {
           onClose={() => setRemoving(undefined)}
         />
       ) : null}
-    </section>
+    </Page>
   );
 }

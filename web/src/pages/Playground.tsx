@@ -1,6 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { get, stream } from '../api.ts';
 import { FormError, SelectField, TextAreaField } from '../components/Field.tsx';
+import { Page } from '../components/Page.tsx';
 import { ErrorNotice } from '../components/States.tsx';
 import { asApiError, useAsync } from '../hooks.ts';
 import { useProject } from '../session.tsx';
@@ -59,13 +60,14 @@ export function Playground() {
   };
 
   return (
-    <section aria-labelledby="page-title">
-      <div className="page-head">
-        <h1 id="page-title">Playground</h1>
+    <Page
+      title="Playground"
+      actions={
         <button type="button" className="secondary" onClick={() => setMessages([])} disabled={messages.length === 0 || reply !== undefined}>
           Clear chat
         </button>
-      </div>
+      }
+    >
       <ErrorNotice error={models.error} />
       <form className="card playground" onSubmit={send} noValidate>
         <SelectField label="Model" value={chosen} onChange={(e) => setModel(e.target.value)} param="model" error={error}>
@@ -102,6 +104,6 @@ export function Playground() {
           ) : null}
         </div>
       </form>
-    </section>
+    </Page>
   );
 }

@@ -1,8 +1,10 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { get, patch, post } from '../api.ts';
 import { ConfirmDialog } from '../components/Dialog.tsx';
-import { CheckboxGroup, FormError, TextField } from '../components/Field.tsx';
-import { ErrorNotice } from '../components/States.tsx';
+import { TextField } from '../components/Field.tsx';
+import { DangerZone, FormCard } from '../components/FormCard.tsx';
+import { RegionsField } from '../components/RegionsField.tsx';
+import { Page } from '../components/Page.tsx';
 import { formatTime } from '../format.ts';
 import { useAction, useAsync } from '../hooks.ts';
 import { useProject, useWorkspace } from '../session.tsx';
@@ -20,8 +22,7 @@ export function ProjectSettings() {
   const archive = useAction();
   const archived = project.status === 'archived';
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     setSaved(false);
     if (await save.run(() => patch<Project>(`/v1/projects/${project.id}`, { name, regions }))) {
       setSaved(true);
@@ -30,45 +31,26 @@ export function ProjectSettings() {
   };
 
   return (
-    <section aria-labelledby="page-title">
-      <div className="page-head">
-        <h1 id="page-title">Settings</h1>
-      </div>
-      <form className="card" onSubmit={submit} noValidate aria-labelledby="general-title">
-        <h2 id="general-title">General</h2>
+    <Page title="Settings">
+      <FormCard title="General" submit="Save" busy={save.busy} disabled={archived} error={save.error} fields={['name', 'regions']} onSubmit={submit} done={saved ? 'Saved.' : undefined}>
         <p className="muted">
           <span className="mono">{project.id}</span>, created {formatTime(project.created_at)}
           {archived ? `, archived ${formatTime(project.archived_at)}` : ''}.
         </p>
         <TextField label="Project name" value={name} onChange={(e) => setName(e.target.value)} param="name" error={save.error} disabled={archived} />
-        {regionList.data ? (
-          <CheckboxGroup
-            legend="Regions"
-            options={regionList.data.data.map((r) => ({ value: r.id, label: r.id }))}
-            selected={regions}
-            onChange={setRegions}
-            param="regions"
-            error={save.error}
-          />
-        ) : (
-          <ErrorNotice error={regionList.error} />
-        )}
-        <FormError error={save.error} fields={['name', 'regions']} />
-        <p role="status" className="muted">
-          {saved ? 'Saved.' : ''}
-        </p>
-        <button type="submit" disabled={save.busy || archived}>
-          Save
-        </button>
-      </form>
-      <div className="card danger-zone" aria-labelledby="archive-title">
-        <h2 id="archive-title">Archive</h2>
-        <p>An archived project refuses every change and its API keys stop working. The default project cannot be archived.</p>
-        <ErrorNotice error={archive.error} />
-        <button type="button" className="danger" disabled={archived} onClick={() => setArchiving(true)}>
-          {archived ? 'Archived' : 'Archive project'}
-        </button>
-      </div>
+        <RegionsField regions={regionList} selected={regions} onChange={setRegions} error={save.error} />
+      </FormCard>
+      <DangerZone
+        title="Archive"
+        error={archive.error}
+        action={
+          <button type="button" className="danger" disabled={archived} onClick={() => setArchiving(true)}>
+            {archived ? 'Archived' : 'Archive project'}
+          </button>
+        }
+      >
+        An archived project refuses every change and its API keys stop working. The default project cannot be archived.
+      </DangerZone>
       {archiving ? (
         <ConfirmDialog
           title={`Archive ${project.name}`}
@@ -81,6 +63,6 @@ export function ProjectSettings() {
           }}
         />
       ) : null}
-    </section>
+    </Page>
   );
 }

@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import { get } from '../api.ts';
 import { SelectField } from '../components/Field.tsx';
+import { Table } from '../components/DataTable.tsx';
+import { Page } from '../components/Page.tsx';
 import { Empty, Loaded } from '../components/States.tsx';
 import { formatNumber, now } from '../format.ts';
 import { useAsync } from '../hooks.ts';
@@ -62,10 +64,7 @@ export function Usage() {
     page.data.find((b) => b.start_time === time)?.results.reduce((sum, r) => sum + r.num_model_requests, 0) ?? 0;
   const slots = Array.from({ length: buckets }, (_, i) => start + i * width);
   return (
-    <section aria-labelledby="page-title">
-      <div className="page-head">
-        <h1 id="page-title">Usage</h1>
-      </div>
+    <Page title="Usage">
       <div className="filters">
         <SelectField label="Period" value={range} onChange={(e) => setRange(e.target.value)}>
           {Object.keys(RANGES).map((r) => (
@@ -80,34 +79,22 @@ export function Usage() {
           ) : (
             <>
               <Bars buckets={slots.map((time) => ({ label: label(time), requests: requestsAt(page, time) }))} />
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Period</th>
-                    <th scope="col">Model</th>
-                    <th scope="col">Requests</th>
-                    <th scope="col">Input tokens</th>
-                    <th scope="col">Output tokens</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.data.flatMap((b) =>
-                    b.results.map((r) => (
-                      <tr key={`${b.start_time}-${r.model}`}>
-                        <td>{label(b.start_time)}</td>
-                        <td className="mono">{r.model ?? '—'}</td>
-                        <td>{formatNumber(r.num_model_requests)}</td>
-                        <td>{formatNumber(r.input_tokens)}</td>
-                        <td>{formatNumber(r.output_tokens)}</td>
-                      </tr>
-                    )),
-                  )}
-                </tbody>
-              </table>
+              <Table
+                label="Usage by period and model"
+                rows={page.data.flatMap((b) => b.results.map((r) => ({ start: b.start_time, ...r })))}
+                rowKey={(r) => `${r.start}-${r.model}`}
+                columns={[
+                  { header: 'Period', cell: (r) => label(r.start) },
+                  { header: 'Model', cell: (r) => r.model ?? '—', className: 'mono' },
+                  { header: 'Requests', cell: (r) => formatNumber(r.num_model_requests) },
+                  { header: 'Input tokens', cell: (r) => formatNumber(r.input_tokens) },
+                  { header: 'Output tokens', cell: (r) => formatNumber(r.output_tokens) },
+                ]}
+              />
             </>
           )
         }
       </Loaded>
-    </section>
+    </Page>
   );
 }
