@@ -44,6 +44,7 @@ export const TEST_FILES = [
   'test/console.test.ts',
   'test/console-verify-email.test.ts',
   'test/console-organization.test.ts',
+  'test/console-provisioning.test.ts',
   'test/console-project.test.ts',
   'test/test-runner.test.ts',
   'test/configuration-doc.test.ts',

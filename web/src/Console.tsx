@@ -19,6 +19,7 @@ import { OrganizationSettings } from './pages/OrganizationSettings.tsx';
 import { Playground } from './pages/Playground.tsx';
 import { ProjectGroups } from './pages/ProjectGroups.tsx';
 import { Projects } from './pages/Projects.tsx';
+import { Provisioning } from './pages/Provisioning.tsx';
 import { ProjectSettings } from './pages/ProjectSettings.tsx';
 import { RateLimits } from './pages/RateLimits.tsx';
 import { ServiceAccounts } from './pages/ServiceAccounts.tsx';
@@ -33,6 +34,7 @@ const ORG_PAGES: Record<string, ComponentType> = {
   groups: Groups,
   invitations: Invitations,
   'service-accounts': ServiceAccounts,
+  provisioning: Provisioning,
   'audit-log': AuditLog,
   settings: OrganizationSettings,
 };

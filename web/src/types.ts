@@ -248,3 +248,20 @@ export interface DatasetRow {
 export interface DatasetRows extends List<DatasetRow> {
   total: number;
 }
+
+/** A SCIM token of an organization, for its identity provider; `token` only in the answer that made it. */
+export interface ScimToken {
+  id: string;
+  object: 'scim_token';
+  organization_id: string;
+  name: string;
+  redacted_value: string;
+  created_by: string;
+  created_at: number;
+  revoked_at: number | null;
+  base_url: string;
+}
+
+export interface IssuedScimToken extends ScimToken {
+  token: string;
+}

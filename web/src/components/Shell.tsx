@@ -12,6 +12,7 @@ export const ORG_LINKS: Array<[page: string, label: string]> = [
   ['groups', 'Groups'],
   ['invitations', 'Invitations'],
   ['service-accounts', 'Service accounts'],
+  ['provisioning', 'Provisioning (SCIM)'],
   ['audit-log', 'Audit log'],
   ['settings', 'Organization settings'],
 ];
