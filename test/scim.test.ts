@@ -100,6 +100,11 @@ describeEachDatabase('SCIM provisioning', (kind) => {
     const added = (await auditOf('member.added')).filter((e) => e.resource.id === id);
     assert.deepEqual(added.map((e) => e.data.reactivated).sort(), [false, true]);
     assert.ok((await auditOf('scim.user.created')).some((e) => e.resource.id === id));
+    // The account has no password: it signs in through the organization's SSO, never with one.
+    for (const password of ['', 'ignored-by-tenantry', '!scim-provisioned']) {
+      const login = await api().post('/v1/auth/login', undefined, { email, password });
+      assert.equal(login.status, password === '' ? 400 : 401, JSON.stringify(login.body));
+    }
     assert.ok((await auditOf('scim.user.updated')).some((e) => e.resource.id === id));
   });
 
