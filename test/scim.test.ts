@@ -383,6 +383,26 @@ describeEachDatabase('SCIM provisioning', (kind) => {
     assert.equal((await api().get(`/v1/organizations/${org.id}`, ann.token)).status, 200);
   });
 
+  test('concurrent requests: two providers provisioning one new email make one account in both organizations; concurrent PATCHes of one group all apply', async () => {
+    const other = await signUp(api(), 'concurrent');
+    const otherScim = new ScimClient(api(), other.org.id, (await createScimToken(api(), other, other.org.id)).token);
+    const email = uniqueEmail('both');
+    const [here, there] = await Promise.all([scim.post('/Users', { userName: email }), otherScim.post('/Users', { userName: email })]);
+    assert.equal(here.status, 201, JSON.stringify(here.body));
+    assert.equal(there.status, 201, JSON.stringify(there.body));
+    assert.equal(here.body.id, there.body.id, 'one account');
+
+    const users = await Promise.all(Array.from({ length: 4 }, (_, i) => scim.post('/Users', { userName: uniqueEmail(`parallel${i}`) })));
+    const group = await scim.post('/Groups', { displayName: 'Parallel' });
+    const patches = await Promise.all(users.map((u) => scim.patch(`/Groups/${group.body.id}`, [{ op: 'add', path: 'members', value: [{ value: u.body.id }] }])));
+    for (const patch of patches) assert.equal(patch.status, 200, JSON.stringify(patch.body));
+    const final = await scim.get(`/Groups/${group.body.id}`);
+    assert.deepEqual(final.body.members.map((m: { value: string }) => m.value).sort(), users.map((u) => u.body.id).sort());
+    const twice = await Promise.all([scim.patch(`/Users/${users[0]!.body.id}`, [{ op: 'replace', path: 'active', value: false }]), scim.patch(`/Users/${users[0]!.body.id}`, [{ op: 'replace', path: 'active', value: false }])]);
+    assert.deepEqual(twice.map((t) => t.status), [200, 200]);
+    assert.equal((await auditOf('member.removed')).filter((e) => e.resource.id === users[0]!.body.id).length, 1, 'one removal, audited once');
+  });
+
   test('lists page with startIndex and count, and the organization\'s existing members are its Users', async () => {
     const all = await scim.get('/Users?startIndex=1&count=1000');
     assert.equal(all.status, 200);

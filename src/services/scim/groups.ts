@@ -3,7 +3,7 @@ import type { Clock } from '../../infra/clock.ts';
 import { isUniqueViolation } from '../../store/executor.ts';
 import type { GroupRecord, ScimGroupRecord } from '../../store/records.ts';
 import type { ScimPage } from '../../store/scim.ts';
-import type { Store } from '../../store/store.ts';
+import type { Repositories, Store } from '../../store/store.ts';
 import { assertAdminRemainsAfter } from '../admin-rule.ts';
 import type { AuditLog } from '../audit.ts';
 import type { Authorizer } from '../authorizer.ts';
@@ -84,11 +84,12 @@ function patched(state: GroupState, operations: PatchOperation[]): GroupState {
 export function createScimGroupService(deps: { store: Store; clock: Clock; audit: AuditLog; authorizer: Authorizer; enter: ScimGate }) {
   const { store, clock, audit, authorizer, enter } = deps;
 
-  async function read(organizationId: string, groupId: string): Promise<ScimGroupRecord> {
-    const { items } = await store.scim.listGroups(organizationId, { attribute: 'id', value: groupId }, { startIndex: 1, count: 1 });
+  /** The group as SCIM shows it, read through `repos` (the store, or a transaction's repositories). */
+  async function read(repos: Repositories, organizationId: string, groupId: string): Promise<ScimGroupRecord> {
+    const { items } = await repos.scim.listGroups(organizationId, { attribute: 'id', value: groupId }, { startIndex: 1, count: 1 });
     const found = items[0];
     if (!found) throw new NotFoundError('Group', 'id');
-    const members = await store.scim.userMembersOf([groupId]);
+    const members = await repos.scim.userMembersOf([groupId]);
     return { group: found.group, external_id: found.external_id, updated_at: found.updated_at ?? found.group.created_at, members: members.get(groupId) ?? [] };
   }
 
@@ -96,21 +97,33 @@ export function createScimGroupService(deps: { store: Store; clock: Clock; audit
 
   const nameTaken = () => new ConflictError('A group with this displayName already exists in this organization.', 'uniqueness', 'displayName');
 
-  /** Moves a group to `next` in one transaction: its name, its provider id, its user members. */
-  async function apply(caller: ScimCaller, group: GroupRecord, before: GroupState, next: GroupState, creating = false): Promise<void> {
-    const organizationId = group.organization_id;
+  /**
+   * Moves a group to what `change` makes of its state, in one transaction under the organization's
+   * lock: the state is read there, so two concurrent PATCHes apply one after the other rather than each
+   * to what it read before. `creating` inserts the group first (its state then starts empty).
+   */
+  async function apply(caller: ScimCaller, organizationId: string, target: { groupId: string } | { creating: GroupRecord }, change: (before: GroupState) => GroupState): Promise<string> {
     const actor = scimActor(caller);
-    const about = { organizationId, resource: { type: 'group', id: group.id } };
-    const added = [...next.members].filter((id) => !before.members.has(id));
-    const removed = [...before.members].filter((id) => !next.members.has(id));
     const now = clock();
+    let groupId: string;
     try {
-      await store.transaction(async (tx) => {
-        if (creating) {
+      groupId = await store.transaction(async (tx) => {
+        await tx.organizations.lock(organizationId);
+        let group: GroupRecord;
+        let before: GroupState;
+        if ('creating' in target) {
+          group = target.creating;
           if (await tx.groups.nameTaken(organizationId, group.name)) throw nameTaken();
           await tx.groups.insert(group);
-          await audit.record(tx, actor, { type: 'group.created', ...about, data: { via: 'scim', name: group.name, role: group.role } });
+          await audit.record(tx, actor, { type: 'group.created', organizationId, resource: { type: 'group', id: group.id }, data: { via: 'scim', name: group.name, role: group.role } });
+          before = { displayName: group.name, externalId: null, members: new Set() };
+        } else {
+          const current = await read(tx, organizationId, target.groupId);
+          group = current.group;
+          before = stateOf(current);
         }
+        const next = change(before);
+        const about = { organizationId, resource: { type: 'group', id: group.id } };
         if (next.displayName !== before.displayName) {
           if (group.built_in) throw new InvalidRequestError('A built-in group cannot be renamed.', 'displayName', 'mutability');
           if (await tx.groups.nameTaken(organizationId, next.displayName)) throw nameTaken();
@@ -118,7 +131,7 @@ export function createScimGroupService(deps: { store: Store; clock: Clock; audit
           await audit.record(tx, actor, { type: 'group.updated', ...about, data: { via: 'scim', name: next.displayName, previous_name: before.displayName } });
         }
         await tx.scim.saveGroupExternalId(organizationId, group.id, next.externalId, now);
-        for (const userId of added) {
+        for (const userId of [...next.members].filter((id) => !before.members.has(id))) {
           const member = await tx.organizations.findMember(organizationId, userId);
           if (!member || member.type !== 'user') {
             throw new InvalidRequestError(`members: ${userId} is not an active User of this organization.`, 'members', 'invalidValue');
@@ -126,6 +139,7 @@ export function createScimGroupService(deps: { store: Store; clock: Clock; audit
           await tx.groups.addMember(group, member, null, now);
           await audit.record(tx, actor, { type: 'group.member.added', ...about, data: { via: 'scim', principal_id: userId, principal_type: 'user', expires_at: null } });
         }
+        const removed = [...before.members].filter((id) => !next.members.has(id));
         if (removed.length > 0 && group.built_in && group.role === 'admin') {
           await assertAdminRemainsAfter(tx, organizationId, (members) => members.filter((m) => !removed.includes(m.principal.id)));
         }
@@ -133,11 +147,14 @@ export function createScimGroupService(deps: { store: Store; clock: Clock; audit
           await tx.groups.removeMember(group.id, userId);
           await audit.record(tx, actor, { type: 'group.member.removed', ...about, data: { via: 'scim', principal_id: userId } });
         }
+        return group.id;
       });
     } catch (error) {
+      // Names are checked under the lock; a violation left is a name taken by a writer outside SCIM.
       throw isUniqueViolation(error) ? nameTaken() : error;
     }
     authorizer.invalidateOrganization(organizationId);
+    return groupId;
   }
 
   return {
@@ -154,7 +171,7 @@ export function createScimGroupService(deps: { store: Store; clock: Clock; audit
 
     async get(caller: ScimCaller, organizationId: string, groupId: string): Promise<ScimGroupRecord> {
       await enter(caller, organizationId);
-      return read(organizationId, groupId);
+      return read(store, organizationId, groupId);
     },
 
     async create(caller: ScimCaller, organizationId: string, input: ScimGroupInput): Promise<ScimGroupRecord> {
@@ -170,29 +187,27 @@ export function createScimGroupService(deps: { store: Store; clock: Clock; audit
         created_at: clock(),
       };
       // The group and its first members in one transaction: a member refused leaves no group behind.
-      await apply(caller, group, { displayName: group.name, externalId: null, members: new Set() }, state, true);
-      return read(organizationId, group.id);
+      await apply(caller, organizationId, { creating: group }, () => state);
+      return read(store, organizationId, group.id);
     },
 
     async replace(caller: ScimCaller, organizationId: string, groupId: string, input: ScimGroupInput): Promise<ScimGroupRecord> {
       await enter(caller, organizationId);
-      const current = await read(organizationId, groupId);
       const next: GroupState = { displayName: displayNameOf(input.displayName), externalId: scimString(input.externalId ?? null, 'externalId'), members: new Set(memberIds(input.members ?? [])) };
-      await apply(caller, current.group, stateOf(current), next);
-      return read(organizationId, groupId);
+      await apply(caller, organizationId, { groupId }, () => next);
+      return read(store, organizationId, groupId);
     },
 
     async patch(caller: ScimCaller, organizationId: string, groupId: string, operations: Array<{ op: string; path?: string | undefined; value?: unknown }>): Promise<ScimGroupRecord> {
       await enter(caller, organizationId);
-      const current = await read(organizationId, groupId);
-      const before = stateOf(current);
-      await apply(caller, current.group, before, patched(before, normalizeOperations(operations)));
-      return read(organizationId, groupId);
+      const normalized = normalizeOperations(operations);
+      await apply(caller, organizationId, { groupId }, (before) => patched(before, normalized));
+      return read(store, organizationId, groupId);
     },
 
     async delete(caller: ScimCaller, organizationId: string, groupId: string): Promise<void> {
       await enter(caller, organizationId);
-      const { group } = await read(organizationId, groupId);
+      const { group } = await read(store, organizationId, groupId);
       if (group.built_in) throw new InvalidRequestError('A built-in group cannot be deleted.', 'id', 'mutability');
       await store.transaction(async (tx) => {
         await tx.groups.delete(group.id);

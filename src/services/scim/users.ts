@@ -168,26 +168,33 @@ export function createScimUserService(deps: {
 
   const attributesOf = (state: UserState) => ({ external_id: state.externalId, given_name: state.givenName, family_name: state.familyName, display_name: state.displayName });
 
-  /** Moves an existing SCIM user to `next`: attributes, then membership; one transaction. */
-  async function apply(caller: ScimCaller, organizationId: string, current: ScimUserRecord, next: UserState): Promise<ScimUserRecord> {
-    if (normalizeEmail(next.userName) !== normalizeEmail(current.user.email)) {
-      throw new InvalidRequestError('userName is the account\'s email and cannot change through SCIM.', 'userName', 'mutability');
-    }
-    const before = stateOf(current);
+  /**
+   * Moves an existing SCIM user to what `change` makes of their state: attributes, then membership, in
+   * one transaction under the organization's lock, reading the state there (two concurrent PATCHes
+   * apply one after the other, never both to what each read before).
+   */
+  async function apply(caller: ScimCaller, organizationId: string, userId: string, change: (before: UserState) => UserState): Promise<ScimUserRecord> {
     const actor = scimActor(caller);
-    const changed = (['externalId', 'givenName', 'familyName', 'displayName'] as const).filter((field) => before[field] !== next[field]);
     let removal: Removal | undefined;
     await store.transaction(async (tx) => {
-      await tx.scim.saveUserAttributes(organizationId, current.user.id, attributesOf(next), clock());
-      if (changed.length > 0) {
-        await audit.record(tx, actor, { type: 'scim.user.updated', organizationId, resource: { type: 'user', id: current.user.id }, data: { changed } });
+      await tx.organizations.lock(organizationId);
+      const current = await tx.scim.findUser(organizationId, userId);
+      if (!current) throw new NotFoundError('User', 'id');
+      const before = stateOf(current);
+      const next = change(before);
+      if (normalizeEmail(next.userName) !== normalizeEmail(current.user.email)) {
+        throw new InvalidRequestError('userName is the account\'s email and cannot change through SCIM.', 'userName', 'mutability');
       }
-      const member = (await tx.organizations.findMember(organizationId, current.user.id)) !== undefined;
-      if (member && !next.active) removal = await removeMembership(tx, actor, organizationId, current.user.id, 'deactivated');
-      if (!member && next.active) await addMembership(tx, actor, organizationId, current.user.id, true);
+      const changed = (['externalId', 'givenName', 'familyName', 'displayName'] as const).filter((field) => before[field] !== next[field]);
+      await tx.scim.saveUserAttributes(organizationId, userId, attributesOf(next), clock());
+      if (changed.length > 0) {
+        await audit.record(tx, actor, { type: 'scim.user.updated', organizationId, resource: { type: 'user', id: userId }, data: { changed } });
+      }
+      if (current.active && !next.active) removal = await removeMembership(tx, actor, organizationId, userId, 'deactivated');
+      if (!current.active && next.active) await addMembership(tx, actor, organizationId, userId, true);
     });
-    settle(organizationId, current.user.id, removal);
-    return find(organizationId, current.user.id);
+    settle(organizationId, userId, removal);
+    return find(organizationId, userId);
   }
 
   return {
@@ -219,9 +226,8 @@ export function createScimUserService(deps: {
       const actor = scimActor(caller);
       const now = clock();
       const taken = () => new ConflictError('A User with this userName already exists in this organization.', 'uniqueness', 'userName');
-      let userId: string;
-      try {
-        userId = await store.transaction(async (tx) => {
+      const provision = () =>
+        store.transaction(async (tx) => {
           await tx.organizations.lock(organizationId);
           let user: UserRecord | undefined = await tx.users.findByEmail(state.userName);
           if (user && (await tx.scim.findUser(organizationId, user.id))) throw taken();
@@ -234,6 +240,11 @@ export function createScimUserService(deps: {
           if (state.active) await addMembership(tx, actor, organizationId, user.id, false);
           return user.id;
         });
+      let userId: string;
+      try {
+        // A second try when the account was created meanwhile (by another organization's provider,
+        // or a signup): it finds the account then, and links it.
+        userId = await provision().catch((error: unknown) => (isUniqueViolation(error) ? provision() : Promise.reject(error)));
       } catch (error) {
         throw isUniqueViolation(error) ? taken() : error;
       }
@@ -243,24 +254,25 @@ export function createScimUserService(deps: {
 
     async replace(caller: ScimCaller, organizationId: string, userId: string, input: ScimUserInput): Promise<ScimUserRecord> {
       await enter(caller, organizationId);
-      const current = await find(organizationId, userId);
-      return apply(caller, organizationId, current, stateFromInput(input, current.active));
+      return apply(caller, organizationId, userId, (before) => stateFromInput(input, before.active));
     },
 
     async patch(caller: ScimCaller, organizationId: string, userId: string, operations: Array<{ op: string; path?: string | undefined; value?: unknown }>): Promise<ScimUserRecord> {
       await enter(caller, organizationId);
-      const current = await find(organizationId, userId);
-      return apply(caller, organizationId, current, patched(stateOf(current), normalizeOperations(operations)));
+      const normalized = normalizeOperations(operations);
+      return apply(caller, organizationId, userId, (before) => patched(before, normalized));
     },
 
     /** Removes the person from the organization and forgets what the provider said about them. */
     async delete(caller: ScimCaller, organizationId: string, userId: string): Promise<void> {
       await enter(caller, organizationId);
-      const current = await find(organizationId, userId);
       const actor = scimActor(caller);
       let removal: Removal | undefined;
       await store.transaction(async (tx) => {
-        if (await tx.organizations.findMember(organizationId, userId)) removal = await removeMembership(tx, actor, organizationId, userId, 'deleted');
+        await tx.organizations.lock(organizationId);
+        const current = await tx.scim.findUser(organizationId, userId);
+        if (!current) throw new NotFoundError('User', 'id');
+        if (current.active) removal = await removeMembership(tx, actor, organizationId, userId, 'deleted');
         await tx.scim.deleteUser(organizationId, userId);
         await audit.record(tx, actor, { type: 'scim.user.deleted', organizationId, resource: { type: 'user', id: userId }, data: { email: current.user.email } });
       });
