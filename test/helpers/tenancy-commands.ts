@@ -292,7 +292,9 @@ class RemoveOrganizationMember implements Command {
   async run(model: TenancyModel, real: Real) {
     const user = pick(model.users, this.actor)!;
     const org = pickOrg(model, user.id, this.org);
-    const subject = pick(model.users, this.subject)!;
+    // Half the time someone the organization's SCIM knows, so that both answers are seen.
+    const known = model.users.filter((u) => model.scimUsers(org).has(u.id));
+    const subject = (this.subject % 2 === 0 && known.length > 0 ? pick(known, this.subject >> 1) : pick(model.users, this.subject >> 1))!;
     const admins = model.builtInAdmins(org);
     const leavesNoAdmin = admins.members.has(subject.id) && admins.members.size === 1;
     const expected = !model.isMember(user.id, org)
@@ -432,7 +434,9 @@ class ScimProvision implements Command {
   async run(model: TenancyModel, real: Real) {
     const token = pick(model.scimTokens, this.token)!;
     const org = this.org % 2 === 0 ? model.org(token.orgId) : pick(model.orgs, this.org >> 1)!;
-    const subject = pick(model.users, this.subject)!;
+    // Half the time someone the organization's SCIM does not know yet, so that both answers are seen.
+    const unknown = model.users.filter((u) => !model.scimUsers(org).has(u.id));
+    const subject = (this.subject % 2 === 0 && unknown.length > 0 ? pick(unknown, this.subject >> 1) : pick(model.users, this.subject >> 1))!;
     const expected = scimGate(model, token, org.id) ?? (model.scimUsers(org).has(subject.id) ? 409 : 201);
     const response = await scimRequest(real, token, 'POST', `${org.id}/Users`, { userName: subject.email, active: true });
     expectScimStatus(response, expected, this.toString());
@@ -451,7 +455,9 @@ class ScimSetActive implements Command {
   async run(model: TenancyModel, real: Real) {
     const token = pick(model.scimTokens, this.token)!;
     const org = this.org % 2 === 0 ? model.org(token.orgId) : pick(model.orgs, this.org >> 1)!;
-    const subject = pick(model.users, this.subject)!;
+    // Half the time someone the organization's SCIM knows, so that both answers are seen.
+    const known = model.users.filter((u) => model.scimUsers(org).has(u.id));
+    const subject = (this.subject % 2 === 0 && known.length > 0 ? pick(known, this.subject >> 1) : pick(model.users, this.subject >> 1))!;
     const admins = model.builtInAdmins(org);
     const lastAdmin = !this.active && org.members.has(subject.id) && admins.members.has(subject.id) && admins.members.size === 1;
     const expected = scimGate(model, token, org.id) ?? (!model.scimUsers(org).has(subject.id) ? 404 : lastAdmin ? 409 : 200);
@@ -526,12 +532,12 @@ export const tenancyCommands = [
   ...weighted(3, fc.tuple(index, index, fc.boolean()).map(([a, p, r]) => new CreateKey(a, p, r))),
   ...weighted(3, fc.tuple(index, index, fc.boolean()).map(([k, p, w]) => new UseKey(k, p, w))),
   ...weighted(1, fc.tuple(index, index).map(([a, k]) => new RevokeKey(a, k))),
-  ...weighted(2, fc.tuple(index, index).map(([a, o]) => new CreateScimToken(a, o))),
+  ...weighted(3, fc.tuple(index, index).map(([a, o]) => new CreateScimToken(a, o))),
   ...weighted(1, fc.tuple(index, index).map(([a, t]) => new RevokeScimToken(a, t))),
-  ...weighted(2, fc.tuple(index, index, index).map(([t, o, u]) => new ScimProvision(t, o, u))),
-  ...weighted(2, fc.tuple(index, index, index, fc.boolean()).map(([t, o, u, a]) => new ScimSetActive(t, o, u, a))),
+  ...weighted(3, fc.tuple(index, index, index).map(([t, o, u]) => new ScimProvision(t, o, u))),
+  ...weighted(3, fc.tuple(index, index, index, fc.boolean()).map(([t, o, u, a]) => new ScimSetActive(t, o, u, a))),
   ...weighted(1, fc.tuple(index, index, index).map(([t, g, u]) => new ScimAddToGroup(t, g, u))),
-  ...weighted(1, fc.tuple(index, index).map(([t, o]) => new ScimListUsers(t, o))),
+  ...weighted(2, fc.tuple(index, index).map(([t, o]) => new ScimListUsers(t, o))),
 ];
 
 /** Counts of each operation's outcomes across a run, so a test can show it exercised both sides. */
