@@ -166,6 +166,13 @@ describeEachDatabase('SCIM provisioning', (kind) => {
     const id = created.body.id as string;
     const byExternalId = await scim.get(`/Users?${filterQuery('externalId eq "e1b2c3"')}`);
     assert.deepEqual(byExternalId.body.Resources.map((u: { id: string }) => u.id), [id]);
+    // Entra may match on the work email instead, and join equalities with `and`.
+    const byEmail = await scim.get(`/Users?${filterQuery(`emails[type eq "work"].value eq "${email}"`)}`);
+    assert.deepEqual(byEmail.body.Resources.map((u: { id: string }) => u.id), [id]);
+    const both = await scim.get(`/Users?${filterQuery(`userName eq "${email}" and externalId eq "e1b2c3"`)}`);
+    assert.equal(both.body.totalResults, 1);
+    const neither = await scim.get(`/Users?${filterQuery(`userName eq "${email}" and externalId eq "other"`)}`);
+    assert.equal(neither.body.totalResults, 0);
 
     const updated = await scim.patch(`/Users/${id}`, [
       { op: 'Replace', path: 'emails[type eq "work"].value', value: email },
@@ -209,6 +216,14 @@ describeEachDatabase('SCIM provisioning', (kind) => {
     const added = await scim.patch(`/Groups/${gid}`, [{ op: 'Add', path: 'members', value: [{ value: user.body.id }] }]);
     assert.equal(added.status, 200, JSON.stringify(added.body));
     assert.deepEqual(added.body.members.map((m: { value: string }) => m.value), [user.body.id]);
+    // Entra reads a group without its members, and asks whether one person is in it.
+    const withoutMembers = await scim.get(`/Groups/${gid}?excludedAttributes=members`);
+    assert.equal(withoutMembers.status, 200);
+    assert.equal('members' in withoutMembers.body, false);
+    const isMember = await scim.get(`/Groups?${filterQuery(`id eq "${gid}" and members[value eq "${user.body.id}"]`)}&excludedAttributes=members`);
+    assert.equal(isMember.body.totalResults, 1);
+    const notMember = await scim.get(`/Groups?${filterQuery(`id eq "${gid}" and members eq "${ann.user.id}"`)}`);
+    assert.equal(notMember.body.totalResults, 0);
     const removed = await scim.patch(`/Groups/${gid}`, [{ op: 'Remove', path: 'members', value: [{ value: user.body.id }] }]);
     assert.equal(removed.status, 200, JSON.stringify(removed.body));
     assert.deepEqual(removed.body.members, []);
@@ -346,6 +361,8 @@ describeEachDatabase('SCIM provisioning', (kind) => {
     assertScimError(await scim.get(`/Users?${filterQuery('userName co "ann"')}`), 400, 'invalidFilter');
     assertScimError(await scim.get(`/Users?${filterQuery('title eq "x"')}`), 400, 'invalidFilter');
     assertScimError(await scim.get(`/Groups?${filterQuery('displayName eq unquoted')}`), 400, 'invalidFilter');
+    assertScimError(await scim.get(`/Users?${filterQuery('userName eq "a" or userName eq "b"')}`), 400, 'invalidFilter');
+    assertScimError(await scim.get(`/Users?${filterQuery('members[value eq "x"]')}`), 400, 'invalidFilter');
     assertScimError(await scim.post('/Users', { schemas: [USER_SCHEMA], userName: 'not an email' }), 400, 'invalidValue');
     assertScimError(await scim.post('/Users', { schemas: [USER_SCHEMA] }), 400, 'invalidValue');
     assertScimError(await scim.post('/Users', { schemas: [USER_SCHEMA], userName: uniqueEmail('bad.active'), active: 'maybe' }), 400, 'invalidValue');

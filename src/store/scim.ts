@@ -4,9 +4,9 @@ import { cursorOf, olderThan, toPage, type Page, type PageRequest } from './pagi
 import type { GroupRecord, ScimTokenRecord, ScimUserRecord } from './records.ts';
 import type { ScimTokensTable } from './schema.ts';
 
-/** What a SCIM list may be narrowed to: one equality, as the filters identity providers send. */
-export type ScimUserFilter = { attribute: 'userName' | 'externalId' | 'id'; value: string } | undefined;
-export type ScimGroupFilter = { attribute: 'displayName' | 'externalId' | 'id'; value: string } | undefined;
+/** What a SCIM list may be narrowed to: equalities, all of which must hold, as identity providers filter. */
+export type ScimUserFilter = Array<{ attribute: 'userName' | 'externalId' | 'id'; value: string }>;
+export type ScimGroupFilter = Array<{ attribute: 'displayName' | 'externalId' | 'id' | 'member'; value: string }>;
 
 /** startIndex is 1-based, as RFC 7644 counts. */
 export interface ScimPage {
@@ -45,9 +45,11 @@ export function scimRepository(db: Executor) {
       .innerJoin('users as u', 'u.id', 'ids.user_id')
       .leftJoin('scim_users as s', (join) => join.onRef('s.user_id', '=', 'ids.user_id').on('s.organization_id', '=', organizationId))
       .leftJoin('organization_members as m', (join) => join.onRef('m.principal_id', '=', 'ids.user_id').on('m.organization_id', '=', organizationId));
-    if (filter?.attribute === 'userName') query = query.where('u.email_normalized', '=', filter.value.trim().toLowerCase());
-    if (filter?.attribute === 'externalId') query = query.where('s.external_id', '=', filter.value);
-    if (filter?.attribute === 'id') query = query.where('u.id', '=', filter.value);
+    for (const { attribute, value } of filter) {
+      if (attribute === 'userName') query = query.where('u.email_normalized', '=', value.trim().toLowerCase());
+      if (attribute === 'externalId') query = query.where('s.external_id', '=', value);
+      if (attribute === 'id') query = query.where('u.id', '=', value);
+    }
     return query;
   }
 
@@ -115,7 +117,7 @@ export function scimRepository(db: Executor) {
     },
 
     async findUser(organizationId: string, userId: string): Promise<ScimUserRecord | undefined> {
-      const { items } = await this.listUsers(organizationId, { attribute: 'id', value: userId }, { startIndex: 1, count: 1 });
+      const { items } = await this.listUsers(organizationId, [{ attribute: 'id', value: userId }], { startIndex: 1, count: 1 });
       return items[0];
     },
 
@@ -150,9 +152,14 @@ export function scimRepository(db: Executor) {
           .where('g.organization_id', '=', organizationId)
           .where('g.scope_type', '=', 'organization')
           .where('g.scope_id', '=', organizationId);
-        if (filter?.attribute === 'displayName') query = query.where('g.name', '=', filter.value);
-        if (filter?.attribute === 'externalId') query = query.where('s.external_id', '=', filter.value);
-        if (filter?.attribute === 'id') query = query.where('g.id', '=', filter.value);
+        for (const { attribute, value } of filter) {
+          if (attribute === 'displayName') query = query.where('g.name', '=', value);
+          if (attribute === 'externalId') query = query.where('s.external_id', '=', value);
+          if (attribute === 'id') query = query.where('g.id', '=', value);
+          if (attribute === 'member') {
+            query = query.where((eb) => eb.exists(eb.selectFrom('group_members as gm').select('gm.group_id').whereRef('gm.group_id', '=', 'g.id').where('gm.principal_id', '=', value)));
+          }
+        }
         return query;
       };
       const counted = await base().select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();

@@ -19,6 +19,7 @@ import {
   scimOrgParams,
   scimPatchBody,
   scimRefusals,
+  scimResourceQuery,
   scimUserBody,
   scimUserObject,
   scimUserParams,
@@ -64,7 +65,7 @@ export function scimRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       `${base}/Users/:user_id`,
-      { config, schema: { tags, params: scimUserParams, response: { 200: scimUserObject, ...scimRefusals } } },
+      { config, schema: { tags, params: scimUserParams, querystring: scimResourceQuery, response: { 200: scimUserObject, ...scimRefusals } } },
       async (request) => presentOne(request, request.params.org, await services.scimUsers.get(scimCallerOf(request), request.params.org, request.params.user_id)),
     );
 
@@ -119,8 +120,9 @@ export function scimRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       `${base}/Groups/:grp`,
-      { config, schema: { tags, params: scimGroupParams, response: { 200: scimGroupObject, ...scimRefusals } } },
-      async (request) => presentScimGroup(baseUrl(request, request.params.org), await services.scimGroups.get(scimCallerOf(request), request.params.org, request.params.grp)),
+      { config, schema: { tags, params: scimGroupParams, querystring: scimResourceQuery, response: { 200: scimGroupObject, ...scimRefusals } } },
+      async (request) =>
+        presentScimGroup(baseUrl(request, request.params.org), await services.scimGroups.get(scimCallerOf(request), request.params.org, request.params.grp), !withoutMembers(request.query.excludedAttributes)),
     );
 
     app.post(

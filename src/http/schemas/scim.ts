@@ -36,11 +36,17 @@ export const scimGroupParams = z.strictObject({ org: z.string(), grp: z.string()
 export const scimNamedParams = z.strictObject({ org: z.string(), name: z.string() });
 
 export const scimListQuery = z.strictObject({
-  filter: z.string().max(1000).optional().describe('One equality: `userName eq "ann@example.com"` (Users), `displayName eq "Engineering"` (Groups), or on externalId or id.'),
+  filter: z.string().max(1000).optional().describe('Equalities joined by `and`: Users on userName (or `emails[type eq "work"].value`), externalId, id; Groups on displayName, externalId, id, `members[value eq "user_..."]`.'),
   startIndex: z.coerce.number().int().min(1).max(1_000_000_000).default(1),
   count: z.coerce.number().int().min(0).max(1_000_000_000).default(100).describe(`Lowered to ${SCIM_MAX_RESULTS}.`),
   attributes: z.string().max(1000).optional().describe('Accepted; every attribute is answered.'),
   excludedAttributes: z.string().max(1000).optional().describe('`members` leaves Groups\' members out; other attributes are answered.'),
+});
+
+/** On a single resource: which attributes to answer (Entra reads a group without its members). */
+export const scimResourceQuery = z.strictObject({
+  attributes: z.string().max(1000).optional().describe('Accepted; every attribute is answered.'),
+  excludedAttributes: z.string().max(1000).optional().describe('`members` leaves a Group\'s members out; other attributes are answered.'),
 });
 
 /** Providers send attributes Tenantry does not keep (phone numbers, the enterprise extension): accepted. */

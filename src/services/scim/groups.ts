@@ -9,7 +9,7 @@ import type { AuditLog } from '../audit.ts';
 import type { Authorizer } from '../authorizer.ts';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.ts';
 import { scimActor, type ScimCaller, type ScimGate } from './caller.ts';
-import { parseEqualityFilter } from './filter.ts';
+import { parseFilter } from './filter.ts';
 import { isObject, normalizeOperations, scimString, type PatchOperation } from './patch.ts';
 
 /**
@@ -86,7 +86,7 @@ export function createScimGroupService(deps: { store: Store; clock: Clock; audit
 
   /** The group as SCIM shows it, read through `repos` (the store, or a transaction's repositories). */
   async function read(repos: Repositories, organizationId: string, groupId: string): Promise<ScimGroupRecord> {
-    const { items } = await repos.scim.listGroups(organizationId, { attribute: 'id', value: groupId }, { startIndex: 1, count: 1 });
+    const { items } = await repos.scim.listGroups(organizationId, [{ attribute: 'id', value: groupId }], { startIndex: 1, count: 1 });
     const found = items[0];
     if (!found) throw new NotFoundError('Group', 'id');
     const members = await repos.scim.userMembersOf([groupId]);
@@ -160,7 +160,7 @@ export function createScimGroupService(deps: { store: Store; clock: Clock; audit
   return {
     async list(caller: ScimCaller, organizationId: string, query: { filter?: string | undefined } & ScimPage) {
       await enter(caller, organizationId);
-      const filter = parseEqualityFilter(query.filter, ['displayName', 'externalId', 'id'] as const);
+      const filter = parseFilter(query.filter, { displayname: 'displayName', externalid: 'externalId', id: 'id', 'members.value': 'member' } as const);
       const page = await store.scim.listGroups(organizationId, filter, query);
       const members = await store.scim.userMembersOf(page.items.map((item) => item.group.id));
       return {

@@ -13,7 +13,7 @@ import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.ts'
 import { settleKeysOfRemovedMember } from '../member-key-settlement.ts';
 import type { SessionService } from '../sessions.ts';
 import { scimActor, type ScimCaller, type ScimGate } from './caller.ts';
-import { parseEqualityFilter } from './filter.ts';
+import { parseFilter } from './filter.ts';
 import { normalizeOperations, scimBoolean, scimString, type PatchOperation } from './patch.ts';
 
 /** A User as a provider sends it (RFC 7643 section 4.1), the attributes Tenantry keeps. */
@@ -200,7 +200,8 @@ export function createScimUserService(deps: {
   return {
     async list(caller: ScimCaller, organizationId: string, query: { filter?: string | undefined } & ScimPage) {
       await enter(caller, organizationId);
-      const filter = parseEqualityFilter(query.filter, ['userName', 'externalId', 'id'] as const);
+      // The account's one email is its userName, whichever way the provider asks for it.
+      const filter = parseFilter(query.filter, { username: 'userName', 'emails.value': 'userName', 'emails[type eq "work"].value': 'userName', externalid: 'externalId', id: 'id' } as const);
       return store.scim.listUsers(organizationId, filter, query);
     },
 
