@@ -58,12 +58,13 @@ export function sampleSnapshot(now: number): AccessSnapshot {
   const roles = ['admin', 'member', 'viewer', 'member', 'admin'];
   const expiries = [null, null, now + 3600, null, now - 60];
   const grants: MembershipGrant[] = [
-    { group_id: 'grp_org', group_name: 'viewers', scope: { type: 'organization', id: ORGANIZATION_ID }, role: 'viewer', expires_at: null },
+    { group_id: 'grp_org', group_name: 'viewers', scope: { type: 'organization', id: ORGANIZATION_ID }, role: 'viewer', custom_role: null, expires_at: null },
     ...GRANTED_PROJECTS.map((projectId, i) => ({
       group_id: `grp_${projectId}`,
       group_name: 'team',
       scope: { type: 'project' as const, id: projectId },
       role: roles[i]!,
+      custom_role: null,
       expires_at: expiries[i]!,
     })),
   ];

@@ -1,4 +1,5 @@
 import { ROOT, type BenchPart } from './context.ts';
+import { runBudgets } from './budgets.ts';
 import { runCore } from './core.ts';
 import { runFiles } from './files.ts';
 import { runGateway } from './gateway.ts';
@@ -15,9 +16,10 @@ import { writeJson } from './report.ts';
  *   keys     issue 3: key vs session vs hello throughput, queries per warm key request, revocation across instances (~70 s)
  *   files    issue 4: a 200 MB fine-tune upload (MB/s, server RSS), file-list latency at 100 and 100,000 files (~40 s)
  *   gateway  issue 5: chat completions direct, through a bare proxy and through Tenantry (~70 s)
+ *   budgets  issue 12: chat completions through Tenantry with budgets off and on, side by side (~40 s)
  */
 
-const PARTS: Record<string, BenchPart> = { core: runCore, keys: runKeys, files: runFiles, gateway: runGateway };
+const PARTS: Record<string, BenchPart> = { core: runCore, keys: runKeys, files: runFiles, gateway: runGateway, budgets: runBudgets };
 
 async function main(): Promise<void> {
   const asked = process.argv.slice(2);

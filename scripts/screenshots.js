@@ -5,7 +5,7 @@ import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The screenshots the README shows, by the name the tests save them under. */
-const SHOWN = ['api-keys', 'fine-tuning', 'organization-delete', 'project-groups', 'service-accounts', 'datasets'];
+const SHOWN = ['api-keys', 'fine-tuning', 'batches', 'organization-delete', 'project-groups', 'service-accounts', 'datasets', 'roles', 'budgets'];
 
 const root = join(import.meta.dirname, '..');
 const missing = SHOWN.filter((name) => !existsSync(join(root, 'test-results', 'console', `${name}.png`)));

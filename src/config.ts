@@ -65,6 +65,18 @@ const fileSchema = z.strictObject({
     })
     .optional(),
   files: z.strictObject({ max_bytes: z.number().int().positive().optional() }).optional(),
+  batches: z
+    .strictObject({
+      /** Lines in flight at once, over all batches, on the instance that processes them. */
+      concurrency: z.number().int().positive().max(1024).optional(),
+      /** The part of a project's per-minute limits its batches may take; the rest is kept for interactive requests. */
+      rate_limit_share: z.number().positive().max(1).optional(),
+      /** How often the processor looks for new batches and cancellations. */
+      poll_interval_seconds: z.number().positive().max(60).optional(),
+      /** The most requests one batch may hold. */
+      max_requests: z.number().int().positive().optional(),
+    })
+    .optional(),
   smtp: z
     .strictObject({
       host: z.string().min(1),
@@ -84,6 +96,32 @@ const fileSchema = z.strictObject({
     })
     .optional(),
   trusted_proxies: z.array(z.string().min(1)).optional(),
+  prices: z
+    .strictObject({
+      /** What a shared or fine-tuned model's tokens cost, in USD per million; a model not named costs nothing. */
+      models: z
+        .array(
+          z.strictObject({
+            id: z.string().min(1),
+            input_per_million_tokens: z.number().nonnegative().max(1_000_000),
+            output_per_million_tokens: z.number().nonnegative().max(1_000_000),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+  webhooks: z
+    .strictObject({
+      /** How many times one alert is sent to a webhook that does not answer 2xx, the first try included. */
+      max_attempts: z.number().int().min(1).max(20).optional(),
+      /** The pause before the first retry; each next pause is twice the last. */
+      first_retry_seconds: z.number().positive().max(3600).optional(),
+      /** How long one delivery waits for the receiver's answer. */
+      timeout_seconds: z.number().positive().max(60).optional(),
+      /** Whether webhooks may point at loopback, private and link-local addresses (off: the operator's network is out of tenants' reach). */
+      allow_private_addresses: z.boolean().optional(),
+    })
+    .optional(),
   cache: z
     .strictObject({
       /** The longest a cached key, session or membership may lag behind the database. */
@@ -137,12 +175,43 @@ export interface Config {
   rateLimits: RateLimitSettings;
   /** One limit for every file stored: uploads and the workers' result files. */
   maxFileBytes: number;
+  batches: BatchSettings;
   models: ModelSetting[];
   templates: TemplateSetting[];
   /** Where invitation and verification mail goes out; undefined: it is logged instead. */
   smtp: SmtpSettings | undefined;
+  /** Token prices per model, for spend and budgets. */
+  prices: PriceSettings;
+  /** Delivery of budget alerts to the organizations' webhooks. */
+  webhooks: WebhookSettings;
   /** The file as read, for what has no resolved setting above. */
   file: ConfigFile;
+}
+
+/** The Batch API's processor. */
+export interface BatchSettings {
+  concurrency: number;
+  /** 0..1: what part of each per-minute limit batch requests may use. */
+  rateLimitShare: number;
+  pollIntervalMs: number;
+  maxRequests: number;
+}
+
+/** USD per million tokens, by the model id the caller names. */
+export interface ModelPrice {
+  input_per_million_tokens: number;
+  output_per_million_tokens: number;
+}
+
+export interface PriceSettings {
+  models: ReadonlyMap<string, ModelPrice>;
+}
+
+export interface WebhookSettings {
+  allowPrivateAddresses: boolean;
+  maxAttempts: number;
+  firstRetryMs: number;
+  timeoutMs: number;
 }
 
 /** Requests and tokens per minute: a project's limit for one model. */
@@ -207,10 +276,14 @@ export const DEFAULTS = {
   rateLimitCeiling: { max_requests_per_1_minute: 100_000, max_tokens_per_1_minute: 100_000_000 },
   redisUnavailable: 'fail_open',
   maxFileBytes: 512 * 1024 * 1024,
+  batches: { concurrency: 8, rate_limit_share: 0.5, poll_interval_seconds: 1, max_requests: 50_000 },
   targetInFlight: 8,
   smtpPort: 587,
   smtpSecure: false,
   smtpFrom: 'Tenantry <no-reply@localhost>',
+  webhookMaxAttempts: 6,
+  webhookFirstRetrySeconds: 10,
+  webhookTimeoutSeconds: 10,
 } as const;
 
 const BUILT_IN_REGION_IDS = ['eu-north1', 'eu-west1', 'us-central1'];
@@ -274,6 +347,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       redisUnavailable: file.rate_limits?.redis_unavailable ?? DEFAULTS.redisUnavailable,
     },
     maxFileBytes: file.files?.max_bytes ?? DEFAULTS.maxFileBytes,
+    batches: {
+      concurrency: file.batches?.concurrency ?? DEFAULTS.batches.concurrency,
+      rateLimitShare: file.batches?.rate_limit_share ?? DEFAULTS.batches.rate_limit_share,
+      pollIntervalMs: Math.round((file.batches?.poll_interval_seconds ?? DEFAULTS.batches.poll_interval_seconds) * 1000),
+      maxRequests: file.batches?.max_requests ?? DEFAULTS.batches.max_requests,
+    },
+    prices: { models: resolvePrices(file.prices?.models ?? []) },
+    webhooks: {
+      allowPrivateAddresses: file.webhooks?.allow_private_addresses ?? false,
+      maxAttempts: file.webhooks?.max_attempts ?? DEFAULTS.webhookMaxAttempts,
+      firstRetryMs: Math.round((file.webhooks?.first_retry_seconds ?? DEFAULTS.webhookFirstRetrySeconds) * 1000),
+      timeoutMs: Math.round((file.webhooks?.timeout_seconds ?? DEFAULTS.webhookTimeoutSeconds) * 1000),
+    },
     models,
     templates,
     smtp: file.smtp
@@ -301,6 +387,16 @@ function resolveModels(models: NonNullable<ConfigFile['models']>, regionIds: Rea
     }
     return { id: model.id, upstream: model.upstream, region: model.region, fine_tunable: model.fine_tunable ?? false, adapters: model.adapters };
   });
+}
+
+/** Two prices for one model would leave which one counts to chance. */
+function resolvePrices(prices: NonNullable<NonNullable<ConfigFile['prices']>['models']>): Map<string, ModelPrice> {
+  const byModel = new Map<string, ModelPrice>();
+  for (const [index, price] of prices.entries()) {
+    if (byModel.has(price.id)) throw new ConfigError(`TENANTRY_CONFIG: prices.models.${index}.id: duplicate price for model "${price.id}"`);
+    byModel.set(price.id, { input_per_million_tokens: price.input_per_million_tokens, output_per_million_tokens: price.output_per_million_tokens });
+  }
+  return byModel;
 }
 
 /**

@@ -14,11 +14,14 @@ import { createGatewayEngine } from './gateway/engine.ts';
 import { createRateLimiter } from './gateway/rate-limiter.ts';
 import { UsageMeter } from './gateway/usage-meter.ts';
 import { redisWindowCounter } from './gateway/redis-counter.ts';
+import { createBudgetGuard } from './gateway/budget-guard.ts';
+import { redisSpendCounter } from './gateway/redis-spend.ts';
+import { httpWebhookSender } from './infra/webhook-sender.ts';
 import type { ReplicaAddress } from './store/endpoint-replicas.ts';
 import type { EndpointStatus } from './store/endpoints.ts';
 import { createInvalidationBus } from './infra/invalidation.ts';
 import { createLeaderElection } from './services/leader-election.ts';
-import { createLeaderLock } from './store/leader-lock.ts';
+import { BATCH_LOCK_CLASS, createLeaderLock } from './store/leader-lock.ts';
 import { loggingNotifier } from './infra/notifier.ts';
 import { smtpNotifier } from './infra/smtp-notifier.ts';
 import { vllmAdapterLoader } from './gateway/lora-adapters.ts';
@@ -82,12 +85,28 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     log: (level, message, fields) => app?.log[level](fields, message),
   });
   const usageMeter = new UsageMeter((rows) => store.gateway.addUsage(rows), 1000, logError('background write failed'));
+  // Hard budgets, in memory on the hot path; the services that load them are created below.
+  let services: Services | undefined;
+  const budgetGuard = createBudgetGuard({
+    load: (organizationId, now) => services!.budgets.forGuard(organizationId, now),
+    priceOf: (model) => config.prices.models.get(model),
+    clock,
+    maxStalenessMs: bus.maxStalenessMs,
+    shared: config.redisUrl ? redisSpendCounter(config.redisUrl) : undefined,
+    onThreshold: (reached) => services?.budgetAlerts.reached(reached),
+    log: (level, message, fields) => app?.log[level](fields, message),
+  });
+  bus.subscribe((message) => {
+    if (message.kind === 'budgets') budgetGuard.invalidate(message.id);
+    else if (message.kind === 'everything') budgetGuard.clear();
+  });
   // Keep-alive connections to the model servers, closed after the server.
   const dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: 256 });
   const gateway = createGatewayEngine({
     dispatcher,
     limiter: rateLimiter,
     meter: usageMeter,
+    budgets: budgetGuard,
     timeoutMs: config.upstreamTimeoutMs,
     clock: () => Math.floor(Date.now() / 1000),
     log: (level, message, fields) => app?.log[level](fields, message),
@@ -105,7 +124,6 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     scaleUpAfterMs: config.provisioner.scaleUpAfterMs,
   });
   // One instance among those sharing a PostgreSQL runs the provisioner; the lock is per served region.
-  let services: Services | undefined;
   const election = createLeaderElection({
     lock: createLeaderLock(handle, { connectionString: config.databaseUrl, scope: `provisioner:${config.servedRegion ?? '*'}`, checkIntervalMs: config.provisioner.leaderRetryMs }),
     retryMs: config.provisioner.leaderRetryMs,
@@ -115,6 +133,18 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     },
     onDeposed: () => services!.endpoints.stepDown(),
     log: (level, message, fields) => app?.log[level](fields ?? {}, message),
+  });
+  const batchElection = createLeaderElection({
+    lock: createLeaderLock(handle, { connectionString: config.databaseUrl, scope: 'batches', checkIntervalMs: config.provisioner.leaderRetryMs, lockClass: BATCH_LOCK_CLASS }),
+    retryMs: config.provisioner.leaderRetryMs,
+    onElected: async () => {
+      app?.log.info('this instance processes the batches');
+      services!.batchProcessor.wake();
+    },
+    // Lines in flight finish; no new one starts once the lead is lost.
+    onDeposed: async () => {},
+    log: (level, message, fields) => app?.log[level](fields ?? {}, message),
+    role: 'the batch processor',
   });
   await relay?.start();
   services = createServices({
@@ -132,6 +162,10 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     usageMeter,
     adapterLoader: vllmAdapterLoader({ timeoutMs: config.upstreamTimeoutMs }),
     leadership: election,
+    gateway,
+    batchLeadership: batchElection,
+    logAt: (level, message, fields) => app?.log[level](fields, message),
+    webhookSender: httpWebhookSender({ allowPrivateAddresses: config.webhooks.allowPrivateAddresses }),
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),
   });
@@ -144,6 +178,10 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
   onEndpointStatus = (id, status) => void endpoints.recordStatus(id, status).catch(logError('endpoint status not recorded'));
   onEndpointReplicas = (id, replicas) => endpoints.recordReplicas(id, replicas);
   await election.start();
+  await batchElection.start();
+  services.batchProcessor.start();
+  const resumed = await services.webhooks.resume();
+  if (resumed > 0) app.log.info({ deliveries: resumed }, 'webhook deliveries left pending by an earlier run are tried again');
   const swept = await services.files.sweep();
   if (swept > 0) app.log.info({ removed: swept }, 'removed what interrupted uploads left on disk');
   if (!config.smtp) {
@@ -159,10 +197,14 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
       if (closed) return;
       closed = true;
       await app.close();
+      await services!.batchProcessor.close();
+      await batchElection.close();
       await dispatcher.close();
       await endpoints.close();
       await election.close();
+      services!.webhooks.close();
       await services!.flush();
+      await budgetGuard.close();
       await redisCounter?.close();
       await bus.close();
       await store.close();

@@ -41,7 +41,7 @@ describeEachDatabase('access policy', (kind) => {
     assert.equal(yes.status, 200);
     assert.equal(yes.body.allowed, true);
     assert.deepEqual(yes.body.reasons, [
-      { group_id: members.id, group_name: 'members', scope: { type: 'project', id: ann.project.id }, role: 'member', expires_at: null },
+      { group_id: members.id, group_name: 'members', scope: { type: 'project', id: ann.project.id }, role: 'member', role_name: 'member', expires_at: null },
     ]);
     const no = await api().post(`${org}/access/check`, ann.token, { principal_id: bob.user.id, permission: 'project.write', project_id: ann.project.id });
     assert.deepEqual(no.body, { allowed: false, reasons: [] });
@@ -86,7 +86,7 @@ describeEachDatabase('access policy', (kind) => {
     assert.deepEqual(byId.get(ann.user.id), {
       principal: { type: 'user', id: ann.user.id, name: 'ann', email: ann.user.email },
       role: 'admin',
-      via: [{ group_id: (await groupNamed(api(), ann.token, org, 'admins')).id, scope: { type: 'organization', id: ann.org.id } }],
+      via: [{ group_id: (await groupNamed(api(), ann.token, org, 'admins')).id, scope: { type: 'organization', id: ann.org.id }, role: 'admin', role_name: 'admin' }],
     });
     assert.equal((byId.get(bob.user.id) as { role: string }).role, 'member');
     assert.ok(!byId.has(cid.user.id), 'a billing manager has no access to project resources');

@@ -112,6 +112,14 @@ describeEachDatabase('the tenantry command line', (kind) => {
     const orgs = json(await tenantry(bobHome, ['orgs', 'list', '--json']));
     assert.ok(orgs.data.some((o: { id: string }) => o.id === ann.org.id));
 
+    const crew = json(await tenantry(annHome, ['orgs', 'create', 'Crew', '--json']));
+    const robot = json(await tenantry(annHome, ['service-accounts', 'create', 'robot', '--org', crew.id, '--json']));
+    const notEmpty = await tenantry(annHome, ['orgs', 'delete', crew.id]);
+    assert.equal(notEmpty.code, 1);
+    assert.equal(notEmpty.stderr, 'tenantry: The organization still has 1 other member; remove them first.\n', 'the refusal in the server\'s words');
+    assert.equal((await tenantry(annHome, ['service-accounts', 'delete', robot.id, '--org', crew.id])).code, 0);
+    assert.equal(json(await tenantry(annHome, ['orgs', 'delete', crew.id, '--json'])).deleted, true);
+
     const missing = await tenantry(annHome, ['projects', 'get', 'proj_nope']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /No such project/);
@@ -163,28 +171,62 @@ describeEachDatabase('the tenantry command line', (kind) => {
     assert.match(audit.stdout, isoSecond);
     assert.ok(audit.stdout.includes(`project:${project.id}`), audit.stdout);
   });
-
-  test('scim tokens create prints the secret once with the base URL, list shows it redacted, revoke ends it', async () => {
+  test('roles: create, list, update, delete from the command line; keys create --permissions makes a restricted key', async () => {
     const url = await listen(server.tenantry);
     const api = new Api(server.tenantry.app);
     const dee = await signUp(api, 'dee', 'dee password 1');
     const home = mkdtempSync(join(tmpdir(), 'tenantry-cli-dee-'));
     assert.equal((await tenantry(home, ['login', '--url', url, '--email', dee.user.email, '--password-stdin'], { stdin: 'dee password 1\n' })).code, 0);
+    const org = ['--org', dee.org.id];
 
-    const created = await tenantry(home, ['scim', 'tokens', 'create', 'okta', '--org', dee.org.id]);
+    const role = json(await tenantry(home, ['roles', 'create', 'File reader', '--permission', 'project.read,files.read', '--description', 'reads files', ...org, '--json']));
+    assert.match(role.id, /^role_/);
+    assert.deepEqual(role.permissions, ['project.read', 'files.read']);
+    const table = await tenantry(home, ['roles', 'list', ...org]);
+    assert.match(table.stdout, /^ID\s+NAME\s+SCOPE\s+BUILT_IN\s+PERMISSIONS/m);
+    assert.match(table.stdout, new RegExp(`^${role.id}\\s+File reader\\s+project\\s+false\\s+2$`, 'm'));
+    assert.ok(table.stdout.includes('project.viewer'), 'the built-in roles are listed');
+    const updated = json(await tenantry(home, ['roles', 'update', role.id, '--permission', 'project.read', '--permission', 'files.read,datasets.read', ...org, '--json']));
+    assert.deepEqual(updated.permissions, ['project.read', 'files.read', 'datasets.read']);
+    const refused = await tenantry(home, ['roles', 'create', 'Bad', '--permission', 'files.steal', ...org]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Unknown permission "files.steal".*\(permissions\)/);
+    const group = json(await tenantry(home, ['groups', 'create', 'readers', '--role', role.id, ...org, '--json']));
+    assert.equal(group.role_name, 'File reader');
+    assert.equal((await tenantry(home, ['roles', 'delete', role.id, ...org])).code, 1, 'held by a group');
+    assert.equal((await tenantry(home, ['groups', 'delete', group.id, ...org])).code, 0);
+    assert.equal((await tenantry(home, ['roles', 'delete', role.id, ...org])).code, 0);
+
+    const key = json(await tenantry(home, ['keys', 'create', 'limited', '--project', dee.project.id, '--permissions', 'files=read,inference=write', '--json']));
+    assert.deepEqual(key.permissions, { files: 'read', inference: 'write' });
+    const keys = await tenantry(home, ['keys', 'list', '--project', dee.project.id]);
+    assert.ok(keys.stdout.includes('files=read inference=write'), keys.stdout);
+    const badSpec = await tenantry(home, ['keys', 'create', 'x', '--project', dee.project.id, '--permissions', 'files:read']);
+    assert.equal(badSpec.code, 2);
+    assert.match(badSpec.stderr, /resource=none\|read\|write/);
+  });
+
+  test('scim tokens create prints the secret once with the base URL, list shows it redacted, revoke ends it', async () => {
+    const url = await listen(server.tenantry);
+    const api = new Api(server.tenantry.app);
+    const fay = await signUp(api, 'fay', 'fay password 1');
+    const home = mkdtempSync(join(tmpdir(), 'tenantry-cli-fay-'));
+    assert.equal((await tenantry(home, ['login', '--url', url, '--email', fay.user.email, '--password-stdin'], { stdin: 'fay password 1\n' })).code, 0);
+
+    const created = await tenantry(home, ['scim', 'tokens', 'create', 'okta', '--org', fay.org.id]);
     assert.equal(created.code, 0, created.stderr);
     const secret = created.stdout.trim();
     assert.match(secret, /^tnt_scim_[0-9A-Za-z]{43}$/, 'stdout holds only the secret');
-    assert.ok(created.stderr.includes(`${url}/scim/v2/${dee.org.id}`), created.stderr);
+    assert.ok(created.stderr.includes(`${url}/scim/v2/${fay.org.id}`), created.stderr);
     assert.match(created.stderr, /will not be shown again/);
-    const users = await api.request('GET', `/scim/v2/${dee.org.id}/Users`, { token: secret });
+    const users = await api.request('GET', `/scim/v2/${fay.org.id}/Users`, { token: secret });
     assert.equal(users.status, 200, JSON.stringify(users.body));
 
-    const listed = json(await tenantry(home, ['scim', 'tokens', 'list', '--org', dee.org.id, '--json']));
+    const listed = json(await tenantry(home, ['scim', 'tokens', 'list', '--org', fay.org.id, '--json']));
     assert.equal(listed.data.length, 1);
     assert.ok(!JSON.stringify(listed).includes(secret));
-    const revoked = await tenantry(home, ['scim', 'tokens', 'revoke', listed.data[0].id, '--org', dee.org.id]);
+    const revoked = await tenantry(home, ['scim', 'tokens', 'revoke', listed.data[0].id, '--org', fay.org.id]);
     assert.equal(revoked.code, 0, revoked.stderr);
-    assert.equal((await api.request('GET', `/scim/v2/${dee.org.id}/Users`, { token: secret })).status, 401);
+    assert.equal((await api.request('GET', `/scim/v2/${fay.org.id}/Users`, { token: secret })).status, 401);
   });
 });

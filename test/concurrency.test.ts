@@ -92,6 +92,24 @@ describeEachDatabase('concurrent changes', (kind) => {
       assert.equal(refused.body.error.code, 'last_admin');
     }
   });
+
+  test('deleting an organization while someone accepts an invitation into it: the delete is refused or the join is, never neither (20 tries)', async () => {
+    const ann = await signUp(api(), 'ann');
+    const bob = await signUp(api(), 'bob');
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const acme = await createOrganization(api(), ann, `Racing ${attempt}`);
+      const invitation = await api().post(`/v1/organizations/${acme.id}/invitations`, ann.token, { email: bob.user.email });
+      assert.equal(invitation.status, 201, JSON.stringify(invitation.body));
+
+      const [deleted, accepted] = await Promise.all([
+        api(attempt).delete(`/v1/organizations/${acme.id}`, ann.token),
+        api(attempt + 1).post(`/v1/me/invitations/${invitation.body.id}/accept`, bob.token),
+      ]);
+      assertExactlyOneSucceeded(deleted, accepted, attempt);
+      if (deleted.status === 200) assert.equal(accepted.status, 404, JSON.stringify(accepted.body));
+      else assert.equal(deleted.body.error.code, 'organization_not_empty');
+    }
+  });
 });
 
 function assertExactlyOneSucceeded(first: ApiResponse, second: ApiResponse, attempt: number): void {

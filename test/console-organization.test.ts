@@ -98,6 +98,43 @@ describeConsole('web console: organization pages', {}, ({ newUser, signUp, api, 
     assert.equal((await api(ada, 'GET', `/v1/organizations/${acme.body.id}`)).status, 404);
   });
 
+  test('deleting an organization another member still belongs to is refused in the dialog, saying so; once the member is removed it goes', async () => {
+    const { page } = ada;
+    const crew = await api(ada, 'POST', '/v1/organizations', { body: { name: 'Crew' } });
+    assert.equal(crew.status, 201);
+    const cy = await newUser('cy');
+    try {
+      await signUp(cy);
+      const invited = await api(ada, 'POST', `/v1/organizations/${crew.body.id}/invitations`, { body: { email: cy.email } });
+      assert.equal(invited.status, 201);
+      assert.equal((await api(cy, 'POST', `/v1/me/invitations/${invited.body.id}/accept`)).status, 200);
+    } finally {
+      await cy.context.close();
+    }
+    await page.reload();
+    await page.getByRole('combobox', { name: 'Organization', exact: true }).selectOption({ label: 'Crew' });
+    await expectSelected(page, 'Organization', 'Crew');
+    await nav(page, 'Organization settings');
+
+    await page.getByRole('button', { name: 'Delete organization' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete Crew' });
+    await dialog.getByLabel('Type Crew to confirm').fill('Crew');
+    await dialog.getByRole('button', { name: 'Delete organization' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.waitFor();
+    assert.equal(await alert.textContent(), 'The organization still has 1 other member; remove them first.');
+    await screenshot(page, 'organization-delete-not-empty');
+    assert.equal((await api(ada, 'GET', `/v1/organizations/${crew.body.id}`)).status, 200, 'nothing was deleted');
+
+    const members = await api<{ data: Array<{ principal: { id: string; email?: string } }> }>(ada, 'GET', `/v1/organizations/${crew.body.id}/members`);
+    const other = members.body.data.find((m) => m.principal.email === cy.email);
+    assert.ok(other, 'the other member is listed');
+    assert.equal((await api(ada, 'DELETE', `/v1/organizations/${crew.body.id}/members/${other.principal.id}`)).status, 200);
+    await dialog.getByRole('button', { name: 'Delete organization' }).click();
+    await expectSelected(page, 'Organization', "Ada's organization");
+    assert.equal((await api(ada, 'GET', `/v1/organizations/${crew.body.id}`)).status, 404);
+  });
+
   test('service accounts: create one from the keyboard, issue it a key shown once, revoke the key, delete the account', async () => {
     const { page } = ada;
     const org = await orgOf(page);

@@ -50,6 +50,8 @@ if (unavailable && process.env.CI === 'true') {
             { id: BASE_MODEL, upstream: 'http://127.0.0.1:9/v1', fine_tunable: true },
             { id: CHAT_MODEL, upstream: upstream.url },
           ],
+          // USD 1 per prompt token: the playground's 5-token prompt costs USD 5.
+          prices: { models: [{ id: CHAT_MODEL, input_per_million_tokens: 1_000_000, output_per_million_tokens: 0 }] },
         },
       });
       url = await listen(tenantry);
@@ -91,6 +93,8 @@ if (unavailable && process.env.CI === 'true') {
     const heading = (page: Page, name: string) => page.getByRole('heading', { level: 1, name, exact: true }).waitFor();
     /** The session token from the browser's HttpOnly cookie, to ask the API directly. */
     const sessionOf = async (context: BrowserContext) => (await context.cookies()).find((c) => c.name === 'tenantry_session')!.value;
+    /** The organization the console shows, from its path (/orgs/:org/...). */
+    const orgIdOf = async (page: Page) => new URL(page.url()).pathname.split('/')[2]!;
 
     test('the server serves the console at / with a strict CSP, and still answers unknown API paths in the error shape', async () => {
       const page = await fetch(`${url}/orgs/anything/members`, { headers: { accept: 'text/html' } });
@@ -120,7 +124,7 @@ if (unavailable && process.env.CI === 'true') {
       await expectSelected(page, 'Organization', "Ada's organization");
       await expectSelected(page, 'Project', 'Default project');
       await heading(page, 'API keys');
-      for (const link of ['Projects', 'Members', 'Groups', 'Invitations', 'Audit log', 'API keys', 'Files', 'Fine-tuning', 'Endpoints', 'Playground', 'Usage']) {
+      for (const link of ['Projects', 'Members', 'Groups', 'Invitations', 'Audit log', 'API keys', 'Files', 'Fine-tuning', 'Endpoints', 'Playground', 'Usage', 'Budgets', 'Organization budgets']) {
         assert.equal(await page.getByRole('link', { name: link, exact: true }).count(), 1, link);
       }
 
@@ -335,6 +339,70 @@ if (unavailable && process.env.CI === 'true') {
       await screenshot(page, 'usage');
     });
 
+    test('a batch made from an uploaded file runs: its status and request counts as they change, and its output to download', async () => {
+      const { page } = admin;
+      const requests = ['b1', 'b2'].map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: CHAT_MODEL, messages: [{ role: 'user', content: id }] } }));
+      await nav(page, 'Files');
+      await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'batch.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(requests.join('\n') + '\n') });
+      await page.getByLabel('Purpose').selectOption('batch');
+      await page.getByRole('button', { name: 'Upload file' }).click();
+      await page.getByRole('cell', { name: 'batch.jsonl', exact: true }).waitFor();
+      await nav(page, 'Batches');
+      await heading(page, 'Batches');
+      await page.getByText('No batches yet.').waitFor();
+      await eventually(async () => assert.match(await selected(page, 'Input file'), /^batch\.jsonl/), 'the batch file to be offered');
+      await page.getByRole('button', { name: 'Create batch' }).click();
+      await page.getByRole('status', { name: 'Status: completed' }).waitFor({ timeout: 20_000 });
+      await page.getByLabel('Request counts').getByText('2 completed, 0 failed, of 2').waitFor();
+      await page.getByRole('row', { name: /batch_/ }).getByText('completed').waitFor();
+      const href = await page.getByRole('link', { name: 'Download output' }).getAttribute('href');
+      const output = await fetch(`${url}${href}`, { headers: { cookie: `tenantry_session=${await sessionOf(admin.context)}` } });
+      assert.deepEqual((await output.text()).trim().split('\n').map((line) => JSON.parse(line).custom_id), ['b1', 'b2']);
+      assert.equal(await page.getByRole('link', { name: 'Download errors' }).count(), 0);
+      assert.equal(await page.getByRole('button', { name: 'Cancel batch' }).count(), 0);
+      await screenshot(page, 'batches');
+    });
+
+    test('usage shows spend; the budgets page creates a hard budget and shows that it binds and is spent', async () => {
+      const { page } = admin;
+      await nav(page, 'Usage');
+      await page.getByLabel('Chart').selectOption('spend');
+      await page.getByRole('img', { name: /^Spend per period \(USD\), at most \$5\.00/ }).waitFor();
+      assert.equal(await page.getByTestId('total-spend').textContent(), '$5.00');
+      await nav(page, 'Budgets');
+      await heading(page, 'Budgets');
+      await page.getByText('No budget applies').waitFor();
+      await page.getByRole('button', { name: 'Create budget' }).click();
+      await page.getByLabel('Amount (USD)').fill('-1');
+      await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('dialog').getByText(/amount/).first().waitFor();
+      await page.getByLabel('Amount (USD)').fill('4');
+      await page.getByLabel('Period').selectOption('day');
+      await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+      const chain = page.getByRole('table', { name: 'Effective budget chain' });
+      await chain.getByRole('cell', { name: 'binds' }).waitFor();
+      await chain.getByText('spent', { exact: true }).waitFor();
+      await page.getByRole('table', { name: 'Budgets' }).getByRole('cell', { name: '$4.00 / day' }).waitFor();
+      await screenshot(page, 'budgets');
+
+      await nav(page, 'Organization budgets');
+      await heading(page, 'Organization budgets');
+      await page.getByRole('button', { name: 'Create budget' }).click();
+      await page.getByLabel('Amount (USD)').fill('100');
+      await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('table', { name: 'Organization budgets' }).getByRole('cell', { name: '$100.00 / month' }).waitFor();
+      await page.getByLabel('Webhook URL').fill('ftp://nowhere.example');
+      await page.getByRole('button', { name: 'Add webhook' }).click();
+      await page.getByText(/must be an http or https URL/).first().waitFor();
+      await page.getByLabel('Webhook URL').fill('https://finance.example.test/hooks');
+      await page.getByRole('button', { name: 'Add webhook' }).click();
+      await page.getByRole('region', { name: 'Webhook signing secret' }).waitFor();
+      assert.match((await page.getByLabel('Secret key').inputValue()) ?? '', /^whsec_/);
+      await page.getByRole('button', { name: 'Deliveries' }).click();
+      await page.getByText('Nothing sent to https://finance.example.test/hooks yet.').waitFor();
+      await screenshot(page, 'organization-budgets');
+    });
+
     test('the audit log names events as the API does, filters by type and verifies the chain', async () => {
       const { page } = admin;
       await nav(page, 'Audit log');
@@ -346,6 +414,61 @@ if (unavailable && process.env.CI === 'true') {
       await page.getByRole('button', { name: 'Verify chain' }).click();
       await page.getByText(/The chain is intact: \d+ events verified\./).waitFor();
       await screenshot(page, 'audit-log');
+    });
+
+    test('roles: create a custom role with permission checkboxes, grant it to a group, edit it, and a deletion refused while it is held; a restricted API key', async () => {
+      const { page, context } = admin;
+      const session = await sessionOf(context);
+      await nav(page, 'Roles');
+      await heading(page, 'Roles');
+      await page.getByRole('row', { name: /^admin built in/ }).first().waitFor();
+      await page.getByRole('button', { name: 'Create role' }).click();
+      const create = page.getByRole('dialog', { name: 'Create role' });
+      await create.getByLabel('Name', { exact: true }).fill('Auditor');
+      await create.getByLabel('files.read', { exact: true }).check();
+      await screenshot(page, 'role-create');
+      await create.getByRole('button', { name: 'Create', exact: true }).click();
+      const row = page.getByRole('row', { name: /^Auditor\b/ });
+      await row.getByText('project.read, files.read').waitFor();
+      const roles = (await (await fetch(`${url}/v1/organizations/${await orgIdOf(page)}/roles`, { headers: { authorization: `Bearer ${session}` } })).json()) as { data: Array<{ id: string; name: string; permissions: string[] }> };
+      const auditor = roles.data.find((r) => r.name === 'Auditor')!;
+      assert.deepEqual(auditor.permissions, ['project.read', 'files.read']);
+
+      await nav(page, 'Groups');
+      await page.getByRole('button', { name: 'Create group' }).click();
+      const group = page.getByRole('dialog', { name: 'Create group' });
+      await group.getByLabel('Name', { exact: true }).fill('auditors');
+      await group.getByLabel('Role', { exact: true }).selectOption({ label: 'Auditor (project role)' });
+      await group.getByRole('button', { name: 'Create', exact: true }).click();
+      await page.getByRole('row', { name: /^auditors\b/ }).getByText('Auditor', { exact: true }).waitFor();
+
+      await nav(page, 'Roles');
+      await page.getByRole('button', { name: 'Delete Auditor' }).click();
+      const confirm = page.getByRole('dialog', { name: 'Delete Auditor' });
+      await confirm.getByRole('button', { name: 'Delete role' }).click();
+      await page.getByRole('alert').getByText(/held by 1 group/).waitFor();
+      await page.getByRole('button', { name: 'Edit Auditor' }).click();
+      const edit = page.getByRole('dialog', { name: 'Edit Auditor' });
+      await edit.getByLabel('project.read', { exact: true }).uncheck();
+      await edit.getByRole('button', { name: 'Save' }).click();
+      await edit.getByRole('alert').getByText(/must hold project.read/).waitFor();
+      await edit.getByLabel('project.read', { exact: true }).check();
+      await edit.getByLabel('datasets.read', { exact: true }).check();
+      await edit.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('row', { name: /^Auditor\b/ }).getByText('project.read, files.read, datasets.read').waitFor();
+      await screenshot(page, 'roles');
+
+      await nav(page, 'API keys');
+      await page.getByRole('button', { name: 'Create API key' }).click();
+      const keyDialog = page.getByRole('dialog', { name: 'Create API key' });
+      await keyDialog.getByLabel('Name', { exact: true }).fill('reader');
+      await keyDialog.getByLabel('Permissions', { exact: true }).selectOption('restricted');
+      await keyDialog.getByLabel('files', { exact: true }).selectOption('read');
+      await keyDialog.getByRole('button', { name: 'Create', exact: true }).click();
+      const secret = await page.getByRole('region', { name: 'New API key' }).getByLabel('Secret key').inputValue();
+      await page.getByRole('row', { name: /^reader\b/ }).getByText('Restricted: files read').waitFor();
+      assert.equal((await fetch(`${url}/v1/files`, { headers: { authorization: `Bearer ${secret}` } })).status, 200);
+      assert.equal((await fetch(`${url}/v1/datasets`, { headers: { authorization: `Bearer ${secret}` } })).status, 403);
     });
 
     test('every other page renders (screenshots under test-results/console)', async () => {

@@ -53,10 +53,10 @@ describeEachDatabase('inference gateway (through the openai SDK)', (kind) => {
     assert.equal(usage.object, 'page');
     assert.equal(usage.data[0].object, 'bucket');
     const chat = usage.data.flatMap((b: { results: Array<{ model: string }> }) => b.results).find((r: { model: string }) => r.model === 'chat-model');
-    assert.deepEqual(chat, { project_id: null, api_key_id: key.id, model: 'chat-model', num_model_requests: 1, input_tokens: 5, output_tokens: 7 });
+    assert.deepEqual(chat, { project_id: null, api_key_id: key.id, model: 'chat-model', num_model_requests: 1, input_tokens: 5, output_tokens: 7, amount: { value: 0, currency: 'usd' } });
     const org = await api().get(`/v1/organizations/${ann.org.id}/usage?start_time=${start}&group_by=project_id`, ann.token);
     const total = org.body.data.flatMap((b: { results: unknown[] }) => b.results);
-    assert.deepEqual(total, [{ project_id: ann.project.id, api_key_id: null, model: null, num_model_requests: 2, input_tokens: 8, output_tokens: 7 }]);
+    assert.deepEqual(total, [{ project_id: ann.project.id, api_key_id: null, model: null, num_model_requests: 2, input_tokens: 8, output_tokens: 7, amount: { value: 0, currency: 'usd' } }]);
   });
 
   /** The project's usage per model, once `count` models show (usage shows within 2 seconds). */
@@ -84,7 +84,7 @@ describeEachDatabase('inference gateway (through the openai SDK)', (kind) => {
     assert.equal(chunks, 4);
     assert.deepEqual(upstream.requests.at(-1)?.body.stream_options, { include_usage: true }, 'the gateway asks the upstream for usage to meter');
     const usage = await usageByModel(ann, 1);
-    assert.deepEqual(usage.get('chat-model'), { project_id: null, api_key_id: null, model: 'chat-model', num_model_requests: 1, input_tokens: 5, output_tokens: 4 });
+    assert.deepEqual(usage.get('chat-model'), { project_id: null, api_key_id: null, model: 'chat-model', num_model_requests: 1, input_tokens: 5, output_tokens: 4, amount: { value: 0, currency: 'usd' } });
   });
 
   test('a stream that asks for usage gets the final usage chunk with empty choices, as OpenAI sends it', async () => {

@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Api, errorOf, signUp } from './helpers/client.ts';
 import { describeEachDatabase } from './helpers/databases.ts';
+import { multipartBody, TRAINING_JSONL } from './helpers/fuzz-fixtures.ts';
 import { addMember, createOrganization, groupNamed } from './helpers/organizations.ts';
-import { useTenantry } from './helpers/server.ts';
+import { TestClock, useTenantry } from './helpers/server.ts';
 
 describeEachDatabase('organizations', (kind) => {
-  const server = useTenantry(kind);
+  const clock = new TestClock();
+  const server = useTenantry(kind, { clock });
   const api = () => new Api(server.tenantry.app);
 
   test('creating an organization makes the creator an admin and gives it a default project', async () => {
@@ -90,6 +92,62 @@ describeEachDatabase('organizations', (kind) => {
     assert.equal((await api().get(`/v1/projects/${acme.defaultProjectId}`, ann.token)).status, 404);
     const list = await api().get('/v1/organizations', ann.token);
     assert.ok(!list.body.data.some((o: { id: string }) => o.id === acme.id));
+  });
+
+  test('an organization is not deleted while another member, a live key or a file remains (409 saying what), and is once they are removed', async () => {
+    const ann = await signUp(api(), 'ann');
+    const bob = await signUp(api(), 'bob');
+    const acme = await createOrganization(api(), ann);
+    const deleteAcme = () => api().delete(`/v1/organizations/${acme.id}`, ann.token);
+    const refusal = async (expected: string) => {
+      const refused = await deleteAcme();
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.deepEqual(errorOf(refused), { type: 'conflict_error', code: 'organization_not_empty', param: null, message: `The organization still has ${expected}; remove them first.` });
+      assert.equal((await api().get(`/v1/organizations/${acme.id}`, ann.token)).status, 200, 'a refused delete leaves the organization as it was');
+    };
+
+    await addMember(api(), ann, acme.id, bob);
+    await refusal('1 other member');
+    assert.equal((await api().get(`/v1/organizations/${acme.id}`, bob.token)).status, 200, 'the other member still sees it');
+    assert.equal((await api().delete(`/v1/organizations/${acme.id}/members/${bob.user.id}`, ann.token)).status, 200);
+
+    const key = await api().post(`/v1/projects/${acme.defaultProjectId}/api_keys`, ann.token, { name: 'ci' });
+    assert.equal(key.status, 201);
+    const lab = await api().post(`/v1/organizations/${acme.id}/projects`, ann.token, { name: 'Lab' });
+    assert.equal(lab.status, 201);
+    const boundary = 'orgdeleteboundary';
+    const file = await api().request('POST', '/v1/files', {
+      token: ann.token,
+      rawBody: multipartBody([{ name: 'purpose', value: 'fine-tune' }, { name: 'file', filename: 'train.jsonl', value: TRAINING_JSONL }], boundary),
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'openai-project': lab.body.id },
+    });
+    assert.equal(file.status, 200, JSON.stringify(file.body));
+    const robot = await api().post(`/v1/organizations/${acme.id}/service_accounts`, ann.token, { name: 'robot' });
+    assert.equal(robot.status, 201);
+    await refusal('1 other member, 1 API key and 1 file in 2 projects');
+
+    assert.equal((await api().delete(`/v1/organizations/${acme.id}/service_accounts/${robot.body.id}`, ann.token)).status, 200);
+    assert.equal((await api().delete(`/v1/projects/${acme.defaultProjectId}/api_keys/${key.body.id}`, ann.token)).status, 200);
+    await refusal('1 file in 1 project');
+    const events = await api().get(`/v1/organizations/${acme.id}/audit_logs?type=organization.deleted`, ann.token);
+    assert.deepEqual(events.body.data, [], 'a refusal records no deletion');
+
+    assert.equal((await api().request('DELETE', `/v1/files/${file.body.id}`, { token: ann.token, headers: { 'openai-project': lab.body.id } })).status, 200);
+    const deleted = await deleteAcme();
+    assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+    assert.equal((await api().get(`/v1/organizations/${acme.id}`, ann.token)).status, 404);
+  });
+
+  test('an expired key no longer holds an organization back from being deleted', async () => {
+    const ann = await signUp(api(), 'ann');
+    const acme = await createOrganization(api(), ann);
+    const key = await api().post(`/v1/projects/${acme.defaultProjectId}/api_keys`, ann.token, { name: 'short-lived', expires_at: clock.now() + 60 });
+    assert.equal(key.status, 201, JSON.stringify(key.body));
+    const refused = await api().delete(`/v1/organizations/${acme.id}`, ann.token);
+    assert.equal(refused.status, 409);
+    assert.equal(errorOf(refused).message, 'The organization still has 1 API key in 1 project; remove them first.');
+    clock.advance(61);
+    assert.equal((await api().delete(`/v1/organizations/${acme.id}`, ann.token)).status, 200);
   });
 
   test('members: an admin lists them with their groups, removes one; a member leaves; the last admin stays', async () => {

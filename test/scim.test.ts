@@ -355,6 +355,17 @@ describeEachDatabase('SCIM provisioning', (kind) => {
     assert.ok(refused.body.error.message.includes('scim.write'));
     assert.equal((await api().get(`/v1/organizations/${org.id}/scim_tokens`, carl.token)).status, 403);
     assert.equal((await api().delete(`/v1/organizations/${org.id}/scim_tokens/${made.id}`, carl.token)).status, 403);
+
+    // A custom role holding scim.write is not enough: a token can make anyone an admin.
+    const role = await api().post(`/v1/organizations/${org.id}/roles`, ann.token, { name: 'Provisioner', permissions: ['organization.read', 'scim.read', 'scim.write'] });
+    assert.equal(role.status, 201, JSON.stringify(role.body));
+    const provisioners = await api().post(`/v1/organizations/${org.id}/groups`, ann.token, { name: 'provisioners', role: role.body.id });
+    assert.equal(provisioners.status, 201, JSON.stringify(provisioners.body));
+    assert.equal((await api().post(`/v1/organizations/${org.id}/groups/${provisioners.body.id}/members`, ann.token, { principal_id: carl.user.id })).status, 201);
+    assert.equal((await api().get(`/v1/organizations/${org.id}/scim_tokens`, carl.token)).status, 200, 'scim.read lists them');
+    const escalation = await api().post(`/v1/organizations/${org.id}/scim_tokens`, carl.token, { name: 'mine' });
+    assert.equal(escalation.status, 403, JSON.stringify(escalation.body));
+    assert.equal(escalation.body.error.code, 'escalation_refused');
   });
 
   test('bad input is refused in SCIM\'s error shape with its scimType, and nothing is half-written', async () => {

@@ -4,8 +4,8 @@ import type { Target } from './policy.ts';
 
 /**
  * What a credential lets through, whatever its principal holds. A session passes everything; an API
- * key passes only its scope, only reads when it is read-only, and only what its creator held when it
- * made the key for someone else (its ceiling).
+ * key passes only its scope, only reads when it is read-only, only what it lists when it is restricted,
+ * and only what its creator held when it made the key for someone else (its ceiling).
  */
 
 /** Can this credential see the target at all? When not, the target is answered as absent (404). */
@@ -20,6 +20,7 @@ export function credentialReaches(credential: Credential, organizationId: string
 export function credentialAllows(credential: Credential, permission: Permission, target: Target): boolean {
   if (credential.kind === 'session') return true;
   if (credential.permissions === 'read_only' && !PERMISSIONS[permission].readOnly) return false;
+  if (credential.restriction !== null && !credential.restriction.has(permission)) return false;
   if (credential.ceiling !== null && !credential.ceiling.has(permission)) return false;
   // A project key acts inside its project; on the organization it may only read it.
   if (credential.scope.type === 'project' && target.type === 'organization') return permission === 'organization.read';

@@ -1,6 +1,6 @@
 import type { MembershipGrant } from './membership-grant.ts';
 import { PERMISSIONS, type Permission } from './permissions.ts';
-import { organizationRoleGrant, projectRoleGrant } from './roles.ts';
+import { roleGrantOf } from './roles.ts';
 
 /**
  * The pure policy: given what a principal holds in one organization, decide. No I/O here, so it is
@@ -23,11 +23,11 @@ export function isActive(grant: MembershipGrant, now: number): boolean {
 
 /** Does this one grant give `permission` on `target`? */
 export function grantAllows(grant: MembershipGrant, permission: Permission, target: Target): boolean {
+  const roleGrant = roleGrantOf(grant);
   if (grant.scope.type === 'organization') {
-    const roleGrant = organizationRoleGrant(grant.role);
     return target.type === 'organization' ? roleGrant.organization.has(permission) : roleGrant.project.has(permission);
   }
-  return target.type === 'project' && grant.scope.id === target.projectId && projectRoleGrant(grant.role).has(permission);
+  return target.type === 'project' && grant.scope.id === target.projectId && roleGrant.project.has(permission);
 }
 
 export function can(snapshot: AccessSnapshot, permission: Permission, target: Target, now: number): boolean {
@@ -53,11 +53,11 @@ export function permissionsAt(snapshot: AccessSnapshot, target: Target, now: num
   if (target.type === 'organization') held.add('organization.read');
   for (const grant of snapshot.grants) {
     if (!isActive(grant, now)) continue;
+    const roleGrant = roleGrantOf(grant);
     if (grant.scope.type === 'organization') {
-      const roleGrant = organizationRoleGrant(grant.role);
       for (const p of target.type === 'organization' ? roleGrant.organization : roleGrant.project) held.add(p);
     } else if (target.type === 'project' && grant.scope.id === target.projectId) {
-      for (const p of projectRoleGrant(grant.role)) held.add(p);
+      for (const p of roleGrant.project) held.add(p);
     }
   }
   return held;
@@ -67,7 +67,7 @@ export function permissionsAt(snapshot: AccessSnapshot, target: Target, now: num
 export function readsEveryProject(snapshot: AccessSnapshot, now: number): boolean {
   if (!snapshot.member) return false;
   return snapshot.grants.some(
-    (g) => g.scope.type === 'organization' && isActive(g, now) && organizationRoleGrant(g.role).project.has('project.read'),
+    (g) => g.scope.type === 'organization' && isActive(g, now) && roleGrantOf(g).project.has('project.read'),
   );
 }
 
@@ -75,7 +75,7 @@ export function readsEveryProject(snapshot: AccessSnapshot, now: number): boolea
 export function projectsReachedDirectly(snapshot: AccessSnapshot, now: number): string[] {
   const ids = new Set<string>();
   for (const g of snapshot.grants) {
-    if (g.scope.type === 'project' && isActive(g, now) && projectRoleGrant(g.role).has('project.read')) ids.add(g.scope.id);
+    if (g.scope.type === 'project' && isActive(g, now) && roleGrantOf(g).project.has('project.read')) ids.add(g.scope.id);
   }
   return [...ids];
 }

@@ -11,7 +11,10 @@ export type Credential =
       keyId: string;
       organizationId: string;
       scope: { type: 'project' | 'organization'; id: string };
-      permissions: 'all' | 'read_only';
+      /** `restricted`: only what `restriction` lists (see key-permissions.ts). */
+      permissions: 'all' | 'read_only' | 'restricted';
+      /** A restricted key's permissions; null for `all` and `read_only`. */
+      restriction: ReadonlySet<Permission> | null;
       expiresAt: number | null;
       /** What the key's creator held when it made the key for someone else; null: no ceiling. */
       ceiling: ReadonlySet<Permission> | null;

@@ -8,6 +8,9 @@ import { accountCommands } from './commands/account.ts';
 import { organizationCommands } from './commands/organization.ts';
 import { projectCommands } from './commands/project.ts';
 import { scimCommands } from './commands/scim.ts';
+import { roleCommands } from './commands/roles.ts';
+import { batchCommands } from './commands/batches.ts';
+import { budgetCommands } from './commands/budgets.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { createTenantry } from '../server.ts';
 
@@ -106,6 +109,9 @@ accountCommands(program);
 organizationCommands(program);
 projectCommands(program);
 scimCommands(program);
+roleCommands(program);
+batchCommands(program);
+budgetCommands(program);
 
 // Every command's --help ends with an example; a group of subcommands shows its first one.
 const GROUP_EXAMPLES: Record<string, string> = {
@@ -119,9 +125,11 @@ const GROUP_EXAMPLES: Record<string, string> = {
   access: 'tenantry access who --project proj_abc',
   audit: 'tenantry audit verify',
   keys: 'tenantry keys create ci',
+  roles: 'tenantry roles create Auditor --permission audit_logs.read',
   files: 'tenantry files upload train.jsonl --purpose fine-tune',
   datasets: 'tenantry datasets create chats --file file-abc',
   jobs: 'tenantry jobs events ftjob-abc --follow',
+  batches: 'tenantry batches create --input requests.jsonl',
   endpoints: 'tenantry endpoints list',
   'rate-limits': 'tenantry rate-limits list',
 };

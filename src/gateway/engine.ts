@@ -1,11 +1,12 @@
 import { pipeline, type Readable } from 'node:stream';
 import { errors as undiciErrors, request as upstreamRequest, type Dispatcher } from 'undici';
-import { RateLimitedError } from '../services/errors.ts';
+import { RateLimitedError, type BudgetExceededError } from '../services/errors.ts';
 import type { ReplicaLease } from './provisioner/provisioner.ts';
 import { RateLimiterUnavailableError, type Limits, type RateLimiter } from './rate-limiter.ts';
 import { SseUsageTap, usageOf, type TokenUsage } from './sse-usage.ts';
 import { EndpointNotReadyError, LimiterUnavailableError, UpstreamError } from './upstream-errors.ts';
 import type { UsageMeter } from './usage-meter.ts';
+import type { BudgetGuard } from './budget-guard.ts';
 
 /** Where a call goes and what it counts against; the inference service resolves it from `model`. */
 export interface GatewayTarget {
@@ -32,6 +33,8 @@ export interface GatewayCall {
   signal: AbortSignal;
   /** The API key the usage is metered under, if the caller used one. */
   apiKeyId: string | null;
+  /** A line of a batch: its usage is metered as batch usage. */
+  batch?: boolean;
 }
 
 export type GatewayAnswer =
@@ -54,6 +57,8 @@ export interface GatewayEngineDeps {
   dispatcher: Dispatcher;
   limiter: RateLimiter;
   meter: UsageMeter;
+  /** Hard budgets, checked after the rate limits; absent: no budgets are enforced (benchmarks compare both). */
+  budgets?: BudgetGuard | undefined;
   /** For the upstream's headers and for each pause between body chunks. */
   timeoutMs: number;
   /** Unix seconds, for the usage buckets. */
@@ -61,8 +66,22 @@ export interface GatewayEngineDeps {
   log: (level: 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
 }
 
+/** Whether a batch's request may go now, within its share of the limits; else when to try again. */
+export interface ShareAdmission {
+  allowed: boolean;
+  retryAfterSeconds: number;
+  /** A spent hard budget: the request is not to be sent at all (waiting would outlast the window). */
+  refusal?: BudgetExceededError | undefined;
+}
+
 export interface GatewayEngine {
-  admit(target: GatewayTarget): Promise<Admission>;
+  /** `apiKeyId`: the key the call comes with, whose key-level budgets apply. */
+  admit(target: GatewayTarget, apiKeyId?: string | null): Promise<Admission>;
+  /**
+   * Admission for a batch's request: only `share` (0..1] of the target's limits, refusals not counted;
+   * then the same hard budgets as any call with `apiKeyId`.
+   */
+  admitShare(target: GatewayTarget, share: number, apiKeyId?: string | null): Promise<ShareAdmission>;
   forward(call: GatewayCall): Promise<GatewayAnswer>;
 }
 
@@ -115,8 +134,10 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
       model: target.model,
       inputTokens: usage?.input ?? 0,
       outputTokens: usage?.output ?? 0,
+      batch: call.batch === true,
       at: deps.clock(),
     });
+    deps.budgets?.record(target, call.apiKeyId, usage);
     // After the answer went out: nothing waits on it, so its failure is logged here, never thrown.
     deps.limiter.spend(limiterKey(target), (usage?.input ?? 0) + (usage?.output ?? 0)).catch((error: unknown) => {
       deps.log('error', 'tokens not counted against the rate limit', { err: error, model: target.model });
@@ -194,14 +215,23 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
   }
 
   return {
-    async admit(target) {
+    async admit(target, apiKeyId = null) {
       const decision = await deps.limiter.admit(limiterKey(target), target.limits).catch((error: unknown) => {
         throw error instanceof RateLimiterUnavailableError ? new LimiterUnavailableError() : error;
       });
-      const refusal = decision.allowed
-        ? undefined
-        : new RateLimitedError(`Rate limit reached for ${target.model} in project ${target.projectId}; try again in ${decision.retryAfterSeconds}s.`, decision.retryAfterSeconds);
-      return { headers: decision.headers, refusal };
+      if (!decision.allowed) {
+        const refusal = new RateLimitedError(`Rate limit reached for ${target.model} in project ${target.projectId}; try again in ${decision.retryAfterSeconds}s.`, decision.retryAfterSeconds);
+        return { headers: decision.headers, refusal };
+      }
+      return { headers: decision.headers, refusal: await deps.budgets?.admit(target, apiKeyId) };
+    },
+
+    async admitShare(target, share, apiKeyId = null) {
+      const decision = await deps.limiter.admitShare(limiterKey(target), target.limits, share).catch((error: unknown) => {
+        throw error instanceof RateLimiterUnavailableError ? new LimiterUnavailableError() : error;
+      });
+      if (!decision.allowed) return decision;
+      return { ...decision, refusal: await deps.budgets?.admit(target, apiKeyId) };
     },
 
     async forward(call) {

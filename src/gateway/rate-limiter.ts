@@ -167,6 +167,32 @@ export function createRateLimiter(options: RateLimiterOptions = {}) {
     },
 
     /**
+     * Admits a request that may use only `share` (0..1] of the limits, counted in the same windows as
+     * every other request to the key: a batch's requests. The request is counted first and, when that
+     * goes past the share, counted off again: concurrent callers never pass the share together, and a
+     * refusal leaves nothing behind (an interactive request arriving in that instant sees one more).
+     */
+    async admitShare(key: string, limits: Limits, share: number): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+      const now = nowMs();
+      const window = Math.floor(now / WINDOW_MS);
+      const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000));
+      const maxRequests = Math.max(1, Math.floor(limits.max_requests_per_1_minute * share));
+      const maxTokens = Math.max(1, Math.floor(limits.max_tokens_per_1_minute * share));
+      return withCounter(
+        async (counter) => {
+          const [requests, tokens] = await Promise.all([counter.add(`r:${key}`, window, 1), counter.get(`t:${key}`, window)]);
+          if (requests <= maxRequests && tokens < maxTokens) return { allowed: true, retryAfterSeconds };
+          await counter.add(`r:${key}`, window, -1);
+          return { allowed: false, retryAfterSeconds };
+        },
+        () => {
+          stats.refused_decisions_total += 1;
+          throw new RateLimiterUnavailableError();
+        },
+      );
+    },
+
+    /**
      * Counts the tokens an answer used, once they are known. Called after the answer went out, so it
      * never rejects: under fail_closed the tokens of an answer that ended while Redis was away are lost.
      */

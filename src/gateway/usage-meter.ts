@@ -7,12 +7,14 @@ export interface UsageRecord {
   model: string;
   inputTokens: number;
   outputTokens: number;
+  /** A request of a batch rather than an interactive one. */
+  batch?: boolean;
   /** Unix seconds. */
   at: number;
 }
 
 /**
- * Adds up usage in memory per (project, key, model, minute) and writes the sums every `flushMs`, so a
+ * Adds up usage in memory per (project, key, model, batch or not, minute) and writes the sums every `flushMs`, so a
  * request never waits on a database write; `flush()` on shutdown loses nothing.
  */
 export class UsageMeter {
@@ -29,7 +31,8 @@ export class UsageMeter {
   record(usage: UsageRecord): void {
     const bucketStart = usage.at - (usage.at % 60);
     const apiKeyId = usage.apiKeyId ?? '';
-    const key = `${usage.projectId}\u0000${apiKeyId}\u0000${usage.model}\u0000${bucketStart}`;
+    const batch = usage.batch ? 1 : 0;
+    const key = `${usage.projectId}\u0000${apiKeyId}\u0000${usage.model}\u0000${batch}\u0000${bucketStart}`;
     const row = this.buckets.get(key);
     if (row) {
       row.num_model_requests += 1;
@@ -41,6 +44,7 @@ export class UsageMeter {
         project_id: usage.projectId,
         api_key_id: apiKeyId,
         model: usage.model,
+        batch,
         bucket_start: bucketStart,
         num_model_requests: 1,
         input_tokens: usage.inputTokens,

@@ -1,11 +1,11 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { RateLimitedError, ServiceError, type ErrorType } from '../services/errors.ts';
+import { BudgetExceededError, RateLimitedError, ServiceError, type ErrorType } from '../services/errors.ts';
 
 /** API.md's one error shape, for every 4xx and 5xx. */
 export interface ErrorBody {
-  error: { message: string; type: ErrorType; param: string | null; code: string | null };
+  error: { message: string; type: ErrorType; param: string | null; code: string | null; budget?: unknown };
 }
 
 const STATUS_OF: Record<ErrorType, number> = {
@@ -79,7 +79,10 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: st
 export function classifyError(error: FastifyError): { status: number; body: ErrorBody } | undefined {
   if (error instanceof ServiceError) {
     const status = STATUS_BY_CODE[error.code ?? ''] ?? STATUS_OF[error.type];
-    return { status, body: errorBody(error.type, error.message, error.param, error.code) };
+    const body = errorBody(error.type, error.message, error.param, error.code);
+    // A budget refusal names the budget, so a caller (or its admin) knows which limit to raise.
+    if (error instanceof BudgetExceededError) return { status, body: { error: { ...body.error, budget: error.budget } } };
+    return { status, body };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const param = failingParam(error);

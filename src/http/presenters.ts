@@ -1,5 +1,6 @@
 import type { MembershipGrant } from '../access/membership-grant.ts';
-import type { GroupMemberRecord, GroupRecord, OrganizationRecord, ProjectRecord, UserRecord } from '../store/records.ts';
+import type { GroupMemberRecord, GroupRecord, OrganizationRecord, ProjectRecord, RoleRecord, UserRecord } from '../store/records.ts';
+import type { RoleView } from '../services/roles.ts';
 import type { Page } from '../store/pagination.ts';
 import type { OrganizationMemberView } from '../services/members.ts';
 
@@ -41,8 +42,30 @@ export const presentGroup = (group: GroupRecord) => ({
   name: group.name,
   scope: group.scope,
   role: group.role,
+  role_name: group.custom_role?.name ?? group.role,
   built_in: group.built_in,
   created_at: group.created_at,
+});
+
+export const presentRole = (view: RoleView) => {
+  if (view.built_in) {
+    const role = view.role;
+    return { id: role.id, object: 'role' as const, organization_id: null, name: role.name, description: role.description, scope: role.scope, permissions: role.permissions, built_in: true, created_at: null, updated_at: null };
+  }
+  return presentCustomRole(view.role);
+};
+
+export const presentCustomRole = (role: RoleRecord) => ({
+  id: role.id,
+  object: 'role' as const,
+  organization_id: role.organization_id as string | null,
+  name: role.name,
+  description: role.description,
+  scope: role.scope,
+  permissions: role.permissions,
+  built_in: false,
+  created_at: role.created_at as number | null,
+  updated_at: role.updated_at as number | null,
 });
 
 export const presentGroupMember = (member: GroupMemberRecord) => ({
@@ -57,6 +80,7 @@ const presentGrant = (grant: MembershipGrant) => ({
   id: grant.group_id,
   name: grant.group_name,
   role: grant.role,
+  role_name: grant.custom_role?.name ?? grant.role,
   scope: grant.scope,
   expires_at: grant.expires_at,
 });

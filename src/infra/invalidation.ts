@@ -13,6 +13,8 @@ export type Invalidation =
   | { kind: 'endpoint'; id: string }
   /** Where a dedicated endpoint's replicas answer changed: routers read it again. */
   | { kind: 'endpoint_replicas'; id: string }
+  /** An organization's budgets changed (any level): the budget guard reads them again. */
+  | { kind: 'budgets'; id: string }
   /** Sent when invalidations may have been missed (a lost connection): drop every cache. */
   | { kind: 'everything' };
 

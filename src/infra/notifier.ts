@@ -10,6 +10,20 @@ export interface Notifier {
   readonly deliversEmail: boolean;
   invitationSent(notice: { invitation: InvitationRecord; organizationName: string; inviterName: string; consoleUrl: string }): Promise<void>;
   verificationRequested(notice: { email: string; name: string; token: string; consoleUrl: string }): Promise<void>;
+  /** A budget reached 50, 80 or 100% of its amount (or tokens) in its period. */
+  budgetAlert(notice: BudgetAlertNotice): Promise<void>;
+}
+
+export interface BudgetAlertNotice {
+  to: string[];
+  organizationName: string;
+  budget: { id: string; name: string; level: string; scope_id: string; amount: number; tokens: number | null; period: string; hard: boolean };
+  threshold: number;
+  /** USD spent and tokens used in the period so far. */
+  spent: number;
+  tokensUsed: number;
+  periodStart: number;
+  consoleUrl: string;
 }
 
 /** Without SMTP: the operator reads in the log that an invitation was created (never a secret). */
@@ -26,6 +40,9 @@ export function loggingNotifier(log: (message: string, fields: Record<string, un
     },
     async verificationRequested() {
       // Without SMTP no verification is asked for: signup emails are trusted (the server warns at start).
+    },
+    async budgetAlert({ budget, threshold, spent, to }) {
+      log('budget alert (no SMTP configured, nothing was emailed)', { budget_id: budget.id, threshold, spent_usd: spent, amount_usd: budget.amount, recipients: to.length });
     },
   };
 }

@@ -36,6 +36,22 @@ export function smtpNotifier(settings: SmtpSettings, onError: (error: unknown, w
         ].join('\n'),
       });
     },
+    async budgetAlert({ to, organizationName, budget, threshold, spent, tokensUsed, periodStart, consoleUrl }) {
+      if (to.length === 0) return;
+      const limit = budget.tokens === null ? `USD ${budget.amount}` : `USD ${budget.amount} or ${budget.tokens} tokens`;
+      await send('budget alert email', {
+        to: to.join(', '),
+        subject: `Budget "${budget.name}" of ${organizationName} reached ${threshold}%`,
+        text: [
+          `The ${budget.level} budget "${budget.name}" (${budget.id}) of ${organizationName} reached ${threshold}% of its limit.`,
+          '',
+          `Limit: ${limit} per ${budget.period} (${budget.hard ? 'hard: calls are refused once it is spent' : 'soft: alerts only'}).`,
+          `Spent since ${new Date(periodStart * 1000).toISOString()}: USD ${spent}, ${tokensUsed} tokens.`,
+          '',
+          `Budgets: ${consoleUrl}/`,
+        ].join('\n'),
+      });
+    },
     async verificationRequested({ email, name, token, consoleUrl }) {
       await send('verification email', {
         to: email,

@@ -16,7 +16,9 @@ export function randomBase62(length: number): string {
 
 export type IdPrefix =
   | 'user_' | 'org_' | 'proj_' | 'grp_' | 'inv_' | 'sa_' | 'key_' | 'sess_'
-  | 'file-' | 'ftjob-' | 'ftevent-' | 'ftckpt-' | 'ds_' | 'ep_' | 'evt_' | 'scimtok_';
+  | 'role_'
+  | 'file-' | 'ftjob-' | 'ftevent-' | 'ftckpt-' | 'ds_' | 'ep_' | 'evt_' | 'batch_' | 'batch_req_'
+  | 'budget_' | 'wh_' | 'whdel_' | 'scimtok_';
 
 /** Opaque, never sequential: 20 random base62 characters (about 119 bits) after the type prefix. */
 export function newId(prefix: IdPrefix): string {

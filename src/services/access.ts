@@ -1,6 +1,6 @@
 import { isPermission, PERMISSION_NAMES, PERMISSIONS, type Permission } from '../access/permissions.ts';
 import { explain, isActive } from '../access/policy.ts';
-import { organizationRoleGrant, PROJECT_ROLE_RANK, projectRoleGrant, rolesHolding, type ProjectRole } from '../access/roles.ts';
+import { PROJECT_ROLE_RANK, roleGrantOf, rolesHolding, type ProjectRole } from '../access/roles.ts';
 import type { MembershipGrant } from '../access/membership-grant.ts';
 import type { PrincipalSummary } from '../store/records.ts';
 import type { Store } from '../store/store.ts';
@@ -11,9 +11,32 @@ import type { Principal } from '../access/principal.ts';
 
 export interface ProjectAccessEntry {
   principal: PrincipalSummary;
+  /** The strongest built-in project role the principal's grants amount to (see projectRoleOf). */
   role: ProjectRole;
-  via: Array<{ group_id: string; scope: MembershipGrant['scope'] }>;
+  /** Each group it comes from, with that group's role: a built-in name or a custom role's id, and its name. */
+  via: Array<{ group_id: string; scope: MembershipGrant['scope']; role: string; role_name: string }>;
 }
+
+/** One reason of an access check: the group, and the role it holds there (custom roles by id and name). */
+export interface AccessReason {
+  group_id: string;
+  group_name: string;
+  scope: MembershipGrant['scope'];
+  role: string;
+  role_name: string;
+  expires_at: number | null;
+}
+
+const roleNameOf = (grant: MembershipGrant) => grant.custom_role?.name ?? grant.role;
+
+const reasonOf = (grant: MembershipGrant): AccessReason => ({
+  group_id: grant.group_id,
+  group_name: grant.group_name,
+  scope: grant.scope,
+  role: grant.role,
+  role_name: roleNameOf(grant),
+  expires_at: grant.expires_at,
+});
 
 /** Explaining access: the catalogue, "may X do Y, and why", and "who has access to this project". */
 export function createAccessService(deps: { store: Store; clock: Clock; authorizer: Authorizer }) {
@@ -33,7 +56,7 @@ export function createAccessService(deps: { store: Store; clock: Clock; authoriz
       principal: Principal,
       organizationId: string,
       input: { principal_id: string; permission: string; project_id?: string | undefined },
-    ): Promise<{ allowed: boolean; reasons: MembershipGrant[] }> {
+    ): Promise<{ allowed: boolean; reasons: AccessReason[] }> {
       const asksAboutItself = input.principal_id === principal.id;
       await authorizer.organization(principal, organizationId, asksAboutItself ? 'access.check_self' : 'access.check');
       if (!isPermission(input.permission)) throw new InvalidRequestError(`Unknown permission "${input.permission}"; see GET /v1/permissions.`, 'permission');
@@ -49,9 +72,9 @@ export function createAccessService(deps: { store: Store; clock: Clock; authoriz
       } else {
         if (input.project_id) throw new InvalidRequestError(`${permission} is an organization permission; leave project_id out.`, 'project_id');
         reasons = explain(standing, permission, { type: 'organization' }, clock());
-        if (permission === 'organization.read') return { allowed: true, reasons };
+        if (permission === 'organization.read') return { allowed: true, reasons: reasons.map(reasonOf) };
       }
-      return { allowed: reasons.length > 0, reasons };
+      return { allowed: reasons.length > 0, reasons: reasons.map(reasonOf) };
     },
 
     /** Everyone with access to the project, their strongest role there, and the groups it comes from. */
@@ -66,7 +89,7 @@ export function createAccessService(deps: { store: Store; clock: Clock; authoriz
         if (!role) continue;
         const entry = byPrincipal.get(row.principal.id) ?? { principal: row.principal, role, via: [] };
         if (PROJECT_ROLE_RANK[role] > PROJECT_ROLE_RANK[entry.role]) entry.role = role;
-        entry.via.push({ group_id: row.group_id, scope: row.scope });
+        entry.via.push({ group_id: row.group_id, scope: row.scope, role: row.role, role_name: roleNameOf(row) });
         byPrincipal.set(row.principal.id, entry);
       }
       return [...byPrincipal.values()].sort((a, b) => PROJECT_ROLE_RANK[b.role] - PROJECT_ROLE_RANK[a.role] || a.principal.id.localeCompare(b.principal.id));
@@ -74,9 +97,12 @@ export function createAccessService(deps: { store: Store; clock: Clock; authoriz
   };
 }
 
-/** The project role a group membership amounts to, if it reaches projects at all. */
+/**
+ * The built-in project role a group membership amounts to, if it reaches projects at all: a custom
+ * role counts as admin when it may change the project, member when it may call its models, else viewer.
+ */
 function projectRoleOf(grant: MembershipGrant): ProjectRole | undefined {
-  const projectPermissions = grant.scope.type === 'organization' ? organizationRoleGrant(grant.role).project : projectRoleGrant(grant.role);
+  const projectPermissions = roleGrantOf(grant).project;
   if (projectPermissions.has('project.write')) return 'admin';
   if (projectPermissions.has('inference.invoke')) return 'member';
   if (projectPermissions.has('project.read')) return 'viewer';

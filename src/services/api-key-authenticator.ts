@@ -1,4 +1,5 @@
 import { ceilingSet } from '../access/credentials.ts';
+import { expandRestriction } from '../access/key-permissions.ts';
 import type { Permission } from '../access/permissions.ts';
 import { sha256Hex } from '../lib/secrets.ts';
 import type { ApiKeyRecord } from '../store/records.ts';
@@ -16,6 +17,8 @@ interface CachedSecret {
   validUntil: number | null;
   /** The key's ceiling, parsed once per load rather than per request. */
   ceiling: ReadonlySet<Permission> | null;
+  /** A restricted key's permissions, expanded once per load; null for `all` and `read_only`. */
+  restriction: ReadonlySet<Permission> | null;
   /** performance.now() when its read began: past the bus's staleness bound it is read again. */
   loadedAt: number;
 }
@@ -49,7 +52,12 @@ export function createApiKeyAuthenticator(deps: { store: Store; clock: Clock; au
     const loadedAt = performance.now();
     const row = await store.apiKeys.findBySecretHash(hash);
     if (!row) bySecretHash.delete(hash);
-    const found = row && { ...row, ceiling: ceilingSet(row.key.permission_ceiling), loadedAt };
+    const found = row && {
+      ...row,
+      ceiling: ceilingSet(row.key.permission_ceiling),
+      restriction: typeof row.key.permissions === 'string' ? null : new Set(expandRestriction(row.key.permissions)),
+      loadedAt,
+    };
     // A load that raced an invalidation may have read the key before its change: serve it, don't keep it.
     if (found && startedAt === epoch) bySecretHash.set(hash, found);
     return found;
@@ -59,7 +67,7 @@ export function createApiKeyAuthenticator(deps: { store: Store; clock: Clock; au
     async authenticate(token: string, ip: string | null): Promise<Principal> {
       const entry = await lookup(sha256Hex(token));
       if (!entry) throw new AuthenticationError('The API key is not valid.', 'invalid_api_key');
-      const { key, validUntil, ceiling } = entry;
+      const { key, validUntil, ceiling, restriction } = entry;
       const now = clock();
       if (key.revoked_at !== null) throw new AuthenticationError('The API key has been revoked.', 'api_key_revoked');
       if (key.expires_at !== null && key.expires_at <= now) throw new AuthenticationError('The API key has expired.', 'api_key_expired');
@@ -77,7 +85,16 @@ export function createApiKeyAuthenticator(deps: { store: Store; clock: Clock; au
       return {
         type: key.owner.type,
         id: key.owner.id,
-        credential: { kind: 'api_key', keyId: key.id, organizationId: key.organization_id, scope: key.scope, permissions: key.permissions, expiresAt: key.expires_at, ceiling },
+        credential: {
+          kind: 'api_key',
+          keyId: key.id,
+          organizationId: key.organization_id,
+          scope: key.scope,
+          permissions: typeof key.permissions === 'string' ? key.permissions : 'restricted',
+          restriction,
+          expiresAt: key.expires_at,
+          ceiling,
+        },
         ip,
       };
     },

@@ -1,4 +1,5 @@
 import { ceilingFrom } from '../access/credentials.ts';
+import { expandRestriction, restrictionProblem, type RestrictedPermissions } from '../access/key-permissions.ts';
 import { PERMISSION_NAMES, type Permission } from '../access/permissions.ts';
 import { newId } from '../lib/ids.ts';
 import { newToken, sha256Hex } from '../lib/secrets.ts';
@@ -20,7 +21,8 @@ export interface NewKeyInput {
   name: string;
   owner_id?: string | undefined;
   expires_at?: number | null | undefined;
-  permissions?: 'all' | 'read_only' | undefined;
+  /** `all` (the default), `read_only`, or a restricted key's resource -> none|read|write map. */
+  permissions?: 'all' | 'read_only' | RestrictedPermissions | undefined;
 }
 
 /** A key as created or rotated: the record and, this once, its secret. */
@@ -65,21 +67,44 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
   }
 
   /** A key-authenticated caller makes keys no wider and no longer-lived than its own. */
-  function narrowToCaller(principal: Principal, input: NewKeyInput): { permissions: 'all' | 'read_only'; expiresAt: number | null } {
+  function narrowToCaller(principal: Principal, input: NewKeyInput, keyScope: 'project' | 'organization'): { permissions: ApiKeyRecord['permissions']; expiresAt: number | null } {
     const now = clock();
     const expiresAt = input.expires_at ?? null;
     if (expiresAt !== null && expiresAt <= now) throw new InvalidRequestError('expires_at must be in the future.', 'expires_at');
     const permissions = input.permissions ?? 'all';
+    if (typeof permissions !== 'string') {
+      const problem = restrictionProblem(permissions, keyScope);
+      if (problem) throw new InvalidRequestError(problem.message, problem.resource === null ? 'permissions' : `permissions.${problem.resource}`);
+    }
     const credential = principal.credential;
     if (credential.kind === 'api_key') {
-      if (credential.permissions === 'read_only' && permissions !== 'read_only') {
-        throw new PermissionDeniedError('A read-only key can create only read-only keys.', 'escalation_refused');
+      if (credential.permissions === 'read_only' && permissions === 'all') {
+        throw new PermissionDeniedError('A read-only key can create only read-only or restricted keys.', 'escalation_refused');
+      }
+      // What a restricted key may list is checked with the rest in assertMayHold; `all` and
+      // `read_only` would reach past its list.
+      if (credential.permissions === 'restricted' && typeof permissions === 'string') {
+        throw new PermissionDeniedError('A restricted key can create only restricted keys no wider than itself.', 'escalation_refused');
       }
       if (credential.expiresAt !== null && (expiresAt === null || expiresAt > credential.expiresAt)) {
         throw new PermissionDeniedError('A key can create only keys that expire no later than itself.', 'escalation_refused');
       }
     }
     return { permissions, expiresAt };
+  }
+
+  /**
+   * No escalation at mint time: a restricted key may list only permissions its creator holds, through
+   * the credential it uses, where the key acts (its project, or the organization and every project).
+   */
+  function assertMayHold(principal: Principal, standing: Standing, permissions: ApiKeyRecord['permissions'], projectId: string | undefined): void {
+    if (typeof permissions === 'string') return;
+    const held = projectId === undefined ? authorizer.reach(principal, standing) : authorizer.reach(principal, standing, projectId);
+    for (const permission of expandRestriction(permissions)) {
+      if (!held.has(permission)) {
+        throw new PermissionDeniedError(`You cannot make a key that holds ${permission}: you do not hold it here.`, 'escalation_refused');
+      }
+    }
   }
 
   /**
@@ -148,7 +173,8 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
     async createForProject(principal: Principal, projectId: string, input: NewKeyInput): Promise<IssuedKey> {
       const { project, standing } = await authorizer.project(principal, projectId, 'api_keys.create_for_project');
       authorizer.assertWritable(project);
-      const { permissions, expiresAt } = narrowToCaller(principal, input);
+      const { permissions, expiresAt } = narrowToCaller(principal, input, 'project');
+      assertMayHold(principal, standing, permissions, projectId);
       const owner = await resolveOwner(principal, standing, project.organization_id, project, input.owner_id);
       const ceiling = ceilingOf(principal, standing, owner, projectId);
       return issue(
@@ -198,7 +224,8 @@ export function createApiKeyService(deps: { store: Store; clock: Clock; authoriz
 
     async createForOrganization(principal: Principal, organizationId: string, input: NewKeyInput & { owner_id: string }): Promise<IssuedKey> {
       const { standing } = await authorizer.organization(principal, organizationId, 'api_keys.create_for_organization');
-      const { permissions, expiresAt } = narrowToCaller(principal, input);
+      const { permissions, expiresAt } = narrowToCaller(principal, input, 'organization');
+      assertMayHold(principal, standing, permissions, undefined);
       const owner = await resolveOwner(principal, standing, organizationId, undefined, input.owner_id);
       if (owner.type !== 'service_account') {
         throw new InvalidRequestError('An organization key must be owned by a service account.', 'owner_id');

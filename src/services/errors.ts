@@ -66,7 +66,29 @@ export class RateLimitedError extends ServiceError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    code = 'rate_limited',
   ) {
-    super('rate_limit_error', message, null, 'rate_limited');
+    super('rate_limit_error', message, null, code);
+  }
+}
+
+/** The budget a refusal names: which one, at which level, its limit and its period. */
+export interface BudgetNamed {
+  id: string;
+  level: 'organization' | 'project' | 'api_key';
+  /** USD per period. */
+  amount: number;
+  tokens: number | null;
+  period: 'day' | 'month';
+}
+
+/** A hard budget is spent: 429 `budget_exceeded` until its period ends (Retry-After says when). */
+export class BudgetExceededError extends RateLimitedError {
+  constructor(
+    readonly budget: BudgetNamed,
+    retryAfterSeconds: number,
+  ) {
+    const limit = budget.tokens === null ? `USD ${budget.amount}` : `USD ${budget.amount} or ${budget.tokens} tokens`;
+    super(`The ${budget.level} budget ${budget.id} (${limit} per ${budget.period}) is spent; it renews in ${retryAfterSeconds}s.`, retryAfterSeconds, 'budget_exceeded');
   }
 }

@@ -1,4 +1,5 @@
-import { ORGANIZATION_ROLES, PROJECT_ROLES } from '../access/roles.ts';
+import type { CustomRoleGrant } from '../access/membership-grant.ts';
+import { isCustomRoleId, ORGANIZATION_ROLES, PROJECT_ROLES } from '../access/roles.ts';
 import { newId } from '../lib/ids.ts';
 import { isUniqueViolation } from '../store/executor.ts';
 import type { PageRequest } from '../store/pagination.ts';
@@ -54,11 +55,24 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
     return group;
   }
 
-  function validateRole(scope: GroupScope, role: string): void {
+  /**
+   * A built-in role this scope takes, or a custom role of the group's own organization (another
+   * organization's is answered as absent): an organization role only on an organization group.
+   */
+  async function resolveRole(scope: GroupScope, organizationId: string, role: string, tx: Pick<Store, 'roles'> = store): Promise<CustomRoleGrant | null> {
+    if (isCustomRoleId(role)) {
+      const custom = await tx.roles.findForUpdate(organizationId, role);
+      if (!custom) throw new NotFoundError('role', 'role');
+      if (scope.type === 'project' && custom.scope === 'organization') {
+        throw new InvalidRequestError(`${custom.name} is an organization role: only organization groups take it.`, 'role');
+      }
+      return { id: custom.id, name: custom.name, scope: custom.scope, permissions: custom.permissions };
+    }
     const allowed: readonly string[] = scope.type === 'organization' ? ORGANIZATION_ROLES : PROJECT_ROLES;
     if (!allowed.includes(role)) {
-      throw new InvalidRequestError(`A ${scope.type} group takes one of the roles ${allowed.join(', ')}.`, 'role');
+      throw new InvalidRequestError(`A ${scope.type} group takes one of the roles ${allowed.join(', ')}, or a custom role's id (role_...).`, 'role');
     }
+    return null;
   }
 
   return {
@@ -74,19 +88,23 @@ export function createGroupService(deps: { store: Store; clock: Clock; authorize
 
     async create(principal: Principal, scope: GroupScope, input: { name: string; role: string }): Promise<GroupRecord> {
       const resolved = await resolve(principal, scope, 'write');
-      validateRole(scope, input.role);
       const group: GroupRecord = {
         id: newId('grp_'),
         organization_id: resolved.organizationId,
         scope: { type: scope.type, id: scope.id },
         name: input.name,
         role: input.role,
+        custom_role: await resolveRole(scope, resolved.organizationId, input.role),
         built_in: false,
         created_at: clock(),
       };
+      // Giving a group a role grants it to whoever joins later: the creator must hold it all.
+      assertMayGrant(authorizer, principal, resolved.standing, group);
       try {
         await audited(store, audit, actorOf(principal), { type: 'group.created', ...about(group), data: { name: group.name, role: group.role } }, async (tx) => {
           if (await tx.groups.nameTaken(scope.id, input.name)) throw nameTaken();
+          // Locked: the role cannot be deleted between this check and the commit.
+          if (group.custom_role) await resolveRole(scope, resolved.organizationId, input.role, tx);
           await tx.groups.insert(group);
         });
       } catch (error) {

@@ -17,6 +17,9 @@ import { createInferenceService } from './inference.ts';
 import { createEndpointService } from './endpoints.ts';
 import type { Provisioner } from '../gateway/provisioner/provisioner.ts';
 import { createUsageService } from './usage.ts';
+import { createBatchService } from './batches/batches-service.ts';
+import { createBatchProcessor } from './batches/batch-processor.ts';
+import type { GatewayEngine } from '../gateway/engine.ts';
 import type { RateLimiter } from '../gateway/rate-limiter.ts';
 import type { UsageMeter } from '../gateway/usage-meter.ts';
 import type { FileStorage } from '../infra/file-storage.ts';
@@ -30,6 +33,7 @@ import type { Notifier } from '../infra/notifier.ts';
 import { createOrganizationService } from './organizations.ts';
 import { createProjectService } from './projects.ts';
 import { createRegionCatalogue } from './regions.ts';
+import { createRoleService } from './roles.ts';
 import { createServiceAccountService } from './service-accounts.ts';
 import { createScimTokenService } from './scim-tokens.ts';
 import { createScimGate } from './scim/caller.ts';
@@ -38,6 +42,10 @@ import { createScimUserService } from './scim/users.ts';
 import { createSessionService } from './sessions.ts';
 import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Leadership } from './leader-election.ts';
+import type { WebhookSender } from '../infra/webhook-sender.ts';
+import { createBudgetService } from './budgets.ts';
+import { createBudgetAlerts } from './budget-alerts.ts';
+import { createWebhookService } from './webhooks.ts';
 
 /** Wires every use case to exactly the dependencies it needs. */
 export function createServices(deps: {
@@ -57,6 +65,14 @@ export function createServices(deps: {
   adapterLoader: AdapterLoader;
   /** Whether this instance runs the provisioner (one instance among those on one PostgreSQL). */
   leadership: Leadership;
+  /** The inference path (admission and forwarding), which the batch processor sends each line through. */
+  gateway: GatewayEngine;
+  /** Whether this instance processes the batches (one instance among those on one PostgreSQL). */
+  batchLeadership: Leadership;
+  /** The server log at a chosen level, for background work. */
+  logAt?: (level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+  /** POSTs the organizations' webhook deliveries (budget alerts). */
+  webhookSender: WebhookSender;
   onError?: (error: unknown) => void;
   /** The server log, for what belongs there and not in an audit log. */
   log?: (message: string, fields: Record<string, unknown>) => void;
@@ -90,6 +106,21 @@ export function createServices(deps: {
   const maxFileBytes = config.maxFileBytes;
   const { usageMeter } = deps;
   const sessions = createSessionService({ store, clock, secret, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
+  const inference = createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.rateLimits, endpoints, regions: config.regions, servedRegion: config.servedRegion, fineTuned, adapterLoader: deps.adapterLoader });
+  const batchProcessor = createBatchProcessor({
+    store,
+    clock,
+    storage: deps.fileStorage,
+    audit,
+    route: inference.routeForBatch,
+    gateway: deps.gateway,
+    settings: config.batches,
+    leadership: deps.batchLeadership,
+    log: deps.logAt ?? (() => {}),
+  });
+  const priceOf = (model: string) => config.prices.models.get(model);
+  const reportError = deps.onError ?? (() => {});
+  const webhooks = createWebhookService({ store, clock, authorizer, audit, secret, send: deps.webhookSender, settings: config.webhooks, onError: reportError });
   const apiKeyAuthenticator = createApiKeyAuthenticator({ store, clock, authorizer, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
   const enterScim = createScimGate({ store, audit });
   return {
@@ -120,11 +151,18 @@ export function createServices(deps: {
     fineTuning: createFineTuningService({ store, clock, authorizer, audit, models }),
     workerQueue: createWorkerQueue({ store, clock, audit, storage: deps.fileStorage, maxBytes: maxFileBytes }),
     endpoints,
-    inference: createInferenceService({ store, clock, authorizer, audit, models, bus, rateLimits: config.rateLimits, endpoints, regions: config.regions, servedRegion: config.servedRegion, fineTuned, adapterLoader: deps.adapterLoader }),
-    usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush() }),
+    inference,
+    batches: createBatchService({ store, clock, authorizer, audit, storage: deps.fileStorage, inference, maxRequests: config.batches.maxRequests, onChange: () => batchProcessor.wake() }),
+    /** Sends the batches' lines; started and closed by the composition root. */
+    batchProcessor,
+    usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush(), priceOf }),
+    budgets: createBudgetService({ store, clock, authorizer, audit, bus, priceOf, flush: () => usageMeter.flush() }),
+    webhooks,
+    budgetAlerts: createBudgetAlerts({ store, clock, notifier: deps.notifier, webhooks, consoleUrl: config.consoleUrl, onError: reportError }),
     /** For /healthz: the database and the limiter's state (the gateway engine itself is built in the composition root). */
     health: createHealthCheck({ store, limiter: deps.rateLimiter }),
     groups: createGroupService({ store, clock, authorizer, audit }),
+    roles: createRoleService({ store, clock, authorizer, audit }),
     members: createMemberService({ store, clock, authorizer, audit, bus }),
     access: createAccessService({ store, clock, authorizer }),
     scimTokens: createScimTokenService({ store, clock, authorizer, audit }),

@@ -77,42 +77,53 @@ export function createInferenceService(deps: {
     return project.limits.get(model) ?? defaults;
   }
 
+  /** Routing, region, model policy and limits of a model in a project whose caller is already authorized. */
+  async function targetFor(organizationId: string, projectId: string, model: string): Promise<InferenceTarget> {
+    const named = models.shared(model);
+    const routed = named ? undefined : await deps.endpoints.route(projectId, model);
+    // A fine-tuned model with no endpoint deployed from it is served by its base's upstream, if that can load adapters.
+    const fineTuned = named || routed || !isFineTunedModelId(model) ? undefined : await fineTunedBase(projectId, model);
+    if (!named && !routed && !fineTuned) throw new NotFoundError(`model "${model}"`, 'model');
+    const adapterBase = fineTuned ? models.shared(fineTuned.base) : undefined;
+    const shared = named ?? (adapterBase?.adapters === 'vllm' ? adapterBase : undefined);
+    if (shared?.region && deps.servedRegion && shared.region !== deps.servedRegion) {
+      throw new WrongRegionError(deps.regions.find((r) => r.id === shared.region) ?? { id: shared.region, inference_base_url: '' });
+    }
+    const policy = await settingsOf(projectId);
+    if (!allowedByPolicy(policy.permissions, model)) {
+      throw new PermissionDeniedError(`Project ${projectId} may not use the model ${model} (its model permissions refuse it).`, 'model_not_allowed');
+    }
+    const target = { organizationId, projectId, model, limits: limitsFor(policy, model) };
+    if (routed) {
+      // A replica serves its template's model by that model's name, and a fine-tuned adapter by the fine-tuned id.
+      return { ...target, upstreamModel: routed.endpoint.model_name, upstream: { kind: 'endpoint', endpointId: routed.endpoint.id, acquire: routed.acquire } };
+    }
+    if (fineTuned) {
+      if (!shared) {
+        throw new ConflictError(
+          `The fine-tuned model ${model} is not deployed: create a dedicated endpoint from it (POST /v1/dedicated_endpoints with model_name "${model}"), then call it.`,
+          'model_not_deployed',
+          'model',
+        );
+      }
+      await deps.adapterLoader.ensureLoaded(shared.upstream, model, await deps.fineTuned.adapterFolder(fineTuned.job));
+      const upstreamUrl = shared.upstream;
+      return { ...target, upstreamModel: model, upstream: { kind: 'shared', url: upstreamUrl }, onUpstreamNotFound: () => deps.adapterLoader.forget(upstreamUrl, model) };
+    }
+    return { ...target, upstreamModel: model, upstream: { kind: 'shared', url: shared!.upstream } };
+  }
+
   return {
     async resolve(principal: Principal, projectId: string, model: string): Promise<InferenceTarget> {
       const { project } = await authorizer.project(principal, projectId, 'inference.resolve');
-      const named = models.shared(model);
-      const routed = named ? undefined : await deps.endpoints.route(projectId, model);
-      // A fine-tuned model with no endpoint deployed from it is served by its base's upstream, if that can load adapters.
-      const fineTuned = named || routed || !isFineTunedModelId(model) ? undefined : await fineTunedBase(projectId, model);
-      if (!named && !routed && !fineTuned) throw new NotFoundError(`model "${model}"`, 'model');
-      const adapterBase = fineTuned ? models.shared(fineTuned.base) : undefined;
-      const shared = named ?? (adapterBase?.adapters === 'vllm' ? adapterBase : undefined);
-      if (shared?.region && deps.servedRegion && shared.region !== deps.servedRegion) {
-        throw new WrongRegionError(deps.regions.find((r) => r.id === shared.region) ?? { id: shared.region, inference_base_url: '' });
-      }
-      const policy = await settingsOf(projectId);
-      if (!allowedByPolicy(policy.permissions, model)) {
-        throw new PermissionDeniedError(`Project ${projectId} may not use the model ${model} (its model permissions refuse it).`, 'model_not_allowed');
-      }
-      const target = { organizationId: project.organization_id, projectId, model, limits: limitsFor(policy, model) };
-      if (routed) {
-        // A replica serves its template's model by that model's name, and a fine-tuned adapter by the fine-tuned id.
-        return { ...target, upstreamModel: routed.endpoint.model_name, upstream: { kind: 'endpoint', endpointId: routed.endpoint.id, acquire: routed.acquire } };
-      }
-      if (fineTuned) {
-        if (!shared) {
-          throw new ConflictError(
-            `The fine-tuned model ${model} is not deployed: create a dedicated endpoint from it (POST /v1/dedicated_endpoints with model_name "${model}"), then call it.`,
-            'model_not_deployed',
-            'model',
-          );
-        }
-        await deps.adapterLoader.ensureLoaded(shared.upstream, model, await deps.fineTuned.adapterFolder(fineTuned.job));
-        const upstreamUrl = shared.upstream;
-        return { ...target, upstreamModel: model, upstream: { kind: 'shared', url: upstreamUrl }, onUpstreamNotFound: () => deps.adapterLoader.forget(upstreamUrl, model) };
-      }
-      return { ...target, upstreamModel: model, upstream: { kind: 'shared', url: shared!.upstream } };
+      return targetFor(project.organization_id, projectId, model);
     },
+
+    /**
+     * The target of a batch's line, sent by the server on the batch's behalf: its creator was
+     * authorized when the batch was created; routing and the model policy are those of now.
+     */
+    routeForBatch: (organizationId: string, projectId: string, model: string): Promise<InferenceTarget> => targetFor(organizationId, projectId, model),
 
     async modelPermissions(principal: Principal, projectId: string): Promise<ModelPermissionsRecord> {
       await authorizer.project(principal, projectId, 'inference.model_permissions');

@@ -171,6 +171,8 @@ export function createInvitationService(deps: { store: Store; clock: Clock; auth
       const now = clock();
       await audited(store, audit, actorOf(principal), { type: 'invitation.accepted', ...about(invitation) }, async (tx) => {
         await tx.organizations.lock(invitation.organization_id);
+        // Deleting the organization takes the same lock: once it is gone, nobody joins it.
+        if (!(await tx.organizations.find(invitation.organization_id))) throw new NotFoundError('invitation');
         const current = await tx.invitations.find(invitationId);
         assertPending(current!, now);
         const me = { type: 'user' as const, id: principal.id };

@@ -16,8 +16,11 @@ export function createLeaderElection(options: {
   onElected: () => Promise<void>;
   onDeposed: () => Promise<void>;
   log: (level: 'info' | 'warn', message: string, fields?: Record<string, unknown>) => void;
+  /** What the leader runs, for the log: the same election serves the provisioner and the batch processor. */
+  role?: string;
 }): Leadership & { start(): Promise<void>; close(): Promise<void> } {
   const { lock } = options;
+  const role = options.role ?? 'the endpoint provisioner';
   let leader = false;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
@@ -29,8 +32,8 @@ export function createLeaderElection(options: {
     serially(async () => {
       if (!leader) return;
       leader = false;
-      options.log('warn', 'no longer the endpoint provisioner; stopping its replicas', { reason });
-      await options.onDeposed().catch((error: unknown) => options.log('warn', 'stopping replicas failed', { error: (error as Error).message }));
+      options.log('warn', `no longer ${role}; stepping down`, { reason });
+      await options.onDeposed().catch((error: unknown) => options.log('warn', `stepping down as ${role} failed`, { error: (error as Error).message }));
     });
 
   lock.onLost(() => void depose('its lock connection was lost'));
@@ -51,11 +54,11 @@ export function createLeaderElection(options: {
       try {
         got = await lock.tryAcquire();
       } catch (error) {
-        options.log('warn', 'the provisioner lock could not be tried', { error: (error as Error).message });
+        options.log('warn', `the lock of ${role} could not be tried`, { error: (error as Error).message });
       }
       if (!got || closed) return;
       leader = true;
-      await options.onElected().catch((error: unknown) => options.log('warn', 'restoring endpoints failed', { error: (error as Error).message }));
+      await options.onElected().catch((error: unknown) => options.log('warn', `taking over as ${role} failed`, { error: (error as Error).message }));
     });
 
   function schedule(): void {

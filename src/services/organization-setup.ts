@@ -37,6 +37,7 @@ export async function createProjectWithGroups(tx: Repositories, audit: AuditLog,
       scope: { type: 'project', id: project.id },
       name: group.name,
       role: group.role,
+      custom_role: null,
       built_in: true,
       created_at: project.created_at,
     });
@@ -65,6 +66,7 @@ export async function createOrganizationWithDefaults(
       scope: { type: 'organization' as const, id: organization.id },
       name: group.name,
       role: group.role,
+      custom_role: null,
       built_in: true,
       created_at: input.now,
     };

@@ -6,7 +6,8 @@ import type { Clock } from '../infra/clock.ts';
 import type { Principal } from '../access/principal.ts';
 import { actorOf, audited, type AuditLog } from './audit.ts';
 import type { Authorizer } from './authorizer.ts';
-import { AuthenticationError, NotFoundError } from './errors.ts';
+import { AuthenticationError, NotFoundError, PermissionDeniedError } from './errors.ts';
+import { PERMISSION_NAMES } from '../access/permissions.ts';
 import type { ScimCaller } from './scim/caller.ts';
 import { listing } from './listing.ts';
 import type { PageRequest } from '../store/pagination.ts';
@@ -29,7 +30,14 @@ export function createScimTokenService(deps: { store: Store; clock: Clock; autho
 
   return {
     async create(principal: Principal, organizationId: string, input: { name: string }): Promise<IssuedScimToken> {
-      await authorizer.organization(principal, organizationId, 'scim_tokens.create');
+      const { standing } = await authorizer.organization(principal, organizationId, 'scim_tokens.create');
+      // No escalation: a token manages every group, admins included, so only one who holds every
+      // permission here (an admin) may make one; a custom role holding scim.write is not enough.
+      const held = authorizer.reach(principal, standing);
+      const missing = PERMISSION_NAMES.find((p) => !held.has(p));
+      if (missing !== undefined) {
+        throw new PermissionDeniedError(`A SCIM token can make anyone an admin: creating one needs every permission, and you do not hold ${missing}.`, 'escalation_refused');
+      }
       const secret = newToken(SCIM_TOKEN_PREFIX);
       const token: ScimTokenRecord = {
         id: newId('scimtok_'),

@@ -33,6 +33,9 @@ export function createServiceAccountService(deps: { store: Store; clock: Clock; 
         resource: { type: 'service_account', id: account.id },
         data: { name: account.name },
       }, async (tx) => {
+        // Deleting the organization takes the same lock and refuses while another member remains.
+        await tx.organizations.lock(organizationId);
+        if (!(await tx.organizations.find(organizationId))) throw new NotFoundError('organization');
         await tx.serviceAccounts.insert(account);
         await tx.organizations.addMember(organizationId, { type: 'service_account', id: account.id }, account.created_at);
       });

@@ -4,24 +4,34 @@ import type { Authorizer } from './authorizer.ts';
 import type { Clock } from '../infra/clock.ts';
 import { InvalidRequestError } from './errors.ts';
 import type { Principal } from '../access/principal.ts';
+import { tokenCostMicroUsd, usdOfMicro, type TokenPrice } from '../lib/money.ts';
+
+/** A model's token price, or undefined: its tokens cost nothing. */
+export type PriceOf = (model: string) => TokenPrice | undefined;
 
 export type BucketWidth = '1m' | '1h' | '1d';
-export type GroupField = 'project_id' | 'api_key_id' | 'model';
+export type GroupField = 'project_id' | 'api_key_id' | 'model' | 'batch';
 
 export interface UsageQuery {
   start_time: number;
   end_time?: number | undefined;
   bucket_width: BucketWidth;
   group_by: GroupField[];
+  /** Only batch requests (true) or only interactive ones (false); both when absent. */
+  batch?: boolean | undefined;
 }
 
 export interface UsageResult {
   project_id: string | null;
   api_key_id: string | null;
   model: string | null;
+  /** Present when grouped by `batch`: whether these requests came from batches. */
+  batch?: boolean;
   num_model_requests: number;
   input_tokens: number;
   output_tokens: number;
+  /** What the tokens cost at the configured prices, like OpenAI's costs API. */
+  amount: { value: number; currency: 'usd' };
 }
 
 export interface UsageBucket {
@@ -33,25 +43,34 @@ export interface UsageBucket {
 const WIDTH_SECONDS: Record<BucketWidth, number> = { '1m': 60, '1h': 3600, '1d': 86400 };
 
 /** Sums one-minute usage rows into buckets of the asked width, grouped by the asked fields. */
-export function aggregateUsage(rows: UsageRow[], query: Required<UsageQuery>): UsageBucket[] {
+export function aggregateUsage(rows: UsageRow[], query: UsageQuery & { end_time: number }, priceOf: PriceOf): UsageBucket[] {
   const width = WIDTH_SECONDS[query.bucket_width];
   const buckets = new Map<number, Map<string, UsageResult>>();
+  const byBatch = query.group_by.includes('batch');
+  // Summed in micro-dollars, exact to the fraction; rounded once per result.
+  const micro = new Map<UsageResult, number>();
   for (const row of rows) {
+    if (query.batch !== undefined && (row.batch === 1) !== query.batch) continue;
     const start = query.start_time + Math.floor((row.bucket_start - query.start_time) / width) * width;
     const results = buckets.get(start) ?? new Map<string, UsageResult>();
     const result: UsageResult = {
       project_id: query.group_by.includes('project_id') ? row.project_id : null,
       api_key_id: query.group_by.includes('api_key_id') ? row.api_key_id || null : null,
       model: query.group_by.includes('model') ? row.model : null,
+      ...(byBatch ? { batch: row.batch === 1 } : {}),
       num_model_requests: 0,
       input_tokens: 0,
       output_tokens: 0,
+      amount: { value: 0, currency: 'usd' },
     };
-    const key = `${result.project_id}|${result.api_key_id}|${result.model}`;
+    const key = `${result.project_id}|${result.api_key_id}|${result.model}|${result.batch}`;
     const sum = results.get(key) ?? result;
     sum.num_model_requests += row.num_model_requests;
     sum.input_tokens += row.input_tokens;
     sum.output_tokens += row.output_tokens;
+    const cost = (micro.get(sum) ?? 0) + tokenCostMicroUsd(priceOf(row.model), row.input_tokens, row.output_tokens);
+    micro.set(sum, cost);
+    sum.amount.value = usdOfMicro(cost);
     results.set(key, sum);
     buckets.set(start, results);
   }
@@ -61,28 +80,48 @@ export function aggregateUsage(rows: UsageRow[], query: Required<UsageQuery>): U
 }
 
 /** Usage of an organization (admins and billing managers) or of one project (its readers). */
-export function createUsageService(deps: { store: Store; clock: Clock; authorizer: Authorizer; flush: () => Promise<void> }) {
-  const { store, clock, authorizer } = deps;
+export function createUsageService(deps: { store: Store; clock: Clock; authorizer: Authorizer; flush: () => Promise<void>; priceOf: PriceOf }) {
+  const { store, clock, authorizer, priceOf } = deps;
 
-  function window(query: UsageQuery): Required<UsageQuery> {
+  function window(query: UsageQuery): UsageQuery & { end_time: number } {
     const end = query.end_time ?? clock() + 1;
     if (end <= query.start_time) throw new InvalidRequestError('end_time must be after start_time.', 'end_time');
     return { ...query, end_time: end };
   }
 
+  async function ofOrganization(organizationId: string, query: UsageQuery): Promise<UsageBucket[]> {
+    const range = window(query);
+    await deps.flush();
+    return aggregateUsage(await store.gateway.usage({ organizationId, start: range.start_time, end: range.end_time }), range, priceOf);
+  }
+
+  async function ofProject(projectId: string, query: UsageQuery): Promise<UsageBucket[]> {
+    const range = window(query);
+    await deps.flush();
+    return aggregateUsage(await store.gateway.usage({ projectId, start: range.start_time, end: range.end_time }), range, priceOf);
+  }
+
   return {
     async organization(principal: Principal, organizationId: string, query: UsageQuery): Promise<UsageBucket[]> {
       await authorizer.organization(principal, organizationId, 'usage.organization');
-      const range = window(query);
-      await deps.flush();
-      return aggregateUsage(await store.gateway.usage({ organizationId, start: range.start_time, end: range.end_time }), range);
+      return ofOrganization(organizationId, query);
     },
 
     async project(principal: Principal, projectId: string, query: UsageQuery): Promise<UsageBucket[]> {
       await authorizer.project(principal, projectId, 'usage.project');
-      const range = window(query);
-      await deps.flush();
-      return aggregateUsage(await store.gateway.usage({ projectId, start: range.start_time, end: range.end_time }), range);
+      return ofProject(projectId, query);
+    },
+
+    /** The organization's spend: its usage at the configured prices (org admins and billing managers). */
+    async organizationSpend(principal: Principal, organizationId: string, query: UsageQuery): Promise<UsageBucket[]> {
+      await authorizer.organization(principal, organizationId, 'usage.organization_spend');
+      return ofOrganization(organizationId, query);
+    },
+
+    /** One project's spend (its readers). */
+    async projectSpend(principal: Principal, projectId: string, query: UsageQuery): Promise<UsageBucket[]> {
+      await authorizer.project(principal, projectId, 'usage.project_spend');
+      return ofProject(projectId, query);
     },
   };
 }

@@ -29,6 +29,12 @@ export const USE_CASES = {
   'project_groups.write': 'project.groups.write',
   'project_groups.members.read': 'project.access.read',
 
+  'roles.list': 'roles.read',
+  'roles.get': 'roles.read',
+  'roles.create': 'roles.write',
+  'roles.update': 'roles.write',
+  'roles.delete': 'roles.write',
+
   'projects.create': 'projects.create',
   'projects.list': 'organization.read',
   'projects.get': 'project.read',
@@ -70,6 +76,25 @@ export const USE_CASES = {
 
   'usage.organization': 'usage.read',
   'usage.project': 'project.read',
+  'usage.organization_spend': 'usage.read',
+  'usage.project_spend': 'project.read',
+
+  'budgets.list_for_organization': 'budgets.read',
+  'budgets.get_for_organization': 'budgets.read',
+  'budgets.create_for_organization': 'budgets.write',
+  'budgets.update_for_organization': 'budgets.write',
+  'budgets.delete_for_organization': 'budgets.write',
+  'budgets.list_for_project': 'project.budgets.read',
+  'budgets.get_for_project': 'project.budgets.read',
+  'budgets.effective': 'project.budgets.read',
+  'budgets.create_for_project': 'project.budgets.write',
+  'budgets.update_for_project': 'project.budgets.write',
+  'budgets.delete_for_project': 'project.budgets.write',
+
+  'webhooks.create': 'webhooks.write',
+  'webhooks.list': 'webhooks.read',
+  'webhooks.delete': 'webhooks.write',
+  'webhooks.deliveries': 'webhooks.read',
 
   'files.begin_upload': 'files.write',
   'files.list': 'files.read',
@@ -89,6 +114,11 @@ export const USE_CASES = {
   'fine_tuning.cancel': 'fine_tuning.write',
   'fine_tuning.events': 'fine_tuning.read',
   'fine_tuning.checkpoints': 'fine_tuning.read',
+
+  'batches.create': 'batches.write',
+  'batches.list': 'batches.read',
+  'batches.get': 'batches.read',
+  'batches.cancel': 'batches.write',
 
   'endpoints.create': 'endpoints.write',
   'endpoints.list': 'endpoints.read',

@@ -1,5 +1,6 @@
 import type { Executor } from './executor.ts';
 import { cursorOf, olderThan, toPage, type Page, type PageRequest } from './pagination.ts';
+import type { RestrictedPermissions } from '../access/key-permissions.ts';
 import type { ApiKeyRecord } from './records.ts';
 import type { ApiKeysTable } from './schema.ts';
 
@@ -12,7 +13,7 @@ function toKey(row: ApiKeysTable): ApiKeyRecord {
     created_by: row.created_by,
     name: row.name,
     redacted_value: row.redacted_value,
-    permissions: row.permissions,
+    permissions: row.permissions === 'restricted' ? (JSON.parse(row.restricted_permissions ?? '{}') as RestrictedPermissions) : row.permissions,
     created_at: Number(row.created_at),
     expires_at: row.expires_at === null ? null : Number(row.expires_at),
     last_used_at: row.last_used_at === null ? null : Number(row.last_used_at),
@@ -43,7 +44,8 @@ export function apiKeysRepository(db: Executor) {
           created_by: key.created_by,
           name: key.name,
           redacted_value: key.redacted_value,
-          permissions: key.permissions,
+          permissions: typeof key.permissions === 'string' ? key.permissions : 'restricted',
+          restricted_permissions: typeof key.permissions === 'string' ? null : JSON.stringify(key.permissions),
           created_at: key.created_at,
           expires_at: key.expires_at,
           last_used_at: null,

@@ -13,6 +13,9 @@ import * as endpoints from './migrations/0006_dedicated_endpoints.ts';
 import * as keyCreators from './migrations/0007_key_creators.ts';
 import * as endpointReplicas from './migrations/0008_endpoint_replicas.ts';
 import * as scim from './migrations/0010_scim.ts';
+import * as customRoles from './migrations/0011_custom_roles.ts';
+import * as budgets from './migrations/0012_budgets.ts';
+import * as batches from './migrations/0013_batches.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -71,6 +74,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_key_creators': keyCreators,
   '0008_endpoint_replicas': endpointReplicas,
   '0010_scim': scim,
+  '0011_custom_roles': customRoles,
+  '0012_budgets': budgets,
+  '0013_batches': batches,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

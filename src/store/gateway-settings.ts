@@ -18,8 +18,19 @@ export interface UsageRow {
   project_id: string;
   api_key_id: string;
   model: string;
+  /** 1 for requests of a batch, 0 for interactive ones. */
+  batch: number;
   bucket_start: number;
   num_model_requests: number;
+  input_tokens: number;
+  output_tokens: number;
+}
+
+export interface UsageTotal {
+  project_id: string;
+  /** '' for calls made without an API key (a session). */
+  api_key_id: string;
+  model: string;
   input_tokens: number;
   output_tokens: number;
 }
@@ -61,7 +72,7 @@ export function gatewayRepository(db: Executor) {
           .insertInto('usage_buckets')
           .values(row)
           .onConflict((oc) =>
-            oc.columns(['project_id', 'api_key_id', 'model', 'bucket_start']).doUpdateSet({
+            oc.columns(['project_id', 'api_key_id', 'model', 'batch', 'bucket_start']).doUpdateSet({
               num_model_requests: sql`usage_buckets.num_model_requests + ${row.num_model_requests}`,
               input_tokens: sql`usage_buckets.input_tokens + ${row.input_tokens}`,
               output_tokens: sql`usage_buckets.output_tokens + ${row.output_tokens}`,
@@ -71,12 +82,25 @@ export function gatewayRepository(db: Executor) {
       }
     },
 
+    /** Tokens per project, key and model since `start`: what budgets count, summed in the database. */
+    async usageTotals(organizationId: string, start: number): Promise<UsageTotal[]> {
+      const rows = await db
+        .selectFrom('usage_buckets')
+        .select(['project_id', 'api_key_id', 'model'])
+        .select((eb) => [eb.fn.sum<number>('input_tokens').as('input_tokens'), eb.fn.sum<number>('output_tokens').as('output_tokens')])
+        .where('organization_id', '=', organizationId)
+        .where('bucket_start', '>=', start)
+        .groupBy(['project_id', 'api_key_id', 'model'])
+        .execute();
+      return rows.map((r) => ({ project_id: r.project_id, api_key_id: r.api_key_id, model: r.model, input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens) }));
+    },
+
     async usage(filter: { organizationId?: string; projectId?: string; start: number; end: number }): Promise<UsageRow[]> {
       let query = db.selectFrom('usage_buckets').selectAll().where('bucket_start', '>=', filter.start).where('bucket_start', '<', filter.end);
       if (filter.organizationId) query = query.where('organization_id', '=', filter.organizationId);
       if (filter.projectId) query = query.where('project_id', '=', filter.projectId);
       const rows = await query.orderBy('bucket_start').execute();
-      return rows.map((r) => ({ ...r, bucket_start: Number(r.bucket_start), num_model_requests: Number(r.num_model_requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens) }));
+      return rows.map((r) => ({ ...r, batch: Number(r.batch), bucket_start: Number(r.bucket_start), num_model_requests: Number(r.num_model_requests), input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens) }));
     },
   };
 }

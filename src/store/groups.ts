@@ -2,19 +2,31 @@ import { flag, type Executor } from './executor.ts';
 import { cursorOf, olderThan, toPage, UnknownCursorError, type Page, type PageRequest } from './pagination.ts';
 import type { MembershipGrant } from '../access/membership-grant.ts';
 import type { GroupMemberRecord, GroupRecord, PrincipalRef } from './records.ts';
-import { grantOf, principalSummary } from './row-mappers.ts';
+import { customRoleOf, grantOf, principalSummary, type JoinedRoleColumns } from './row-mappers.ts';
 import type { GroupsTable } from './schema.ts';
 
-function toGroup(row: GroupsTable): GroupRecord {
+function toGroup(row: GroupsTable & JoinedRoleColumns): GroupRecord {
   return {
     id: row.id,
     organization_id: row.organization_id,
     scope: { type: row.scope_type, id: row.scope_id },
     name: row.name,
     role: row.role,
+    custom_role: customRoleOf(row),
     built_in: row.built_in === 1,
     created_at: Number(row.created_at),
   };
+}
+
+/** A group's custom role, if its role is one: joined within the group's organization only. */
+const ROLE_COLUMNS = ['r.name as role_name', 'r.scope as role_scope', 'r.permissions as role_permissions'] as const;
+
+function groupsWithRoles(db: Executor) {
+  return db
+    .selectFrom('groups as g')
+    .leftJoin('roles as r', (join) => join.onRef('r.id', '=', 'g.role').onRef('r.organization_id', '=', 'g.organization_id'))
+    .selectAll('g')
+    .select(ROLE_COLUMNS);
 }
 
 /** A membership together with the principal's display fields. */
@@ -43,7 +55,7 @@ export function groupsRepository(db: Executor) {
     },
 
     async find(id: string): Promise<GroupRecord | undefined> {
-      const row = await db.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await groupsWithRoles(db).where('g.id', '=', id).executeTakeFirst();
       return row && toGroup(row);
     },
 
@@ -53,20 +65,14 @@ export function groupsRepository(db: Executor) {
     },
 
     async findBuiltIn(scopeId: string, name: string): Promise<GroupRecord | undefined> {
-      const row = await db
-        .selectFrom('groups')
-        .selectAll()
-        .where('scope_id', '=', scopeId)
-        .where('name', '=', name)
-        .where('built_in', '=', 1)
-        .executeTakeFirst();
+      const row = await groupsWithRoles(db).where('g.scope_id', '=', scopeId).where('g.name', '=', name).where('g.built_in', '=', 1).executeTakeFirst();
       return row && toGroup(row);
     },
 
     async listInScope(scopeId: string, page: PageRequest): Promise<Page<GroupRecord>> {
-      let query = db.selectFrom('groups').selectAll().where('scope_id', '=', scopeId);
-      if (page.after) query = query.where(olderThan('created_at', 'id', await cursorOf(db, 'groups', page.after, 'scope_id', scopeId)));
-      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit + 1).execute();
+      let query = groupsWithRoles(db).where('g.scope_id', '=', scopeId);
+      if (page.after) query = query.where(olderThan('g.created_at', 'g.id', await cursorOf(db, 'groups', page.after, 'scope_id', scopeId)));
+      const rows = await query.orderBy('g.created_at', 'desc').orderBy('g.id', 'desc').limit(page.limit + 1).execute();
       return toPage(rows.map(toGroup), page.limit);
     },
 
@@ -158,7 +164,8 @@ export function groupsRepository(db: Executor) {
       const rows = await db
         .selectFrom('group_members as gm')
         .innerJoin('groups as g', 'g.id', 'gm.group_id')
-        .select(['g.id', 'g.name', 'g.scope_type', 'g.scope_id', 'g.role', 'gm.expires_at'])
+        .leftJoin('roles as r', (join) => join.onRef('r.id', '=', 'g.role').onRef('r.organization_id', '=', 'g.organization_id'))
+        .select(['g.id', 'g.name', 'g.scope_type', 'g.scope_id', 'g.role', 'gm.expires_at', ...ROLE_COLUMNS])
         .where('gm.organization_id', '=', organizationId)
         .where('gm.principal_id', '=', principalId)
         .execute();
@@ -175,7 +182,8 @@ export function groupsRepository(db: Executor) {
         .innerJoin('groups as g', 'g.id', 'gm.group_id')
         .leftJoin('users as u', 'u.id', 'gm.principal_id')
         .leftJoin('service_accounts as sa', 'sa.id', 'gm.principal_id')
-        .select(['g.id', 'g.name', 'g.scope_type', 'g.scope_id', 'g.role', 'gm.expires_at', 'gm.principal_id', 'gm.principal_type', 'u.email', 'u.name as principal_name', 'sa.name as sa_name'])
+        .leftJoin('roles as r', (join) => join.onRef('r.id', '=', 'g.role').onRef('r.organization_id', '=', 'g.organization_id'))
+        .select(['g.id', 'g.name', 'g.scope_type', 'g.scope_id', 'g.role', 'gm.expires_at', 'gm.principal_id', 'gm.principal_type', 'u.email', 'u.name as principal_name', 'sa.name as sa_name', ...ROLE_COLUMNS])
         .where('gm.organization_id', '=', organizationId)
         .where((eb) => eb.or([eb('g.scope_type', '=', 'organization'), eb('g.scope_id', '=', projectId)]))
         .execute();
@@ -207,7 +215,8 @@ export async function groupsOfPrincipals(
   const rows = await db
     .selectFrom('group_members as gm')
     .innerJoin('groups as g', 'g.id', 'gm.group_id')
-    .select(['gm.principal_id', 'g.id', 'g.name', 'g.scope_type', 'g.scope_id', 'g.role', 'gm.expires_at'])
+    .leftJoin('roles as r', (join) => join.onRef('r.id', '=', 'g.role').onRef('r.organization_id', '=', 'g.organization_id'))
+    .select(['gm.principal_id', 'g.id', 'g.name', 'g.scope_type', 'g.scope_id', 'g.role', 'gm.expires_at', ...ROLE_COLUMNS])
     .where('gm.organization_id', '=', organizationId)
     .where('gm.principal_id', 'in', principalIds)
     .orderBy('g.created_at')

@@ -2,7 +2,8 @@ import pg from 'pg';
 import type { DatabaseHandle } from './database.ts';
 
 /**
- * The lock that makes one server instance the endpoint provisioner's leader.
+ * The lock that makes one server instance the endpoint provisioner's leader (and, under a class of
+ * its own, the batch processor's).
  *
  * On PostgreSQL it is a session-level advisory lock held by a connection of its own: PostgreSQL
  * releases it when that connection ends, which is what happens when the holder is killed (`kill -9`
@@ -23,8 +24,11 @@ export interface LeaderLock {
 // Two-key advisory lock: the first key names Tenantry's provisioner ('tnpv'), the second the region
 // it provisions, so that servers started for different regions each elect their own leader.
 export const PROVISIONER_LOCK_CLASS = 0x746e7076;
+/** The batch processor's leader lock ('tnbt'): apart from the provisioner's, so each has its own leader. */
+export const BATCH_LOCK_CLASS = 0x746e6274;
 
-export function createLeaderLock(handle: DatabaseHandle, options: { connectionString: string; scope: string; checkIntervalMs: number }): LeaderLock {
+export function createLeaderLock(handle: DatabaseHandle, options: { connectionString: string; scope: string; checkIntervalMs: number; lockClass?: number }): LeaderLock {
+  const lockClass = options.lockClass ?? PROVISIONER_LOCK_CLASS;
   if (handle.dialect === 'sqlite') {
     return { tryAcquire: async () => true, check: async () => {}, onLost: () => {}, release: async () => {} };
   }
@@ -76,7 +80,7 @@ export function createLeaderLock(handle: DatabaseHandle, options: { connectionSt
   return {
     async tryAcquire() {
       if (held) return true;
-      const result = await run(`SELECT pg_try_advisory_lock(${PROVISIONER_LOCK_CLASS}, hashtext($1)) AS locked`);
+      const result = await run(`SELECT pg_try_advisory_lock(${lockClass}, hashtext($1)) AS locked`);
       held = result.rows[0]?.locked === true;
       return held;
     },

@@ -127,6 +127,7 @@ const KIND_NAMES: Record<Invalidation['kind'], true> = {
   user_sessions: true,
   endpoint: true,
   endpoint_replicas: true,
+  budgets: true,
   everything: true,
 };
 const KINDS: ReadonlySet<string> = new Set(Object.keys(KIND_NAMES));

@@ -1,3 +1,5 @@
+import type { CustomRoleGrant } from '../access/membership-grant.ts';
+import type { RestrictedPermissions } from '../access/key-permissions.ts';
 import type { ApiKeyCreatorRemoval, PrincipalType, ScopeType } from './schema.ts';
 
 /** What the store hands to services: rows with flags as booleans and regions gathered. */
@@ -46,9 +48,24 @@ export interface GroupRecord {
   organization_id: string;
   scope: { type: ScopeType; id: string };
   name: string;
+  /** A built-in role's name, or a custom role's id. */
   role: string;
+  /** The custom role `role` names, read with the group; null for a built-in role. */
+  custom_role: CustomRoleGrant | null;
   built_in: boolean;
   created_at: number;
+}
+
+/** An organization's custom role. */
+export interface RoleRecord {
+  id: string;
+  organization_id: string;
+  name: string;
+  description: string;
+  scope: ScopeType;
+  permissions: string[];
+  created_at: number;
+  updated_at: number;
 }
 
 export interface PrincipalRef {
@@ -103,7 +120,8 @@ export interface ApiKeyRecord {
   created_by: string;
   name: string;
   redacted_value: string;
-  permissions: 'all' | 'read_only';
+  /** `all`, `read_only`, or a restricted key's map of resource -> none|read|write. */
+  permissions: 'all' | 'read_only' | RestrictedPermissions;
   created_at: number;
   expires_at: number | null;
   last_used_at: number | null;

@@ -77,6 +77,18 @@ export interface GroupsTable {
   created_at: number;
 }
 
+export interface RolesTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  description: string;
+  scope: ScopeType;
+  /** JSON list of permission names. */
+  permissions: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface GroupMembersTable {
   group_id: string;
   organization_id: string;
@@ -122,7 +134,9 @@ export interface ApiKeysTable {
   created_by: string;
   name: string;
   redacted_value: string;
-  permissions: 'all' | 'read_only';
+  permissions: 'all' | 'read_only' | 'restricted';
+  /** JSON object resource -> none|read|write when `permissions` is `restricted`; else null. */
+  restricted_permissions: string | null;
   created_at: number;
   expires_at: number | null;
   last_used_at: number | null;
@@ -268,6 +282,8 @@ export interface UsageBucketsTable {
   project_id: string;
   api_key_id: string;
   model: string;
+  /** 1 for requests of a batch, 0 for interactive ones. */
+  batch: number;
   bucket_start: number;
   num_model_requests: number;
   input_tokens: number;
@@ -299,6 +315,102 @@ export interface EndpointReplicasTable {
   endpoint_id: string;
   url: string;
   healthy: number;
+  updated_at: number;
+}
+
+export type BatchStatus = 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
+
+export interface BatchesTable {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  /** '' when the batch was created with a session. */
+  api_key_id: string;
+  endpoint: string;
+  input_file_id: string;
+  completion_window: string;
+  status: BatchStatus;
+  /** JSON {object: "list", data: [{code, message, param, line}]} or null. */
+  errors: string | null;
+  output_file_id: string | null;
+  error_file_id: string | null;
+  /** JSON or null. */
+  metadata: string | null;
+  total: number;
+  completed: number;
+  failed: number;
+  created_at: number;
+  in_progress_at: number | null;
+  expires_at: number;
+  finalizing_at: number | null;
+  completed_at: number | null;
+  failed_at: number | null;
+  expired_at: number | null;
+  cancelling_at: number | null;
+  cancelled_at: number | null;
+}
+
+export type BatchLineState = 'pending' | 'sending' | 'succeeded' | 'failed';
+
+export interface BatchLinesTable {
+  batch_id: string;
+  line: number;
+  custom_id: string;
+  model: string;
+  /** JSON text. */
+  body: string;
+  state: BatchLineState;
+  attempts: number;
+  /** JSON text of its output or error file line, once finished. */
+  result: string | null;
+}
+
+export interface BudgetsTable {
+  id: string;
+  organization_id: string;
+  project_id: string | null;
+  api_key_id: string | null;
+  level: string;
+  name: string;
+  amount_micro_usd: number;
+  tokens: number | null;
+  period: string;
+  hard: number;
+  /** JSON array of addresses. */
+  alert_emails: string;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface BudgetAlertsTable {
+  budget_id: string;
+  period_start: number;
+  threshold: number;
+  spent_micro_usd: number;
+  created_at: number;
+}
+
+export interface WebhooksTable {
+  id: string;
+  organization_id: string;
+  url: string;
+  description: string;
+  secret_encrypted: string;
+  created_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event_type: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: number | null;
+  created_at: number;
   updated_at: number;
 }
 
@@ -338,6 +450,12 @@ export interface Database {
   scim_tokens: ScimTokensTable;
   scim_users: ScimUsersTable;
   scim_groups: ScimGroupsTable;
+  batches: BatchesTable;
+  batch_lines: BatchLinesTable;
+  budgets: BudgetsTable;
+  budget_alerts: BudgetAlertsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   endpoint_replicas: EndpointReplicasTable;
   dedicated_endpoints: DedicatedEndpointsTable;
   model_permissions: ModelPermissionsTable;
@@ -362,5 +480,6 @@ export interface Database {
   projects: ProjectsTable;
   project_regions: ProjectRegionsTable;
   groups: GroupsTable;
+  roles: RolesTable;
   group_members: GroupMembersTable;
 }

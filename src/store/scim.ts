@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from './executor.ts';
 import { cursorOf, olderThan, toPage, type Page, type PageRequest } from './pagination.ts';
 import type { GroupRecord, ScimTokenRecord, ScimUserRecord } from './records.ts';
+import { customRoleOf } from './row-mappers.ts';
 import type { ScimTokensTable } from './schema.ts';
 
 /** What a SCIM list may be narrowed to: equalities, all of which must hold, as identity providers filter. */
@@ -149,6 +150,8 @@ export function scimRepository(db: Executor) {
         let query = db
           .selectFrom('groups as g')
           .leftJoin('scim_groups as s', 's.group_id', 'g.id')
+          // A group's custom role, joined within its own organization, as the groups repository reads it.
+          .leftJoin('roles as r', (join) => join.onRef('r.id', '=', 'g.role').onRef('r.organization_id', '=', 'g.organization_id'))
           .where('g.organization_id', '=', organizationId)
           .where('g.scope_type', '=', 'organization')
           .where('g.scope_id', '=', organizationId);
@@ -164,7 +167,7 @@ export function scimRepository(db: Executor) {
       };
       const counted = await base().select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
       const rows = page.count === 0 ? [] : await base()
-        .select(['g.id', 'g.name', 'g.role', 'g.built_in', 'g.created_at', 's.external_id', 's.updated_at'])
+        .select(['g.id', 'g.name', 'g.role', 'g.built_in', 'g.created_at', 's.external_id', 's.updated_at', 'r.name as role_name', 'r.scope as role_scope', 'r.permissions as role_permissions'])
         .orderBy('g.created_at')
         .orderBy('g.id')
         .limit(page.count)
@@ -173,7 +176,7 @@ export function scimRepository(db: Executor) {
       return {
         total: Number(counted.n),
         items: rows.map((row) => ({
-          group: { id: row.id, organization_id: organizationId, scope: { type: 'organization', id: organizationId }, name: row.name, role: row.role, built_in: row.built_in === 1, created_at: Number(row.created_at) },
+          group: { id: row.id, organization_id: organizationId, scope: { type: 'organization', id: organizationId }, name: row.name, role: row.role, custom_role: customRoleOf(row), built_in: row.built_in === 1, created_at: Number(row.created_at) },
           external_id: row.external_id,
           updated_at: row.updated_at === null ? null : Number(row.updated_at),
         })),

@@ -3,6 +3,8 @@ import type { DatabaseHandle, Dialect } from './database.ts';
 import type { Executor } from './executor.ts';
 import { apiKeysRepository } from './api-keys.ts';
 import { auditRepository } from './audit.ts';
+import { batchesRepository } from './batches.ts';
+import { budgetsRepository } from './budgets.ts';
 import { datasetsRepository } from './datasets.ts';
 import { emailVerificationsRepository } from './email-verifications.ts';
 import { endpointsRepository } from './endpoints.ts';
@@ -12,9 +14,11 @@ import { gatewayRepository } from './gateway-settings.ts';
 import { fineTuningRepository } from './fine-tuning.ts';
 import { groupsRepository } from './groups.ts';
 import { invitationsRepository } from './invitations.ts';
+import { organizationContentsRepository } from './organization-contents.ts';
 import { organizationsRepository } from './organizations.ts';
 import { projectsRepository } from './projects.ts';
 import { scimRepository } from './scim.ts';
+import { rolesRepository } from './roles.ts';
 import { serviceAccountsRepository } from './service-accounts.ts';
 import { sessionsRepository } from './sessions.ts';
 import { usersRepository } from './users.ts';
@@ -24,8 +28,10 @@ function repositories(db: Executor, dialect: Dialect) {
     users: usersRepository(db),
     sessions: sessionsRepository(db),
     organizations: organizationsRepository(db, dialect),
+    organizationContents: organizationContentsRepository(db),
     projects: projectsRepository(db, dialect),
     groups: groupsRepository(db),
+    roles: rolesRepository(db, dialect),
     invitations: invitationsRepository(db),
     audit: auditRepository(db, dialect),
     serviceAccounts: serviceAccountsRepository(db),
@@ -38,6 +44,8 @@ function repositories(db: Executor, dialect: Dialect) {
     endpoints: endpointsRepository(db),
     endpointReplicas: endpointReplicasRepository(db),
     scim: scimRepository(db),
+    batches: batchesRepository(db, dialect),
+    budgets: budgetsRepository(db),
   };
 }
 

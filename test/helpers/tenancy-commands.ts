@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Api } from './client.ts';
-import type { ModelGroup, ModelKey, ModelOrg, ModelProject, ModelScimToken, ModelUser, TenancyModel } from './tenancy-model.ts';
+import type { ModelGroup, ModelKey, ModelOrg, ModelProject, ModelRole, ModelScimToken, ModelUser, TenancyModel } from './tenancy-model.ts';
 
 /**
  * Operations for the model-based property test. Each picks its actor and its target by index among
@@ -173,7 +173,7 @@ class DeleteOrganization implements Command {
   async run(model: TenancyModel, real: Real) {
     const user = pick(model.users, this.actor)!;
     const org = pickOrg(model, user.id, this.org);
-    const expected = !model.isMember(user.id, org) ? 404 : !model.isOrgAdmin(user.id, org) ? 403 : org.personal ? 409 : 200;
+    const expected = !model.isMember(user.id, org) ? 404 : !model.isOrgAdmin(user.id, org) ? 403 : org.personal || !model.isEmptyBut(user.id, org) ? 409 : 200;
     expectStatus(await real.api.delete(`/v1/organizations/${org.id}`, user.token), expected, this.toString());
     if (expected === 200) org.deleted = true;
   }
@@ -231,6 +231,67 @@ class CreateGroup implements Command {
     }
   }
   toString = () => `CreateGroup(u${this.actor}, ${this.inProject ? 'p' : 'o'}${this.scopeIndex}, ${this.role})`;
+}
+
+/** A custom role holding project.read alone, made by an organization admin. */
+class CreateRole implements Command {
+  constructor(readonly actor: number, readonly org: number) {}
+  check = () => true;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const org = pickOrg(model, user.id, this.org);
+    const expected = !model.isMember(user.id, org) ? 404 : !model.isOrgAdmin(user.id, org) ? 403 : 201;
+    const response = await real.api.post(`/v1/organizations/${org.id}/roles`, user.token, { name: freshName('role'), permissions: ['project.read'] });
+    expectStatus(response, expected, this.toString());
+    if (expected === 201) model.roles.push({ id: response.body.id, orgId: org.id });
+  }
+  toString = () => `CreateRole(u${this.actor}, o${this.org})`;
+}
+
+/** Any organization's role read through any organization: only its own organization's admins see it. */
+class ReadRole implements Command {
+  constructor(readonly actor: number, readonly org: number, readonly role: number) {}
+  check = (model: Readonly<TenancyModel>) => model.roles.length > 0;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const org = pickOrg(model, user.id, this.org);
+    const role = pick(model.roles, this.role) as ModelRole;
+    const expected = !model.isMember(user.id, org) ? 404 : !model.isOrgAdmin(user.id, org) ? 403 : role.orgId !== org.id ? 404 : 200;
+    expectStatus(await real.api.get(`/v1/organizations/${org.id}/roles/${role.id}`, user.token), expected, this.toString());
+  }
+  toString = () => `ReadRole(u${this.actor}, o${this.org}, r${this.role})`;
+}
+
+/** A group given a custom role picked among every organization's: another organization's is unknown (404). */
+class GrantRole implements Command {
+  constructor(readonly actor: number, readonly scopeIndex: number, readonly inProject: boolean, readonly role: number) {}
+  check = (model: Readonly<TenancyModel>) => model.roles.length > 0;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const role = pick(model.roles, this.role) as ModelRole;
+    const name = freshName('grp');
+    let path: string;
+    let expected: number;
+    let orgId: string;
+    let scope: ModelGroup['scope'];
+    if (this.inProject) {
+      const project = pickProject(model, user.id, this.scopeIndex);
+      path = `/v1/projects/${project.id}`;
+      orgId = project.orgId;
+      scope = { type: 'project', id: project.id };
+      expected = !model.canReadProject(user.id, project) ? 404 : !model.canAdministerProject(user.id, project) ? 403 : project.archived ? 409 : role.orgId !== orgId ? 404 : 201;
+    } else {
+      const org = pickOrg(model, user.id, this.scopeIndex);
+      path = `/v1/organizations/${org.id}`;
+      orgId = org.id;
+      scope = { type: 'organization', id: org.id };
+      expected = !model.isMember(user.id, org) ? 404 : !model.isOrgAdmin(user.id, org) ? 403 : role.orgId !== orgId ? 404 : 201;
+    }
+    const response = await real.api.post(`${path}/groups`, user.token, { name, role: role.id });
+    expectStatus(response, expected, this.toString());
+    if (expected === 201) model.groups.push({ id: response.body.id, orgId, scope, role: role.id, builtIn: false, name, members: new Set() });
+  }
+  toString = () => `GrantRole(u${this.actor}, ${this.inProject ? 'p' : 'o'}${this.scopeIndex}, r${this.role})`;
 }
 
 /** Where a group lives, and what the actor may do there, by the model. */
@@ -308,12 +369,7 @@ class RemoveOrganizationMember implements Command {
             : 200;
     const response = await real.api.delete(`/v1/organizations/${org.id}/members/${subject.id}`, user.token);
     expectStatus(response, expected, this.toString());
-    if (expected === 200) {
-      org.members.delete(subject.id);
-      for (const g of model.groups) if (g.orgId === org.id) g.members.delete(subject.id);
-      // Removal revokes the keys the member owns there: coming back (invited, or provisioned) does not revive them.
-      for (const key of model.keys) if (key.ownerId === subject.id && model.project(key.projectId).orgId === org.id) key.revoked = true;
-    }
+    if (expected === 200) model.removeMember(subject.id, org);
   }
   toString = () => `RemoveOrganizationMember(u${this.actor}, o${this.org}, u${this.subject})`;
 }
@@ -469,10 +525,8 @@ class ScimSetActive implements Command {
       org.members.add(subject.id);
       return;
     }
-    // Deactivation: out of the organization and its groups, and the keys they own there revoked.
-    org.members.delete(subject.id);
-    for (const g of model.groups) if (g.orgId === org.id) g.members.delete(subject.id);
-    for (const key of model.keys) if (key.ownerId === subject.id && model.project(key.projectId).orgId === org.id) key.revoked = true;
+    // Deactivation removes the person as removing a member does: groups left, keys there revoked.
+    model.removeMember(subject.id, org);
   }
   toString = () => `ScimSetActive(t${this.token}, o${this.org}, u${this.subject}, ${this.active})`;
 }
@@ -538,6 +592,9 @@ export const tenancyCommands = [
   ...weighted(3, fc.tuple(index, index, index, fc.boolean()).map(([t, o, u, a]) => new ScimSetActive(t, o, u, a))),
   ...weighted(1, fc.tuple(index, index, index).map(([t, g, u]) => new ScimAddToGroup(t, g, u))),
   ...weighted(2, fc.tuple(index, index).map(([t, o]) => new ScimListUsers(t, o))),
+  ...weighted(2, fc.tuple(index, index).map(([a, o]) => new CreateRole(a, o))),
+  ...weighted(1, fc.tuple(index, index, index).map(([a, o, r]) => new ReadRole(a, o, r))),
+  ...weighted(2, fc.tuple(index, index, fc.boolean(), index).map(([a, s, p, r]) => new GrantRole(a, s, p, r))),
 ];
 
 /** Counts of each operation's outcomes across a run, so a test can show it exercised both sides. */

@@ -46,6 +46,12 @@ export interface ModelGroup {
   members: Set<string>;
 }
 
+/** A custom role; the property test's roles hold `project.read` alone, so they read like `viewer`. */
+export interface ModelRole {
+  id: string;
+  orgId: string;
+}
+
 export interface ModelKey {
   id: string;
   secret: string;
@@ -62,6 +68,12 @@ export class TenancyModel {
   orgs: ModelOrg[] = [];
   projects: ModelProject[] = [];
   groups: ModelGroup[] = [];
+  roles: ModelRole[] = [];
+
+  /** A group's role as the model's rules read it: a custom role (project.read only) counts as viewer. */
+  private effectiveRole(role: string): string {
+    return role.startsWith('role_') ? 'viewer' : role;
+  }
 
   org(id: string): ModelOrg {
     return this.orgs.find((o) => o.id === id)!;
@@ -73,7 +85,7 @@ export class TenancyModel {
 
   private orgRoles(userId: string, org: ModelOrg): string[] {
     if (!this.isMember(userId, org)) return [];
-    return this.groups.filter((g) => g.orgId === org.id && g.scope.type === 'organization' && g.members.has(userId)).map((g) => g.role);
+    return this.groups.filter((g) => g.orgId === org.id && g.scope.type === 'organization' && g.members.has(userId)).map((g) => this.effectiveRole(g.role));
   }
 
   isOrgAdmin(userId: string, org: ModelOrg): boolean {
@@ -88,7 +100,7 @@ export class TenancyModel {
       if (role === 'admin' || role === 'member' || role === 'viewer') roles.add(role);
     }
     for (const g of this.groups) {
-      if (g.scope.type === 'project' && g.scope.id === project.id && g.members.has(userId)) roles.add(g.role as ProjectRole);
+      if (g.scope.type === 'project' && g.scope.id === project.id && g.members.has(userId)) roles.add(this.effectiveRole(g.role) as ProjectRole);
     }
     return [...roles];
   }
@@ -129,6 +141,19 @@ export class TenancyModel {
   /** An organization's SCIM Users: its members, and whom its provider provisioned (active or not). */
   scimUsers(org: ModelOrg): Set<string> {
     return new Set([...org.members, ...org.provisioned]);
+  }
+
+  /** An organization may be deleted by `userId` only when no one else is in it and none of its projects holds a live key. */
+  isEmptyBut(userId: string, org: ModelOrg): boolean {
+    const othersRemain = [...org.members].some((id) => id !== userId);
+    return !othersRemain && !this.keys.some((k) => !k.revoked && this.project(k.projectId).orgId === org.id);
+  }
+
+  /** Leaving an organization revokes the keys the member owns in it. */
+  removeMember(userId: string, org: ModelOrg): void {
+    org.members.delete(userId);
+    for (const g of this.groups) if (g.orgId === org.id) g.members.delete(userId);
+    for (const k of this.keys) if (k.ownerId === userId && this.project(k.projectId).orgId === org.id) k.revoked = true;
   }
 
   /** The projects `userId` sees when listing the organization's active projects. */

@@ -7,6 +7,9 @@ import { useAsync } from './hooks.ts';
 import { ApiKeys } from './pages/ApiKeys.tsx';
 import { Access } from './pages/Access.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
+import { Batches } from './pages/Batches.tsx';
+import { Budgets } from './pages/Budgets.tsx';
+import { OrgBudgets } from './pages/OrgBudgets.tsx';
 import { Datasets } from './pages/Datasets.tsx';
 import { Endpoints } from './pages/Endpoints.tsx';
 import { Files } from './pages/Files.tsx';
@@ -21,6 +24,7 @@ import { ProjectGroups } from './pages/ProjectGroups.tsx';
 import { Projects } from './pages/Projects.tsx';
 import { Provisioning } from './pages/Provisioning.tsx';
 import { ProjectSettings } from './pages/ProjectSettings.tsx';
+import { Roles } from './pages/Roles.tsx';
 import { RateLimits } from './pages/RateLimits.tsx';
 import { ServiceAccounts } from './pages/ServiceAccounts.tsx';
 import { Usage } from './pages/Usage.tsx';
@@ -32,10 +36,12 @@ const ORG_PAGES: Record<string, ComponentType> = {
   projects: Projects,
   members: Members,
   groups: Groups,
+  roles: Roles,
   invitations: Invitations,
   'service-accounts': ServiceAccounts,
   provisioning: Provisioning,
   'audit-log': AuditLog,
+  'org-budgets': OrgBudgets,
   settings: OrganizationSettings,
 };
 
@@ -44,9 +50,11 @@ const PROJECT_PAGES: Record<string, ComponentType> = {
   files: Files,
   datasets: Datasets,
   'fine-tuning': FineTuning,
+  batches: Batches,
   endpoints: Endpoints,
   playground: Playground,
   usage: Usage,
+  budgets: Budgets,
   'rate-limits': RateLimits,
   'model-permissions': ModelPermissions,
   access: Access,

@@ -22,3 +22,8 @@ export function formatNumber(value: number): string {
 }
 
 export const now = (): number => Math.floor(Date.now() / 1000);
+
+/** USD as the API gives it (to the micro-dollar): cents always, more digits where there are any. */
+export function formatUsd(value: number): string {
+  return `$${value.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 6 })}`;
+}

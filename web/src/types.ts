@@ -68,10 +68,34 @@ export interface Group {
   id: string;
   name: string;
   scope: Scope;
+  /** A built-in role's name, or a custom role's id. */
   role: string;
+  role_name: string;
   built_in: boolean;
   created_at: number;
 }
+
+export interface Role {
+  id: string;
+  organization_id: string | null;
+  name: string;
+  description: string;
+  scope: 'organization' | 'project';
+  permissions: string[];
+  built_in: boolean;
+  created_at: number | null;
+  updated_at: number | null;
+}
+
+export interface PermissionEntry {
+  name: string;
+  scope: 'organization' | 'project';
+  description: string;
+  roles: string[];
+}
+
+/** A restricted key's map of resource -> none|read|write. */
+export type KeyPermissionMap = Record<string, 'none' | 'read' | 'write'>;
 
 export interface GroupMember {
   group_id: string;
@@ -82,7 +106,7 @@ export interface GroupMember {
 
 export interface Member {
   principal: Principal;
-  groups: Array<{ id: string; name: string; role: string; scope: Scope; expires_at: number | null }>;
+  groups: Array<{ id: string; name: string; role: string; role_name: string; scope: Scope; expires_at: number | null }>;
   added_at: number;
 }
 
@@ -105,7 +129,7 @@ export interface ApiKey {
   redacted_value: string;
   owner: { type: 'user' | 'service_account'; id: string };
   created_by: string;
-  permissions: 'all' | 'read_only';
+  permissions: 'all' | 'read_only' | KeyPermissionMap;
   created_at: number;
   expires_at: number | null;
   last_used_at: number | null;
@@ -174,6 +198,8 @@ export interface UsageResult {
   num_model_requests: number;
   input_tokens: number;
   output_tokens: number;
+  /** What the tokens cost at the configured prices. */
+  amount: { value: number; currency: 'usd' };
 }
 
 export interface UsagePage {
@@ -206,7 +232,57 @@ export interface EndpointTemplate {
 export interface AccessEntry {
   principal: Principal;
   role: string;
-  via: Array<{ group_id: string; scope: Scope }>;
+  /** Each group it comes from, with that group's role (a custom role by id and name). */
+  via: Array<{ group_id: string; scope: Scope; role: string; role_name: string }>;
+}
+
+export interface Batch {
+  id: string;
+  endpoint: string;
+  input_file_id: string;
+  status: 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
+  errors: { data: Array<{ code: string; message: string; param: string | null; line: number | null }> } | null;
+  output_file_id: string | null;
+  error_file_id: string | null;
+  created_at: number;
+  expires_at: number | null;
+  completed_at: number | null;
+  request_counts: { total: number; completed: number; failed: number };
+  metadata: Record<string, string> | null;
+}
+
+export interface Budget {
+  id: string;
+  object: 'budget';
+  level: 'organization' | 'project' | 'api_key';
+  organization_id: string;
+  project_id: string | null;
+  api_key_id: string | null;
+  name: string;
+  amount: number;
+  currency: 'usd';
+  tokens: number | null;
+  period: 'day' | 'month';
+  hard: boolean;
+  alert_emails: string[];
+  created_at: number;
+  updated_at: number;
+}
+
+export interface BudgetStanding extends Budget {
+  period_start: number;
+  period_end: number;
+  spent: { amount: number; tokens: number };
+  remaining: { amount: number; tokens: number | null };
+  exhausted: boolean;
+  binds: boolean;
+}
+
+export interface EffectiveChain {
+  project_id: string;
+  api_key_id: string | null;
+  binding_budget_id: string | null;
+  chain: BudgetStanding[];
 }
 
 export interface ServiceAccount {

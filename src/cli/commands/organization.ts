@@ -23,7 +23,7 @@ export function organizationCommands(program: Command): void {
   example(orgs.command('rename <id> <name>').description('Rename an organization.'), 'tenantry orgs rename org_abc "Acme Corp"').action(
     run(async ({ api, out }, id: string, name: string) => out.print(await api.request('PATCH', `/v1/organizations/${id}`, { body: { name } }))),
   );
-  example(orgs.command('delete <id>').description('Delete an organization (not a personal one).'), 'tenantry orgs delete org_abc').action(
+  example(orgs.command('delete <id>').description('Delete an empty organization (not a personal one): no other members, no live keys or resources.'), 'tenantry orgs delete org_abc').action(
     run(async ({ api, out }, id: string) => out.print(await api.request('DELETE', `/v1/organizations/${id}`))),
   );
 
@@ -71,11 +71,11 @@ export function organizationCommands(program: Command): void {
   example(groups.command('list').description('List groups.').option(...ORG).option(...PROJECT), 'tenantry groups list --project proj_abc').action(
     run(async (ctx, options: { project?: string }) => {
       const page = await ctx.api.request('GET', `${await groupScope(ctx, options)}/groups?limit=100`);
-      ctx.out.print(page, list(page), ['id', 'name', 'role', 'built_in']);
+      ctx.out.print(page, list(page), ['id', 'name', 'role', 'role_name', 'built_in']);
     }),
   );
   example(
-    groups.command('create <name>').description('Create a group with a role.').requiredOption('--role <role>', 'admin, member, viewer (or billing_manager)').option(...ORG).option(...PROJECT),
+    groups.command('create <name>').description('Create a group with a role.').requiredOption('--role <role>', 'admin, member, viewer (or billing_manager), or a custom role id (role_...)').option(...ORG).option(...PROJECT),
     'tenantry groups create researchers --role member',
   ).action(
     run(async (ctx, name: string, options: { role: string; project?: string }) => {

@@ -7,6 +7,7 @@ import { UsageError } from '../client/api.ts';
 import { example, list, run } from '../client/context.ts';
 import { formatTime } from '../client/output.ts';
 import { progressBar, uploadFile } from '../client/upload.ts';
+import { keyPermissions } from './roles.ts';
 
 const PROJECT = ['--project <id>', 'project (default: `tenantry use project`, or the API key\'s)'] as const;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -22,12 +23,21 @@ export function projectCommands(program: Command): void {
     }),
   );
   example(
-    keys.command('create <name>').description('Create a key; its secret is printed once.').option(...PROJECT).option('--read-only', 'read permissions only').option('--owner <id>', 'a service account to own it').option('--expires <unix>', 'expiry, Unix seconds'),
-    'tenantry keys create ci --read-only',
+    keys
+      .command('create <name>')
+      .description('Create a key; its secret is printed once.')
+      .option(...PROJECT)
+      .option('--read-only', 'read permissions only')
+      .option('--permissions <spec>', 'all, read_only, or a restricted key: resource=none|read|write pairs, comma-separated')
+      .option('--owner <id>', 'a service account to own it')
+      .option('--expires <unix>', 'expiry, Unix seconds'),
+    'tenantry keys create ci --permissions files=read,fine_tuning=write,inference=write',
   ).action(
-    run(async (ctx, name: string, options: { readOnly?: boolean; owner?: string; expires?: string }) => {
+    run(async (ctx, name: string, options: { readOnly?: boolean; permissions?: string; owner?: string; expires?: string }) => {
+      if (options.readOnly && options.permissions) throw new UsageError('pass --read-only or --permissions, not both');
+      const permissions = options.permissions ? keyPermissions(options.permissions) : options.readOnly ? 'read_only' : undefined;
       const key = await ctx.api.request('POST', `/v1/projects/${await ctx.project()}/api_keys`, {
-        body: { name, ...(options.readOnly ? { permissions: 'read_only' } : {}), ...(options.owner ? { owner_id: options.owner } : {}), ...(options.expires ? { expires_at: Number(options.expires) } : {}) },
+        body: { name, ...(permissions ? { permissions } : {}), ...(options.owner ? { owner_id: options.owner } : {}), ...(options.expires ? { expires_at: Number(options.expires) } : {}) },
       });
       if (ctx.out.json) return ctx.out.print(key);
       ctx.out.note('Copy the key now: it will not be shown again.');

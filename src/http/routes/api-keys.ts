@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ACCESS_LEVELS } from '../../access/key-permissions.ts';
 import { MAX_ROTATION_GRACE_SECONDS, type IssuedKey } from '../../services/api-keys.ts';
 import type { Services } from '../../services/index.ts';
 import type { ApiKeyRecord } from '../../store/records.ts';
@@ -15,7 +16,9 @@ const apiKeyObject = z.object({
   owner: z.object({ type: z.enum(['user', 'service_account']), id: z.string() }),
   created_by: z.string(),
   scope: z.object({ type: z.enum(['project', 'organization']), id: z.string() }),
-  permissions: z.enum(['all', 'read_only']),
+  permissions: z
+    .union([z.enum(['all', 'read_only']), z.record(z.string(), z.enum(ACCESS_LEVELS))])
+    .describe('all, read_only, or a restricted key\'s map of resource -> none|read|write.'),
   created_at: z.number(),
   expires_at: z.number().nullable(),
   last_used_at: z.number().nullable(),
@@ -27,7 +30,12 @@ const issuedKeyObject = apiKeyObject.extend({ key: z.string().describe('The secr
 const keyBody = {
   name,
   expires_at: unixSeconds.nullable().optional(),
-  permissions: z.enum(['all', 'read_only']).optional(),
+  permissions: z
+    .union([z.enum(['all', 'read_only']), z.record(z.string().min(1).max(100), z.enum(ACCESS_LEVELS))], {
+      error: 'must be "all", "read_only", or a map of resource to "none", "read" or "write"',
+    })
+    .optional()
+    .describe('all (default), read_only, or restricted: a map of resource (the part of a permission name before its first dot: files, fine_tuning, inference, models, ...) to none, read or write.'),
 };
 
 export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {

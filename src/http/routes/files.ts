@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { InvalidRequestError } from '../../services/errors.ts';
-import { PURPOSES } from '../../services/files/files-service.ts';
+import { LISTED_PURPOSES } from '../../services/files/files-service.ts';
 import type { Services } from '../../services/index.ts';
 import type { FileRecord } from '../../store/files.ts';
 import { presentList } from '../presenters.ts';
@@ -96,7 +96,7 @@ export function fileRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/files',
       {
         config: { access: needs('files.list') },
-        schema: { tags, querystring: listQuery.extend({ ...projectQuery, purpose: z.enum(PURPOSES as [string, ...string[]]).optional() }), response: { 200: listOf(fileObject), ...refusals } },
+        schema: { tags, querystring: listQuery.extend({ ...projectQuery, purpose: z.enum(LISTED_PURPOSES).optional() }), response: { 200: listOf(fileObject), ...refusals } },
       },
       async (request) => presentList(await services.files.list(principalOf(request), projectOf(request), request.query.purpose, request.query), presentFile, (f) => f.id),
     );

@@ -43,7 +43,9 @@ export function inferenceRoutes(services: Services, gateway: GatewayEngine): Fas
         async (request, reply) => {
           const principal = principalOf(request);
           const target = await services.inference.resolve(principal, projectOf(request), request.body.model);
-          const admission = await gateway.admit(target);
+          const credential = principal.credential;
+          const apiKeyId = credential.kind === 'api_key' ? credential.keyId : null;
+          const admission = await gateway.admit(target, apiKeyId);
           reply.headers(admission.headers);
           if (admission.refusal) throw admission.refusal;
 
@@ -51,14 +53,7 @@ export function inferenceRoutes(services: Services, gateway: GatewayEngine): Fas
           request.raw.once('close', () => {
             if (!reply.raw.writableFinished) abort.abort();
           });
-          const credential = principal.credential;
-          const answer = await gateway.forward({
-            target,
-            path,
-            body: request.body,
-            signal: abort.signal,
-            apiKeyId: credential.kind === 'api_key' ? credential.keyId : null,
-          });
+          const answer = await gateway.forward({ target, path, body: request.body, signal: abort.signal, apiKeyId });
           if (answer.kind === 'abandoned') return reply;
           if (answer.kind === 'json') return reply.status(answer.status).header('content-type', 'application/json').send(answer.text);
 

@@ -20,13 +20,15 @@ const usageQuery = z.strictObject({
     .transform((value, context) => {
       const fields = (value ?? '').split(',').map((f) => f.trim()).filter(Boolean);
       for (const field of fields) {
-        if (!['project_id', 'api_key_id', 'model'].includes(field)) {
-          context.addIssue({ code: 'custom', message: `cannot group by ${field}; use project_id, api_key_id or model` });
+        if (!['project_id', 'api_key_id', 'model', 'batch'].includes(field)) {
+          context.addIssue({ code: 'custom', message: `cannot group by ${field}; use project_id, api_key_id, model or batch` });
           return z.NEVER;
         }
       }
-      return fields as Array<'project_id' | 'api_key_id' | 'model'>;
+      return fields as Array<'project_id' | 'api_key_id' | 'model' | 'batch'>;
     }),
+  // OpenAI's `batch` filter: only batch requests (true) or only interactive ones (false).
+  batch: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
 });
 
 const presentUsage = (buckets: UsageBucket[]) => ({
@@ -36,7 +38,19 @@ const presentUsage = (buckets: UsageBucket[]) => ({
   next_page: null,
 });
 
-/** Model permissions, rate limits and usage of projects and organizations. */
+const presentSpend = (buckets: UsageBucket[]) => ({
+  object: 'page' as const,
+  data: buckets.map((b) => ({
+    object: 'bucket' as const,
+    start_time: b.start_time,
+    end_time: b.end_time,
+    results: b.results.map((r) => ({ object: 'organization.costs.result' as const, amount: r.amount, project_id: r.project_id, api_key_id: r.api_key_id, model: r.model, num_model_requests: r.num_model_requests, input_tokens: r.input_tokens, output_tokens: r.output_tokens })),
+  })),
+  has_more: false,
+  next_page: null,
+});
+
+/** Model permissions, rate limits, usage and spend of projects and organizations. */
 export function limitsAndUsageRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
@@ -103,6 +117,19 @@ export function limitsAndUsageRoutes(services: Services): FastifyPluginAsyncZod 
       '/v1/projects/:proj/usage',
       { config: { access: needs('usage.project') }, schema: { tags: ['usage'], params: projectParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
       async (request) => presentUsage(await services.usage.project(principalOf(request), request.params.proj, request.query)),
+    );
+
+    const spendDescription = 'Usage at the configured prices (USD, `amount.value`, rounded to the micro-dollar), by bucket; like OpenAI\'s costs API.';
+    app.get(
+      '/v1/organizations/:org/spend',
+      { config: { access: needs('usage.organization_spend') }, schema: { tags: ['spend'], description: spendDescription, params: orgParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
+      async (request) => presentSpend(await services.usage.organizationSpend(principalOf(request), request.params.org, request.query)),
+    );
+
+    app.get(
+      '/v1/projects/:proj/spend',
+      { config: { access: needs('usage.project_spend') }, schema: { tags: ['spend'], description: spendDescription, params: projectParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
+      async (request) => presentSpend(await services.usage.projectSpend(principalOf(request), request.params.proj, request.query)),
     );
   };
 }

@@ -45,7 +45,16 @@ export function organizationRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.delete(
       '/v1/organizations/:org',
-      { config: { access: needs('organizations.delete') }, schema: { tags, params: orgParams, response: { 200: deletedObject, ...refusals } } },
+      {
+        config: { access: needs('organizations.delete') },
+        schema: {
+          tags,
+          description:
+            'Deletes an empty organization (org admins). 409 `personal_organization` for a personal one; 409 `organization_not_empty` while a member besides the caller, or a project with a live API key, file, dataset, unfinished fine-tuning job or dedicated endpoint, remains.',
+          params: orgParams,
+          response: { 200: deletedObject, ...refusals },
+        },
+      },
       async (request) => {
         await services.organizations.delete(principalOf(request), request.params.org);
         return presentDeleted(request.params.org, 'organization');

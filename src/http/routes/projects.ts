@@ -83,7 +83,14 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
                 z.object({
                   principal: z.object({ type: z.string(), id: z.string(), name: z.string(), email: z.string().optional() }),
                   role: z.string(),
-                  via: z.array(z.object({ group_id: z.string(), scope: z.object({ type: z.string(), id: z.string() }) })),
+                  via: z.array(
+                    z.object({
+                      group_id: z.string(),
+                      scope: z.object({ type: z.string(), id: z.string() }),
+                      role: z.string().describe("The group's role: a built-in name or a custom role's id."),
+                      role_name: z.string(),
+                    }),
+                  ),
                 }),
               ),
               has_more: z.boolean(),

@@ -40,7 +40,8 @@ export const groupObject = z.object({
   object: z.literal('group'),
   name: z.string(),
   scope,
-  role: z.string(),
+  role: z.string().describe("A built-in role's name, or a custom role's id (role_...)."),
+  role_name: z.string().describe("The role's name: the built-in name again, or the custom role's name."),
   built_in: z.boolean(),
   created_at: z.number(),
 });
@@ -56,7 +57,7 @@ export const groupMemberObject = z.object({
 export const organizationMemberObject = z.object({
   object: z.literal('organization.member'),
   principal,
-  groups: z.array(z.object({ id: z.string(), name: z.string(), role: z.string(), scope, expires_at: z.number().nullable() })),
+  groups: z.array(z.object({ id: z.string(), name: z.string(), role: z.string(), role_name: z.string(), scope, expires_at: z.number().nullable() })),
   added_at: z.number(),
 });
 
@@ -66,8 +67,22 @@ export const accessReason = z.object({
   group_id: z.string(),
   group_name: z.string(),
   scope,
-  role: z.string(),
+  role: z.string().describe("A built-in role's name, or a custom role's id (role_...)."),
+  role_name: z.string().describe("The role's name: the built-in name again, or the custom role's name."),
   expires_at: z.number().nullable(),
+});
+
+export const roleObject = z.object({
+  id: z.string().describe('A custom role: role_...; a built-in role: organization.admin, project.viewer, ...'),
+  object: z.literal('role'),
+  organization_id: z.string().nullable().describe('Null for a built-in role.'),
+  name: z.string().describe("What a group's role names for a built-in role (admin, member, ...)."),
+  description: z.string(),
+  scope: z.enum(['organization', 'project']).describe('organization: granted to organization groups; project: project permissions only, granted to any group.'),
+  permissions: z.array(z.string()),
+  built_in: z.boolean(),
+  created_at: z.number().nullable(),
+  updated_at: z.number().nullable(),
 });
 
 export const regionObject = z.object({ id: z.string(), object: z.literal('region'), inference_base_url: z.string() });

@@ -15,6 +15,9 @@ import { listing } from '../listing.ts';
 
 export const PURPOSES: readonly Purpose[] = ['fine-tune', 'batch'];
 
+/** What a listing may filter by: the purposes of uploads, and of the files the server writes (results of jobs and batches). */
+export const LISTED_PURPOSES = [...PURPOSES, 'fine-tune-results', 'batch_output'] as const;
+
 export class PayloadTooLargeError extends ServiceError {
   constructor(maxBytes: number) {
     super('invalid_request_error', `The file is larger than the limit of ${maxBytes} bytes.`, 'file', 'payload_too_large');

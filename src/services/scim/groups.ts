@@ -183,6 +183,7 @@ export function createScimGroupService(deps: { store: Store; clock: Clock; audit
         scope: { type: 'organization', id: organizationId },
         name: state.displayName,
         role: SCIM_GROUP_ROLE,
+        custom_role: null,
         built_in: false,
         created_at: clock(),
       };

@@ -3,7 +3,7 @@ import { del, get, post } from '../api.ts';
 import { formatTime } from '../format.ts';
 import { useAction, useAsync } from '../hooks.ts';
 import { usePagedList } from '../paging.ts';
-import type { Group, GroupMember, List, Member } from '../types.ts';
+import type { Group, GroupMember, List, Member, Role } from '../types.ts';
 import { DataTable } from './DataTable.tsx';
 import { FormDialog } from './Dialog.tsx';
 import { SelectField, TextField } from './Field.tsx';
@@ -13,9 +13,13 @@ import { ErrorNotice } from './States.tsx';
 
 export type Roles = Array<[role: string, description: string]>;
 
-function CreateGroupDialog({ base, roles, onClose, onCreated }: { base: string; roles: Roles; onClose: () => void; onCreated: () => void }) {
+function CreateGroupDialog({ base, org, roles, onClose, onCreated }: { base: string; org: string; roles: Roles; onClose: () => void; onCreated: () => void }) {
   const [name, setName] = useState('');
   const [role, setRole] = useState(roles.find(([r]) => r === 'member')?.[0] ?? roles[0]![0]);
+  // The organization's custom roles, for those who may read them; a project group takes project roles only.
+  const projectGroup = base.startsWith('/v1/projects/');
+  const customRoles = useAsync((signal) => get<List<Role>>(`/v1/organizations/${org}/roles`, { query: { limit: 100 }, signal }).catch(() => undefined), [org]);
+  const custom = (customRoles.data?.data ?? []).filter((r) => !r.built_in && (!projectGroup || r.scope === 'project'));
   const action = useAction();
   const submit = async () => {
     if (await action.run(() => post<Group>(base, { name, role }))) onCreated();
@@ -29,6 +33,15 @@ function CreateGroupDialog({ base, roles, onClose, onCreated }: { base: string; 
             {label}
           </option>
         ))}
+        {custom.length > 0 ? (
+          <optgroup label="Custom roles">
+            {custom.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.name} ({r.scope} role)
+              </option>
+            ))}
+          </optgroup>
+        ) : null}
       </SelectField>
     </FormDialog>
   );
@@ -166,7 +179,7 @@ export function GroupsPanel({ title, base, org, roles, intro }: { title: string;
               </>
             ),
           },
-          { header: 'Role', cell: (group) => group.role },
+          { header: 'Role', cell: (group) => group.role_name },
           { header: 'Created', cell: (group) => formatTime(group.created_at) },
         ]}
         actions={(group) => (
@@ -183,6 +196,7 @@ export function GroupsPanel({ title, base, org, roles, intro }: { title: string;
       {creating ? (
         <CreateGroupDialog
           base={base}
+          org={org}
           roles={roles}
           onClose={() => setCreating(false)}
           onCreated={() => {

@@ -27,7 +27,7 @@ export function InviteDialog({ org, orgGroups, projects, onClose, onInvited }: {
       <TextField label="Email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} param="email" error={action.error} autoFocus />
       <CheckboxGroup
         legend="Organization groups"
-        options={orgGroups.map((g) => ({ value: g.id, label: `${g.name} (${g.role})` }))}
+        options={orgGroups.map((g) => ({ value: g.id, label: `${g.name} (${g.role_name})` }))}
         selected={groupIds}
         onChange={setGroupIds}
         param="group_ids"
@@ -38,7 +38,7 @@ export function InviteDialog({ org, orgGroups, projects, onClose, onInvited }: {
           <CheckboxGroup
             key={project.id}
             legend={`Project ${project.name}`}
-            options={groups.map((g) => ({ value: g.id, label: `${project.name}: ${g.name} (${g.role})` }))}
+            options={groups.map((g) => ({ value: g.id, label: `${project.name}: ${g.name} (${g.role_name})` }))}
             selected={projectGroups[project.id] ?? []}
             onChange={(ids) => setProjectGroups((current) => ({ ...current, [project.id]: ids }))}
           />

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { del, post } from '../api.ts';
+import { del, get, post } from '../api.ts';
 import { formatTime, now } from '../format.ts';
-import { useAction } from '../hooks.ts';
-import type { ApiKey, IssuedApiKey } from '../types.ts';
+import { useAction, useAsync } from '../hooks.ts';
+import type { ApiKey, IssuedApiKey, KeyPermissionMap, List, PermissionEntry } from '../types.ts';
 import { DataTable, type TableState } from './DataTable.tsx';
 import { ConfirmDialog, FormDialog } from './Dialog.tsx';
 import { SelectField, TextField } from './Field.tsx';
@@ -13,24 +13,67 @@ function status(key: ApiKey): string {
   return 'active';
 }
 
+/** How a key's permissions read in a table: a restricted key's resources and their levels. */
+function describePermissions(permissions: ApiKey['permissions']): string {
+  if (permissions === 'all') return 'All';
+  if (permissions === 'read_only') return 'Read only';
+  const used = Object.entries(permissions).filter(([, level]) => level !== 'none');
+  return `Restricted: ${used.map(([resource, level]) => `${resource} ${level}`).join(', ')}`;
+}
+
+/**
+ * The resources a restricted key may name, and the levels each offers: for a project key those whose
+ * permissions are all project ones; for an organization key every one. A resource without a `.read`
+ * permission (inference) offers write only.
+ */
+function keyResources(catalogue: PermissionEntry[], projectKey: boolean): Array<{ resource: string; levels: Array<'read' | 'write'> }> {
+  const resources = new Map<string, PermissionEntry[]>();
+  for (const entry of catalogue) {
+    const resource = entry.name.slice(0, entry.name.indexOf('.'));
+    resources.set(resource, [...(resources.get(resource) ?? []), entry]);
+  }
+  return [...resources.entries()]
+    .filter(([, entries]) => !projectKey || entries.every((e) => e.scope === 'project'))
+    .map(([resource, entries]) => ({ resource, levels: entries.some((e) => e.name.endsWith('.read')) ? ['read', 'write'] : ['write'] }));
+}
+
 /** Creates a key under `base` (a project's or an organization's keys), for `ownerId` or the caller. */
 export function CreateKeyDialog({ base, ownerId, onClose, onCreated }: { base: string; ownerId?: string; onClose: () => void; onCreated: (key: IssuedApiKey) => void }) {
   const [name, setName] = useState('');
-  const [permissions, setPermissions] = useState<'all' | 'read_only'>('all');
+  const [permissions, setPermissions] = useState<'all' | 'read_only' | 'restricted'>('all');
+  const [levels, setLevels] = useState<KeyPermissionMap>({});
   const [days, setDays] = useState('');
+  const catalogue = useAsync((signal) => get<List<PermissionEntry>>('/v1/permissions', { signal }), []);
   const action = useAction();
   const submit = async () => {
     const expires_at = days.trim() === '' ? undefined : now() + Math.round(Number(days) * 86400);
-    const key = await action.run(() => post<IssuedApiKey>(base, { name, permissions, ...(ownerId ? { owner_id: ownerId } : {}), ...(expires_at !== undefined ? { expires_at } : {}) }));
+    const chosen = permissions === 'restricted' ? levels : permissions;
+    const key = await action.run(() => post<IssuedApiKey>(base, { name, permissions: chosen, ...(ownerId ? { owner_id: ownerId } : {}), ...(expires_at !== undefined ? { expires_at } : {}) }));
     if (key) onCreated(key);
   };
   return (
     <FormDialog title="Create API key" submit="Create" busy={action.busy} error={action.error} fields={['name', 'permissions', 'expires_at']} onSubmit={submit} onClose={onClose}>
       <TextField label="Name" value={name} onChange={(e) => setName(e.target.value)} param="name" error={action.error} autoFocus />
-      <SelectField label="Permissions" value={permissions} onChange={(e) => setPermissions(e.target.value as 'all' | 'read_only')} param="permissions" error={action.error}>
+      <SelectField label="Permissions" value={permissions} onChange={(e) => setPermissions(e.target.value as 'all' | 'read_only' | 'restricted')} param="permissions" error={action.error}>
         <option value="all">All</option>
         <option value="read_only">Read only</option>
+        <option value="restricted">Restricted</option>
       </SelectField>
+      {permissions === 'restricted' ? (
+        <fieldset className="restricted-permissions">
+          <legend>Per resource (never more than you hold yourself)</legend>
+          {keyResources(catalogue.data?.data ?? [], base.startsWith('/v1/projects/')).map(({ resource, levels: offered }) => (
+            <SelectField key={resource} label={resource} value={levels[resource] ?? 'none'} onChange={(e) => setLevels({ ...levels, [resource]: e.target.value as 'none' | 'read' | 'write' })}>
+              <option value="none">None</option>
+              {offered.map((level) => (
+                <option key={level} value={level}>
+                  {level === 'read' ? 'Read' : 'Write'}
+                </option>
+              ))}
+            </SelectField>
+          ))}
+        </fieldset>
+      ) : null}
       <TextField label="Expires after (days)" type="number" min="1" value={days} onChange={(e) => setDays(e.target.value)} param="expires_at" error={action.error} hint="Leave empty for a key that does not expire." />
     </FormDialog>
   );
@@ -69,7 +112,7 @@ export function KeyTable({ base, keys, ownerName, rotatable, onChanged }: { base
           { header: 'Name', cell: (key) => key.name },
           { header: 'Key', cell: (key) => key.redacted_value, className: 'mono' },
           ownerName && { header: 'Owner', cell: ownerName },
-          { header: 'Permissions', cell: (key) => (key.permissions === 'all' ? 'All' : 'Read only') },
+          { header: 'Permissions', cell: (key) => describePermissions(key.permissions) },
           { header: 'Created', cell: (key) => formatTime(key.created_at) },
           { header: 'Last used', cell: (key) => (key.last_used_at ? formatTime(key.last_used_at) : 'Never') },
           {

@@ -30,7 +30,7 @@ export function Access() {
           { header: 'Name', cell: (entry) => entry.principal.name },
           { header: 'Email', cell: (entry) => entry.principal.email ?? '—' },
           { header: 'Role', cell: (entry) => <span className="badge">{entry.role}</span> },
-          { header: 'Through', cell: (entry) => entry.via.map((v) => `${groupName(v.group_id)} (${v.scope.type === 'organization' ? org.name : project.name})`).join(', ') },
+          { header: 'Through', cell: (entry) => entry.via.map((v) => `${groupName(v.group_id)} (${v.scope.type === 'organization' ? org.name : project.name}): ${v.role_name}`).join(', ') },
         ]}
       />
     </Page>

@@ -85,7 +85,7 @@ export function Members() {
               member.groups.length === 0
                 ? '—'
                 : member.groups.map((g) => (
-                    <span key={g.id} className="chip" title={`role ${g.role}${g.expires_at ? `, until ${formatTime(g.expires_at)}` : ''}`}>
+                    <span key={g.id} className="chip" title={`role ${g.role_name}${g.expires_at ? `, until ${formatTime(g.expires_at)}` : ''}`}>
                       {g.scope.type === 'project' ? `${projectName(g.scope.id)}: ` : ''}
                       {g.name}
                     </span>

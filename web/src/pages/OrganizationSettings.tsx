@@ -12,11 +12,10 @@ import type { Organization } from '../types.ts';
 
 /**
  * Leaving or deleting, confirmed in a dialog that stays open on a refusal (the last admin, a personal
- * organization) and shows it in the server's words; on success the console goes home.
+ * organization, one that is not empty yet) and shows it in the server's words; on success the console goes home.
  */
 function GoneDialog({ kind, org, onClose }: { kind: 'leave' | 'delete'; org: { id: string; name: string }; onClose: () => void }) {
   const { me, refresh } = useSession();
-  const projects = useWorkspace().projects?.length ?? 0;
   const action = useAction();
   const confirm = async () => {
     const done = await action.run(() => del(kind === 'leave' ? `/v1/organizations/${org.id}/members/${me.id}` : `/v1/organizations/${org.id}`));
@@ -29,7 +28,7 @@ function GoneDialog({ kind, org, onClose }: { kind: 'leave' | 'delete'; org: { i
   ) : (
     <ConfirmDialog
       title={`Delete ${org.name}`}
-      message={`${org.name} and everything in it go at once: ${projects === 1 ? '1 project' : `${projects} projects`} you can see, their files, datasets, jobs and endpoints, and every API key. Its audit log is kept.`}
+      message={`${org.name} is gone at once and cannot be brought back; its audit log is kept. Only an empty organization can be deleted: while other members or its projects' keys, files, datasets, jobs or endpoints remain, you are told here what is left.`}
       confirm="Delete organization"
       typed={org.name}
       busy={action.busy}
@@ -83,7 +82,7 @@ export function OrganizationSettings() {
           </button>
         }
       >
-        Deleting hides the organization and everything in it at once. A personal organization cannot be deleted.
+        Only an empty organization can be deleted: remove the other members and the API keys, files, datasets, unfinished fine-tuning jobs and dedicated endpoints of its projects first. A personal organization cannot be deleted.
       </DangerZone>
       {dialog ? <GoneDialog kind={dialog} org={org} onClose={() => setDialog(undefined)} /> : null}
     </Page>

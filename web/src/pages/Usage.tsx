@@ -4,7 +4,7 @@ import { SelectField } from '../components/Field.tsx';
 import { Table } from '../components/DataTable.tsx';
 import { Page } from '../components/Page.tsx';
 import { Empty, Loaded } from '../components/States.tsx';
-import { formatNumber, now } from '../format.ts';
+import { formatNumber, formatUsd as usd, now } from '../format.ts';
 import { useAsync } from '../hooks.ts';
 import { useProject } from '../session.tsx';
 import type { UsagePage } from '../types.ts';
@@ -15,20 +15,28 @@ const RANGES: Record<string, { buckets: number; bucket: '1h' | '1d'; width: numb
   '30 days': { buckets: 30, bucket: '1d', width: 86400 },
 };
 
-function Bars({ buckets }: { buckets: Array<{ label: string; requests: number }> }) {
+
+
+type Metric = 'requests' | 'spend';
+const METRICS: Record<Metric, { caption: string; show: (value: number) => string }> = {
+  requests: { caption: 'Requests per period', show: (v) => `${v} requests` },
+  spend: { caption: 'Spend per period (USD)', show: usd },
+};
+
+function Bars({ buckets, metric }: { buckets: Array<{ label: string; value: number }>; metric: Metric }) {
   const width = 560;
   const height = 140;
-  const max = Math.max(1, ...buckets.map((b) => b.requests));
+  const max = Math.max(metric === 'spend' ? 0.000001 : 1, ...buckets.map((b) => b.value));
   const slot = width / Math.max(1, buckets.length);
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={`Requests per period, at most ${max}`}>
+      <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={`${METRICS[metric].caption}, at most ${METRICS[metric].show(max)}`}>
         {buckets.map((b, i) => {
-          const h = (b.requests / max) * height;
+          const h = (b.value / max) * height;
           return (
             <g key={b.label}>
               <rect x={i * slot + 4} y={height - h} width={Math.max(2, slot - 8)} height={h} className="bar">
-                <title>{`${b.label}: ${b.requests} requests`}</title>
+                <title>{`${b.label}: ${METRICS[metric].show(b.value)}`}</title>
               </rect>
               {buckets.length <= 10 || i % Math.ceil(buckets.length / 8) === 0 ? (
                 <text x={i * slot + slot / 2} y={height + 14} textAnchor="middle">
@@ -39,7 +47,7 @@ function Bars({ buckets }: { buckets: Array<{ label: string; requests: number }>
           );
         })}
       </svg>
-      <figcaption>Requests per period</figcaption>
+      <figcaption>{METRICS[metric].caption}</figcaption>
     </figure>
   );
 }
@@ -47,6 +55,7 @@ function Bars({ buckets }: { buckets: Array<{ label: string; requests: number }>
 export function Usage() {
   const project = useProject();
   const [range, setRange] = useState('7 days');
+  const [metric, setMetric] = useState<Metric>('requests');
   const { buckets, bucket, width } = RANGES[range]!;
   // Buckets start on whole hours or days (UTC), so that each one is a calendar hour or day.
   const start = (Math.floor(now() / width) - (buckets - 1)) * width;
@@ -60,8 +69,9 @@ export function Usage() {
       ? date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
       : date.toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
   };
-  const requestsAt = (page: UsagePage, time: number) =>
-    page.data.find((b) => b.start_time === time)?.results.reduce((sum, r) => sum + r.num_model_requests, 0) ?? 0;
+  const valueAt = (page: UsagePage, time: number) =>
+    page.data.find((b) => b.start_time === time)?.results.reduce((sum, r) => sum + (metric === 'spend' ? r.amount.value : r.num_model_requests), 0) ?? 0;
+  const totalSpend = (page: UsagePage) => page.data.reduce((sum, b) => sum + b.results.reduce((s, r) => s + r.amount.value, 0), 0);
   const slots = Array.from({ length: buckets }, (_, i) => start + i * width);
   return (
     <Page title="Usage">
@@ -71,6 +81,10 @@ export function Usage() {
             <option key={r}>{r}</option>
           ))}
         </SelectField>
+        <SelectField label="Chart" value={metric} onChange={(e) => setMetric(e.target.value as Metric)}>
+          <option value="requests">Requests</option>
+          <option value="spend">Spend</option>
+        </SelectField>
       </div>
       <Loaded state={usage} what="usage">
         {(page) =>
@@ -78,7 +92,10 @@ export function Usage() {
             <Empty>No requests in the last {range}. Usage shows here within seconds of a request.</Empty>
           ) : (
             <>
-              <Bars buckets={slots.map((time) => ({ label: label(time), requests: requestsAt(page, time) }))} />
+              <p>
+                Spend in the last {range}: <strong data-testid="total-spend">{usd(totalSpend(page))}</strong>
+              </p>
+              <Bars metric={metric} buckets={slots.map((time) => ({ label: label(time), value: valueAt(page, time) }))} />
               <Table
                 label="Usage by period and model"
                 rows={page.data.flatMap((b) => b.results.map((r) => ({ start: b.start_time, ...r })))}
@@ -89,6 +106,7 @@ export function Usage() {
                   { header: 'Requests', cell: (r) => formatNumber(r.num_model_requests) },
                   { header: 'Input tokens', cell: (r) => formatNumber(r.input_tokens) },
                   { header: 'Output tokens', cell: (r) => formatNumber(r.output_tokens) },
+                  { header: 'Spend', cell: (r) => usd(r.amount.value) },
                 ]}
               />
             </>

@@ -1,0 +1,89 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../../services/index.ts';
+import type { DeliveryRecord, WebhookRecord } from '../../services/webhooks.ts';
+import { needs, principalOf } from '../route-access.ts';
+import { deliveryObject, webhookBody, webhookObject } from '../schemas/budgets.ts';
+import { orgParams, refusals } from '../schemas/common.ts';
+
+const presentWebhook = (webhook: WebhookRecord) => ({
+  id: webhook.id,
+  object: 'webhook' as const,
+  organization_id: webhook.organization_id,
+  url: webhook.url,
+  description: webhook.description,
+  created_at: webhook.created_at,
+});
+
+const presentDelivery = (delivery: DeliveryRecord) => ({
+  id: delivery.id,
+  object: 'webhook.delivery' as const,
+  webhook_id: delivery.webhook_id,
+  event_type: delivery.event_type,
+  status: delivery.status,
+  attempts: delivery.attempts,
+  last_status_code: delivery.last_status_code,
+  last_error: delivery.last_error,
+  next_attempt_at: delivery.next_attempt_at,
+  payload: JSON.parse(delivery.payload) as unknown,
+  created_at: delivery.created_at,
+  updated_at: delivery.updated_at,
+});
+
+/** An organization's webhooks (where budget alerts are POSTed, signed) and their delivery logs. */
+export function webhookRoutes(services: Services): FastifyPluginAsyncZod {
+  return async (app) => {
+    const tags = ['webhooks'];
+    const params = z.strictObject({ org: z.string(), webhook_id: z.string() });
+
+    app.post(
+      '/v1/organizations/:org/webhooks',
+      {
+        config: { access: needs('webhooks.create') },
+        schema: {
+          tags,
+          description: 'The answer carries the signing `secret`, shown this once. Each delivery has `Tenantry-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.',
+          params: orgParams,
+          body: webhookBody,
+          response: { 201: webhookObject.extend({ secret: z.string() }), ...refusals },
+        },
+      },
+      async (request, reply) => {
+        const { webhook, secret } = await services.webhooks.create(principalOf(request), request.params.org, request.body);
+        return reply.status(201).send({ ...presentWebhook(webhook), secret });
+      },
+    );
+
+    app.get(
+      '/v1/organizations/:org/webhooks',
+      { config: { access: needs('webhooks.list') }, schema: { tags, params: orgParams, response: { 200: z.object({ object: z.literal('list'), data: z.array(webhookObject), has_more: z.literal(false) }), ...refusals } } },
+      async (request) => ({ object: 'list' as const, data: (await services.webhooks.list(principalOf(request), request.params.org)).map(presentWebhook), has_more: false as const }),
+    );
+
+    app.delete(
+      '/v1/organizations/:org/webhooks/:webhook_id',
+      { config: { access: needs('webhooks.delete') }, schema: { tags, params, response: { 200: z.object({ id: z.string(), object: z.literal('webhook'), deleted: z.literal(true) }), ...refusals } } },
+      async (request) => {
+        await services.webhooks.delete(principalOf(request), request.params.org, request.params.webhook_id);
+        return { id: request.params.webhook_id, object: 'webhook' as const, deleted: true as const };
+      },
+    );
+
+    app.get(
+      '/v1/organizations/:org/webhooks/:webhook_id/deliveries',
+      {
+        config: { access: needs('webhooks.deliveries') },
+        schema: {
+          tags,
+          params,
+          querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+          response: { 200: z.object({ object: z.literal('list'), data: z.array(deliveryObject), has_more: z.boolean() }), ...refusals },
+        },
+      },
+      async (request) => {
+        const deliveries = await services.webhooks.deliveries(principalOf(request), request.params.org, request.params.webhook_id, request.query.limit);
+        return { object: 'list' as const, data: deliveries.map(presentDelivery), has_more: deliveries.length === request.query.limit };
+      },
+    );
+  };
+}
