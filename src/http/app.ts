@@ -10,7 +10,7 @@ import type { Services } from '../services/index.ts';
 import { registerAuthentication } from './authenticate.ts';
 import { handleClientError, handleError, handleFrameworkError, notFoundHandler } from './errors.ts';
 import { PUBLIC, type RouteAccess } from './route-access.ts';
-import { scimAwareFrameworkErrors, scimAwareNotFound } from './scim-errors.ts';
+import { scimAwareErrors, scimAwareFrameworkErrors, scimAwareNotFound } from './scim-errors.ts';
 import { DOCS_CSP, registerResponseHeaders } from './response-headers.ts';
 import { registerShutdownRefusal } from './shutdown.ts';
 import { registerUnreadBodyRelease } from './unread-body.ts';
@@ -105,7 +105,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built by typed presenters; the zod response schemas document them in OpenAPI.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  app.setErrorHandler(handleError);
+  app.setErrorHandler(scimAwareErrors(handleError));
   app.setNotFoundHandler(scimAwareNotFound(notFoundHandler(allowedMethods), allowedMethods));
   registerShutdownRefusal(app);
   registerUnsafeTextRefusal(app);

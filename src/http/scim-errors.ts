@@ -64,3 +64,12 @@ export function scimAwareFrameworkErrors(fallback: (error: FastifyError, request
     return reply.status(400).send(scimErrorBody(400, detail, 'invalidSyntax'));
   };
 }
+
+/**
+ * The root error handler: under /scim in SCIM's shape too, for what fails before a SCIM route is
+ * chosen (a request no route matches still runs the root's hooks, the text checks among them).
+ */
+export function scimAwareErrors(fallback: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply =>
+    request.url.startsWith('/scim/') ? handleScimError(error, request, reply) : fallback(error, request, reply);
+}
