@@ -1,6 +1,6 @@
 import { DISTURBED_CPU_PERCENT } from './cpu.ts';
 import { ms, num, pct, printAims, printTable } from './format.ts';
-import type { GatewayFigures } from './gateway.ts';
+import type { GatewayFigures, ShapeFigures } from './gateway.ts';
 import { microsPerRequest, printThroughputTables, throughputRatio } from './throughput-report.ts';
 
 /** The tables of issue 5's figures. */
@@ -20,6 +20,7 @@ export function printGatewayReport(figures: GatewayFigures): void {
     rows.push([which, r('tenantry', 'bare proxy'), r('bare proxy', 'direct'), r('tenantry', 'direct'), tenantry === undefined ? 'n/a' : ms(tenantry), proxy === undefined ? 'n/a' : ms(proxy)]);
   }
   printTable(['medians over', 'tenantry ÷ proxy', 'proxy ÷ direct', 'tenantry ÷ direct', 'tenantry p50 ms', 'proxy p50 ms'], rows);
+  console.log('   (Portkey beside Tenantry in this and the other shapes: table 3)');
   const processes = Object.keys(t.rounds[0]?.processCpuPercent ?? {});
   console.log('   CPU per request, µs (each process\'s median CPU over the target\'s median req/s, all rounds)');
   printTable(
@@ -30,6 +31,8 @@ export function printGatewayReport(figures: GatewayFigures): void {
       return [summary.target, ...shares.map((v) => microsPerRequest(v, summary.requestsPerSecond)), microsPerRequest(total, summary.requestsPerSecond)];
     }),
   );
+
+  printPortkeyComparison(figures.shapes);
 
   const s = figures.sequential;
   console.log(`2. Sequential: one request at a time over a kept-alive socket, ${s.options.rounds} rounds × a batch of ${s.options.requestsPerRound} per target, after ${s.options.warmupRequests} warm-up`);
@@ -45,4 +48,44 @@ export function printGatewayReport(figures: GatewayFigures): void {
   if (s.disturbedBatches > 0) console.log(`WARNING: other programs used over ${DISTURBED_CPU_PERCENT}% of a core in ${s.disturbedBatches} of ${s.batches} batches.`);
   console.log('');
   printAims(figures.aims);
+}
+
+const GATEWAYS = ['bare proxy', 'portkey', 'tenantry'];
+const mib = (kib: number | undefined) => (kib === undefined || Number.isNaN(kib) ? 'n/a' : num(kib / 1024, 0));
+
+/**
+ * Issue 13's table: in each shape, each gateway's req/s, latency, the CPU its own process spent per
+ * request and its memory; then the ratios side by side (medians over all rounds).
+ */
+function printPortkeyComparison(shapes: ShapeFigures[]): void {
+  console.log('3. Tenantry beside Portkey (and the bare proxy): the same upstream, whole answers and streams, 10 and 50 connections');
+  console.log('   (CPU µs/req: the gateway process\'s own CPU over its req/s; RSS after the shape\'s rounds, and the most it ever held)');
+  const rows: string[][] = [];
+  for (const shape of shapes) {
+    const label = `${shape.streamed ? 'streamed' : 'whole'}, ${shape.connections} conn`;
+    for (const name of GATEWAYS) {
+      const summary = shape.throughput.summaries.find((x) => x.target === name);
+      if (!summary) continue;
+      const processName = name === 'bare proxy' ? 'proxy' : name;
+      const memory = shape.memory[processName];
+      rows.push([label, name, num(summary.requestsPerSecond, 0), ms(summary.latencyP50Ms), ms(summary.latencyP99Ms), microsPerRequest(summary.serverCpuPercent, summary.requestsPerSecond), mib(memory?.rssKiB), mib(memory?.peakKiB)]);
+    }
+  }
+  printTable(['shape', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'RSS MiB', 'peak RSS MiB'], rows);
+  const ratio = (shape: ShapeFigures, a: string, b: string) => {
+    const value = throughputRatio(shape.throughput.summaries, a, b);
+    return value === undefined ? 'n/a' : num(value, 2);
+  };
+  const cpuRatio = (shape: ShapeFigures, a: string, b: string) => {
+    const perRequest = (name: string) => {
+      const x = shape.throughput.summaries.find((s) => s.target === name);
+      return x && x.serverCpuPercent !== null && x.requestsPerSecond > 0 ? x.serverCpuPercent / x.requestsPerSecond : undefined;
+    };
+    const [top, bottom] = [perRequest(a), perRequest(b)];
+    return top === undefined || bottom === undefined ? 'n/a' : num(top / bottom, 2);
+  };
+  printTable(
+    ['shape', 'tenantry ÷ portkey req/s', 'portkey ÷ proxy req/s', 'tenantry ÷ proxy req/s', 'tenantry ÷ portkey CPU/req'],
+    shapes.map((shape) => [`${shape.streamed ? 'streamed' : 'whole'}, ${shape.connections} conn`, ratio(shape, 'tenantry', 'portkey'), ratio(shape, 'portkey', 'bare proxy'), ratio(shape, 'tenantry', 'bare proxy'), cpuRatio(shape, 'tenantry', 'portkey')]),
+  );
 }

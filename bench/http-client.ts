@@ -13,7 +13,7 @@ export interface JsonResponse<T = any> {
 }
 
 export interface JsonClient {
-  call<T = any>(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<JsonResponse<T>>;
+  call<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<JsonResponse<T>>;
   close(): void;
 }
 
@@ -22,7 +22,7 @@ export function jsonClient(baseUrl: string): JsonClient {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   return {
     call(method, path, options = {}) {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...options.headers };
       if (options.token) headers.authorization = `Bearer ${options.token}`;
       const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
       if (payload !== undefined) headers['content-type'] = 'application/json';

@@ -50,7 +50,11 @@ export async function freePort(): Promise<number> {
 
 /** Starts `node <args>` in `cwd` with PORT and HOST set, and waits until it answers HTTP. */
 export async function startServer(name: string, args: string[], env: Record<string, string>, cwd: string): Promise<ServerProcess> {
-  const port = await freePort();
+  return startServerOn(name, await freePort(), args, env, cwd);
+}
+
+/** The same on a port chosen beforehand: for a server told its port on its command line (Portkey). */
+export async function startServerOn(name: string, port: number, args: string[], env: Record<string, string>, cwd: string): Promise<ServerProcess> {
   const child = spawn(process.execPath, args, {
     cwd,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigFile } from '../src/config.ts';
 import { ROOT } from './context.ts';
-import { startServer, type ServerProcess } from './processes.ts';
+import { freePort, startServer, startServerOn, type ServerProcess } from './processes.ts';
 
 /** The server processes the bench measures, each started in a child process of its own (processes.ts). */
 
@@ -50,4 +50,20 @@ export function startUpstream(): Promise<ServerProcess> {
 /** A bare node:http pass-through proxy in front of `upstreamUrl` (proxy-server.ts). */
 export function startProxy(upstreamUrl: string): Promise<ServerProcess> {
   return startServer('proxy', ['--import', 'tsx', join(ROOT, 'bench/proxy-server.ts')], { UPSTREAM_URL: upstreamUrl }, ROOT);
+}
+
+/**
+ * The open-source Portkey AI gateway (`@portkey-ai/gateway`, a dev dependency), headless (no log UI),
+ * as its README starts it, with portkey-preload.mjs (which lets it stream on Node 20). It is told per
+ * request where to go: `portkeyHeaders(upstreamUrl)`.
+ */
+export async function startPortkey(): Promise<ServerProcess> {
+  const port = await freePort();
+  const args = ['--import', join(ROOT, 'bench/portkey-preload.mjs'), join(ROOT, 'node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${port}`, '--headless'];
+  return startServerOn('portkey', port, args, { NODE_ENV: 'production' }, ROOT);
+}
+
+/** Portkey routes by headers: the OpenAI provider at a custom host (the bench's upstream). */
+export function portkeyHeaders(upstreamUrl: string): Record<string, string> {
+  return { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstreamUrl}/v1` };
 }

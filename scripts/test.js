@@ -56,6 +56,8 @@ export const TEST_FILES = [
   'test/test-runner.test.ts',
   'test/configuration-doc.test.ts',
   'test/redis-failure.test.ts',
+  'test/metrics.test.ts',
+  'test/tracing.test.ts',
   'test/layers.test.ts',
 ];
 

@@ -7,6 +7,9 @@ import { z } from 'zod';
  * being silently ignored.
  */
 
+/** A metrics token shorter than this could be guessed: it is refused at start. */
+const METRICS_TOKEN_MIN = 16;
+
 const regionSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a region id is lowercase letters, digits and dashes'),
   inference_base_url: z.url(),
@@ -128,6 +131,23 @@ const fileSchema = z.strictObject({
       max_staleness_seconds: z.number().positive().max(3600).optional(),
     })
     .optional(),
+  metrics: z
+    .strictObject({
+      /** The bearer token a Prometheus scraper sends to GET /metrics; without one /metrics answers 404. */
+      token: z.string().min(METRICS_TOKEN_MIN, `a metrics token has at least ${METRICS_TOKEN_MIN} characters`).optional(),
+    })
+    .optional(),
+  tracing: z
+    .strictObject({
+      /** The OTLP/HTTP traces URL of a collector (…/v1/traces); tracing is off without it. */
+      otlp_endpoint: z.url().optional(),
+      service_name: z.string().min(1).optional(),
+      /** The share of traces kept, 0 to 1, decided where a trace starts (a caller's traceparent decides for its own). */
+      sample_ratio: z.number().min(0).max(1).optional(),
+      /** Headers sent with every export: a hosted collector's credentials. */
+      headers: z.record(z.string().min(1), z.string()).optional(),
+    })
+    .optional(),
 });
 
 export type ConfigFile = z.infer<typeof fileSchema>;
@@ -184,6 +204,10 @@ export interface Config {
   prices: PriceSettings;
   /** Delivery of budget alerts to the organizations' webhooks. */
   webhooks: WebhookSettings;
+  /** The bearer token of GET /metrics (TENANTRY_METRICS_TOKEN, else `metrics.token`); /metrics is off without it. */
+  metricsToken: string | undefined;
+  /** OpenTelemetry traces exported over OTLP/HTTP; undefined: tracing is off. */
+  tracing: TracingSettings | undefined;
   /** The file as read, for what has no resolved setting above. */
   file: ConfigFile;
 }
@@ -212,6 +236,15 @@ export interface WebhookSettings {
   maxAttempts: number;
   firstRetryMs: number;
   timeoutMs: number;
+}
+
+export interface TracingSettings {
+  /** The collector's OTLP/HTTP traces URL. */
+  otlpEndpoint: string;
+  serviceName: string;
+  sampleRatio: number;
+  /** Sent with every export (a collector's credentials). */
+  headers: Record<string, string>;
 }
 
 /** Requests and tokens per minute: a project's limit for one model. */
@@ -284,6 +317,8 @@ export const DEFAULTS = {
   webhookMaxAttempts: 6,
   webhookFirstRetrySeconds: 10,
   webhookTimeoutSeconds: 10,
+  tracingServiceName: 'tenantry',
+  tracingSampleRatio: 1,
 } as const;
 
 const BUILT_IN_REGION_IDS = ['eu-north1', 'eu-west1', 'us-central1'];
@@ -312,6 +347,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   if (servedRegion && !ids.has(servedRegion)) throw new ConfigError(`TENANTRY_REGION "${servedRegion}" is not one of the configured regions`);
   const models = resolveModels(file.models ?? [], ids);
   const templates = resolveTemplates(file.templates ?? []);
+  const metricsToken = env.TENANTRY_METRICS_TOKEN || file.metrics?.token;
+  if (metricsToken !== undefined && metricsToken.length < METRICS_TOKEN_MIN) {
+    throw new ConfigError(`the metrics token (TENANTRY_METRICS_TOKEN, or metrics.token) must have at least ${METRICS_TOKEN_MIN} characters`);
+  }
   return {
     servedRegion,
     redisUrl: env.REDIS_URL || undefined,
@@ -370,6 +409,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
           user: file.smtp.user,
           password: file.smtp.password,
           from: file.smtp.from ?? DEFAULTS.smtpFrom,
+        }
+      : undefined,
+    metricsToken,
+    tracing: file.tracing?.otlp_endpoint
+      ? {
+          otlpEndpoint: file.tracing.otlp_endpoint,
+          serviceName: file.tracing.service_name ?? DEFAULTS.tracingServiceName,
+          sampleRatio: file.tracing.sample_ratio ?? DEFAULTS.tracingSampleRatio,
+          headers: file.tracing.headers ?? {},
         }
       : undefined,
     file,

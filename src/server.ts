@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import type { Config } from './config.ts';
 import { buildHttpApp } from './http/app.ts';
 import { makePrivateDirectory } from './lib/private-files.ts';
@@ -20,6 +21,8 @@ import { httpWebhookSender } from './infra/webhook-sender.ts';
 import type { ReplicaAddress } from './store/endpoint-replicas.ts';
 import type { EndpointStatus } from './store/endpoints.ts';
 import { createInvalidationBus } from './infra/invalidation.ts';
+import { createMetrics, type Metrics } from './infra/metrics.ts';
+import { registerSystemMetrics } from './infra/system-metrics.ts';
 import { createLeaderElection } from './services/leader-election.ts';
 import { BATCH_LOCK_CLASS, createLeaderLock } from './store/leader-lock.ts';
 import { loggingNotifier } from './infra/notifier.ts';
@@ -34,6 +37,8 @@ export interface Tenantry {
   config: Config;
   services: Services;
   store: Store;
+  /** The Prometheus registry behind GET /metrics: more gauges (the batch queue) register here. */
+  metrics: Metrics;
   /** Flushes buffered writes, closes the server and the database. */
   close(): Promise<void>;
 }
@@ -41,6 +46,8 @@ export interface Tenantry {
 export interface TenantryOptions {
   clock?: Clock;
   logLevel?: string;
+  /** Where log lines go; stdout by default. */
+  logStream?: DestinationStream;
 }
 
 /** The server secret: TENANTRY_SECRET, or one generated once into the data folder and kept there. */
@@ -59,7 +66,10 @@ export function resolveSecret(config: Config): string {
 }
 
 export async function createTenantry(config: Config, options: TenantryOptions = {}): Promise<Tenantry> {
-  const handle = openDatabase(config.databaseUrl);
+  // Before anything that makes spans: the database's queries are traced from the first. The SDK takes
+  // seconds to load, so a server that does not trace never loads it.
+  const tracing = config.tracing ? (await import('./infra/tracing.ts')).startTracing(config.tracing) : undefined;
+  const handle = openDatabase(config.databaseUrl, { traceQueries: tracing !== undefined });
   await migrate(handle.db);
   const store = createStore(handle);
   const clock = options.clock ?? systemClock;
@@ -84,6 +94,8 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     policy: config.rateLimits.redisUnavailable,
     log: (level, message, fields) => app?.log[level](fields, message),
   });
+  const metrics = createMetrics({ log: (message, fields) => app?.log.warn(fields, message) });
+  registerSystemMetrics(metrics, { store, rateLimiter });
   const usageMeter = new UsageMeter((rows) => store.gateway.addUsage(rows), 1000, logError('background write failed'));
   // Hard budgets, in memory on the hot path; the services that load them are created below.
   let services: Services | undefined;
@@ -110,6 +122,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     timeoutMs: config.upstreamTimeoutMs,
     clock: () => Math.floor(Date.now() / 1000),
     log: (level, message, fields) => app?.log[level](fields, message),
+    observer: metrics.gateway,
   });
   // Start with shared counts when Redis answers soon; otherwise start degraded (the limiter said so).
   await redisCounter?.whenReady(2_000);
@@ -169,7 +182,15 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     onError: logError('background write failed'),
     log: (message, fields) => app?.log.warn(fields, message),
   });
-  app = await buildHttpApp({ config, services, gateway, ...(options.logLevel ? { logLevel: options.logLevel } : {}) });
+  app = await buildHttpApp({
+    config,
+    services,
+    gateway,
+    metrics,
+    tracing: tracing !== undefined,
+    ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
   if (redisCounter && !redisCounter.isReady()) {
     // Its first failure came before there was a logger to tell.
     app.log.warn({ policy: rateLimiter.health().policy }, 'rate-limit counters in Redis are unreachable at start: degraded until Redis answers');
@@ -193,6 +214,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
     config,
     services: services!,
     store,
+    metrics,
     async close() {
       if (closed) return;
       closed = true;
@@ -208,6 +230,7 @@ export async function createTenantry(config: Config, options: TenantryOptions = 
       await redisCounter?.close();
       await bus.close();
       await store.close();
+      await tracing?.shutdown();
     },
   };
 }

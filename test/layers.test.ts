@@ -81,7 +81,7 @@ const ALLOWED: Record<Layer, Rule[]> = {
   // the invalidation bus; its PostgreSQL relay is SQL and lives in store/). Built in the composition
   // root; given to services.
   infra: [
-    { target: 'store', kind: 'types', why: 'the invitation record a notifier mails about' },
+    { target: 'store', kind: 'types', why: 'the invitation record a notifier mails about; the repositories metrics read queue depths from' },
     { target: 'config', kind: 'types', why: 'the resolved SMTP settings' },
     { target: 'lib', kind: 'any', why: 'helpers (ids, private files)' },
   ],

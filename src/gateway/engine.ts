@@ -1,4 +1,4 @@
-import { pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { errors as undiciErrors, request as upstreamRequest, type Dispatcher } from 'undici';
 import { RateLimitedError, type BudgetExceededError } from '../services/errors.ts';
 import type { ReplicaLease } from './provisioner/provisioner.ts';
@@ -6,6 +6,8 @@ import { RateLimiterUnavailableError, type Limits, type RateLimiter } from './ra
 import { SseUsageTap, usageOf, type TokenUsage } from './sse-usage.ts';
 import { EndpointNotReadyError, LimiterUnavailableError, UpstreamError } from './upstream-errors.ts';
 import type { UsageMeter } from './usage-meter.ts';
+import { joinStreams } from './join-streams.ts';
+import { NO_OBSERVER, type GatewayObserver } from './observer.ts';
 import type { BudgetGuard } from './budget-guard.ts';
 
 /** Where a call goes and what it counts against; the inference service resolves it from `model`. */
@@ -33,6 +35,8 @@ export interface GatewayCall {
   signal: AbortSignal;
   /** The API key the usage is metered under, if the caller used one. */
   apiKeyId: string | null;
+  /** The HTTP request's id, named in what the engine logs about the call. */
+  requestId?: string;
   /** A line of a batch: its usage is metered as batch usage. */
   batch?: boolean;
 }
@@ -64,6 +68,8 @@ export interface GatewayEngineDeps {
   /** Unix seconds, for the usage buckets. */
   clock: () => number;
   log: (level: 'warn' | 'error', message: string, fields: Record<string, unknown>) => void;
+  /** Told of refusals, upstream latency and time to first token (metrics); none by default. */
+  observer?: GatewayObserver;
 }
 
 /** Whether a batch's request may go now, within its share of the limits; else when to try again. */
@@ -115,6 +121,12 @@ function clientAskedForUsage(body: Record<string, unknown>): boolean {
 
 const NO_LEASE = (): void => {};
 
+/** An upstream's answer and when its request went out (for the time to first token). */
+interface Sent {
+  upstream: Dispatcher.ResponseData;
+  sentAt: number;
+}
+
 /**
  * The inference path past the decisions of the inference service: admission under the rate limits,
  * forwarding to the upstream (a shared model's server, or a dedicated endpoint's replica, with one
@@ -124,6 +136,7 @@ const NO_LEASE = (): void => {};
  */
 export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
   const limiterKey = (target: GatewayTarget) => `${target.projectId}\u0000${target.model}`;
+  const observer = deps.observer ?? NO_OBSERVER;
 
   function meter(call: GatewayCall, usage: TokenUsage | undefined): void {
     const { target } = call;
@@ -140,7 +153,7 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
     deps.budgets?.record(target, call.apiKeyId, usage);
     // After the answer went out: nothing waits on it, so its failure is logged here, never thrown.
     deps.limiter.spend(limiterKey(target), (usage?.input ?? 0) + (usage?.output ?? 0)).catch((error: unknown) => {
-      deps.log('error', 'tokens not counted against the rate limit', { err: error, model: target.model });
+      deps.log('error', 'tokens not counted against the rate limit', { err: error, model: target.model, reqId: call.requestId });
     });
   }
 
@@ -163,7 +176,21 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
     return lease;
   }
 
-  function send(baseUrl: string, call: GatewayCall, payload: string, streaming: boolean): Promise<Dispatcher.ResponseData> {
+  /** Sends the call; the upstream's answer (or failure) is told to the observer with its latency. */
+  async function send(baseUrl: string, call: GatewayCall, payload: string, streaming: boolean): Promise<Sent> {
+    const sentAt = performance.now();
+    let upstream: Dispatcher.ResponseData;
+    try {
+      upstream = await request(baseUrl, call, payload, streaming);
+    } catch (error) {
+      if (!call.signal.aborted) observer.upstreamFailed(call.target.model, isTimeout(error) ? 'timeout' : 'unreachable');
+      throw error;
+    }
+    observer.upstreamAnswered(call.target.model, upstream.statusCode, (performance.now() - sentAt) / 1000);
+    return { upstream, sentAt };
+  }
+
+  function request(baseUrl: string, call: GatewayCall, payload: string, streaming: boolean): Promise<Dispatcher.ResponseData> {
     return upstreamRequest(upstreamUrl(baseUrl, call.path), {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: streaming ? 'text/event-stream' : 'application/json' },
@@ -202,15 +229,17 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
   }
 
   /** Passes the stream on through the usage tap; when the tap closes (end, error or abort) the call is metered and the lease released. */
-  function streamed(call: GatewayCall, upstream: Dispatcher.ResponseData, release: () => void): GatewayAnswer {
+  function streamed(call: GatewayCall, { upstream, sentAt }: Sent, release: () => void): GatewayAnswer {
     const tap = new SseUsageTap({ forwardUsageChunk: clientAskedForUsage(call.body) });
     tap.once('close', () => {
       release();
       meter(call, tap.usage);
     });
-    pipeline(upstream.body, tap, (error) => {
-      if (error && !call.signal.aborted) deps.log('warn', 'stream from the model server broke off', { err: error, model: call.target.model });
+    joinStreams(upstream.body, tap, (error) => {
+      if (!call.signal.aborted) deps.log('warn', 'stream from the model server broke off', { err: error, model: call.target.model, reqId: call.requestId });
     });
+    // After the pipe is attached, so that listening does not start the flow ahead of it.
+    upstream.body.once('data', () => observer.firstToken(call.target.model, (performance.now() - sentAt) / 1000));
     return { kind: 'stream', status: upstream.statusCode, body: tap };
   }
 
@@ -220,6 +249,7 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
         throw error instanceof RateLimiterUnavailableError ? new LimiterUnavailableError() : error;
       });
       if (!decision.allowed) {
+        observer.rateLimited(target.model);
         const refusal = new RateLimitedError(`Rate limit reached for ${target.model} in project ${target.projectId}; try again in ${decision.retryAfterSeconds}s.`, decision.retryAfterSeconds);
         return { headers: decision.headers, refusal };
       }
@@ -247,9 +277,9 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
       );
 
       let leased = pick(target);
-      let upstream: Dispatcher.ResponseData;
+      let sent: Sent;
       try {
-        upstream = await send(leased.url, call, payload, streaming);
+        sent = await send(leased.url, call, payload, streaming);
       } catch (error) {
         leased.release();
         if (call.signal.aborted) return { kind: 'abandoned' };
@@ -257,7 +287,7 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
         if (!another) throw unreachable(error, target.model);
         leased = another;
         try {
-          upstream = await send(leased.url, call, payload, streaming);
+          sent = await send(leased.url, call, payload, streaming);
         } catch (retryError) {
           leased.release();
           if (call.signal.aborted) return { kind: 'abandoned' };
@@ -266,10 +296,11 @@ export function createGatewayEngine(deps: GatewayEngineDeps): GatewayEngine {
       }
 
       // From here the lease is released once: by the stream's close, or when the whole answer is read.
+      const { upstream } = sent;
       const contentType = String(upstream.headers['content-type'] ?? 'application/json');
       if (streaming && upstream.statusCode < 400 && contentType.includes('text/event-stream')) {
         const lease = leased;
-        return streamed(call, upstream, () => lease.release());
+        return streamed(call, sent, () => lease.release());
       }
       try {
         if (upstream.statusCode === 404) target.onUpstreamNotFound?.();

@@ -3,6 +3,7 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../config.ts';
 import type { GatewayEngine } from '../gateway/engine.ts';
@@ -39,6 +40,9 @@ import { projectRoutes } from './routes/projects.ts';
 import { serviceAccountRoutes } from './routes/service-accounts.ts';
 import { scimRoutes } from './routes/scim.ts';
 import { scimTokenRoutes } from './routes/scim-tokens.ts';
+import { metricsRoutes, type Scrape } from './routes/metrics.ts';
+import { registerRequestMetrics, type RequestObserver } from './request-metrics.ts';
+import { registerRequestTracing, traceFields } from './request-tracing.ts';
 
 export interface RouteEntry {
   method: string;
@@ -51,7 +55,13 @@ export interface HttpOptions {
   services: Services;
   /** The inference path past the inference service's decisions. */
   gateway: GatewayEngine;
+  /** Request counts and latencies go to `requests`; GET /metrics answers what `scrape` reads. */
+  metrics: { requests: RequestObserver; scrape: Scrape };
+  /** A span per request, and the trace id on log lines (tracing was started by the composition root). */
+  tracing?: boolean;
   logLevel?: string;
+  /** Where log lines go; stdout by default (tests capture them). */
+  logStream?: DestinationStream;
 }
 
 declare module 'fastify' {
@@ -67,6 +77,9 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     logger: {
       level: options.logLevel ?? process.env.LOG_LEVEL ?? 'info',
       redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'],
+      // A line written while a request is answered names its trace (and so its spans).
+      ...(options.tracing ? { mixin: traceFields } : {}),
+      ...(options.logStream ? { stream: options.logStream } : {}),
     },
     // Request lines are not logged one by one: the hot path stays cheap; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
@@ -107,6 +120,9 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(scimAwareErrors(handleError));
   app.setNotFoundHandler(scimAwareNotFound(notFoundHandler(allowedMethods), allowedMethods));
+  // First: every request is counted and traced, those refused by the hooks below included.
+  registerRequestMetrics(app, options.metrics.requests);
+  if (options.tracing) registerRequestTracing(app);
   registerShutdownRefusal(app);
   registerUnsafeTextRefusal(app);
   registerResponseHeaders(app);
@@ -131,9 +147,10 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
   });
 
-  registerAuthentication(app, services, { allowedOrigins: [new URL(config.consoleUrl).origin], workerToken: config.workerToken });
+  registerAuthentication(app, services, { allowedOrigins: [new URL(config.consoleUrl).origin], workerToken: config.workerToken, metricsToken: config.metricsToken });
 
   await app.register(metaRoutes(services));
+  await app.register(metricsRoutes(options.metrics.scrape));
   await app.register(authRoutes(services));
   await app.register(organizationRoutes(services));
   await app.register(projectRoutes(services));

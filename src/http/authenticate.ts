@@ -5,6 +5,7 @@ import type { Services } from '../services/index.ts';
 import { API_KEY_PREFIX } from '../services/api-keys.ts';
 import { SESSION_PREFIX } from '../services/sessions.ts';
 import { safeEqual } from '../lib/secrets.ts';
+import { authenticateScraper } from './metrics-token.ts';
 
 export const SESSION_COOKIE = 'tenantry_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -14,7 +15,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * A bearer token is taken as is; a session cookie additionally needs the CSRF header on any change,
  * and an Origin, when the browser sends one, of this server itself.
  */
-export function registerAuthentication(app: FastifyInstance, services: Services, options: { allowedOrigins: string[]; workerToken: string | undefined }): void {
+export function registerAuthentication(app: FastifyInstance, services: Services, options: { allowedOrigins: string[]; workerToken: string | undefined; metricsToken: string | undefined }): void {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('scimCaller', undefined);
 
@@ -25,6 +26,7 @@ export function registerAuthentication(app: FastifyInstance, services: Services,
     const access = request.routeOptions.config.access;
     if (access && 'public' in access) return;
     if (access && 'worker' in access) return authenticateWorker(request, options.workerToken);
+    if (access && 'metrics' in access) return authenticateScraper(request, options.metricsToken);
     if (access && 'scim' in access) {
       request.scimCaller = await authenticateScim(request, services);
       return;

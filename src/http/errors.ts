@@ -76,9 +76,11 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: st
  * bug: answered 500 and logged). Shared with the /scim routes, which answer the same refusals in
  * RFC 7644's shape.
  */
-export function classifyError(error: FastifyError): { status: number; body: ErrorBody } | undefined {
+export function classifyError(error: FastifyError, request: FastifyRequest): { status: number; body: ErrorBody } | undefined {
   if (error instanceof ServiceError) {
     const status = STATUS_BY_CODE[error.code ?? ''] ?? STATUS_OF[error.type];
+    // The server's side failed (a model server, the database, Redis): the operator wants to know.
+    if (status >= 500) request.log.warn({ reqId: request.id, method: request.method, route: request.routeOptions.url, code: error.code }, error.message);
     const body = errorBody(error.type, error.message, error.param, error.code);
     // A budget refusal names the budget, so a caller (or its admin) knows which limit to raise.
     if (error instanceof BudgetExceededError) return { status, body: { error: { ...body.error, budget: error.budget } } };
@@ -102,7 +104,7 @@ export function logUnhandled(error: FastifyError, request: FastifyRequest): void
 
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
-  const classified = classifyError(error);
+  const classified = classifyError(error, request);
   if (classified) return reply.status(classified.status).send(classified.body);
   logUnhandled(error, request);
   return reply.status(500).send(errorBody('api_error', 'The server failed to handle this request.', null, 'internal_error'));

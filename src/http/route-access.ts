@@ -10,7 +10,7 @@ import type { ScimCaller } from '../services/scim/caller.ts';
  * case it calls, whose permission (from services/use-cases.ts, the one place it is written) is the one
  * the service checks. A test walks the route table and fails on a route without one.
  */
-export type RouteAccess = { public: true } | { authenticated: true } | { useCase: UseCase; permission: Permission } | { worker: true } | { scim: true };
+export type RouteAccess = { public: true } | { authenticated: true } | { useCase: UseCase; permission: Permission } | { worker: true } | { metrics: true } | { scim: true };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -27,6 +27,8 @@ export const PUBLIC: RouteAccess = { public: true };
 export const AUTHENTICATED: RouteAccess = { authenticated: true };
 /** Fine-tuning workers, with the shared TENANTRY_WORKER_TOKEN instead of a user's credentials. */
 export const WORKER: RouteAccess = { worker: true };
+/** The Prometheus scraper, with the metrics token (`metrics.token`, TENANTRY_METRICS_TOKEN). */
+export const METRICS: RouteAccess = { metrics: true };
 /**
  * An organization's identity provider, with one of that organization's SCIM tokens instead of a
  * principal's credentials; each SCIM use case then checks the token's organization is the path's.

@@ -30,7 +30,7 @@ function scimTypeOf(status: number, code: string | null): string | undefined {
 
 export function handleScimError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   reply.type(SCIM_CONTENT_TYPE);
-  const classified = classifyError(error);
+  const classified = classifyError(error, request);
   if (!classified) {
     logUnhandled(error, request);
     return reply.status(500).send(scimErrorBody(500, 'The server failed to handle this request.'));

@@ -1,9 +1,10 @@
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type LogEvent, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { makePrivateDirectory, makePrivateFile } from '../lib/private-files.ts';
 import type { Database } from './schema.ts';
+import { querySpan } from './query-spans.ts';
 import * as core from './migrations/0001_core.ts';
 import * as invitations from './migrations/0002_invitations.ts';
 import * as keysAudit from './migrations/0003_keys_audit.ts';
@@ -33,12 +34,26 @@ export interface DatabaseHandle {
 // well inside a double's exact range.
 pg.types.setTypeParser(20, (value) => Number(value));
 
-export function openDatabase(url: string): DatabaseHandle {
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
-  return openPostgres(url);
+export interface DatabaseOptions {
+  /** A span per query (tracing is on); the spans go wherever the process's tracer provider sends them. */
+  traceQueries?: boolean;
 }
 
-function openSqlite(path: string): DatabaseHandle {
+export function openDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), options);
+  return openPostgres(url, options);
+}
+
+/** Kysely's log: counts every query, and traces it when asked. */
+function queryLog(dialect: Dialect, counter: { queries: number }, options: DatabaseOptions): (event: LogEvent) => void {
+  if (!options.traceQueries) return () => void (counter.queries += 1);
+  return (event) => {
+    counter.queries += 1;
+    querySpan(dialect, event);
+  };
+}
+
+function openSqlite(path: string, options: DatabaseOptions): DatabaseHandle {
   if (path !== ':memory:') {
     makePrivateDirectory(dirname(path));
     // SQLite creates the database 0644 less the umask, and its -wal and -shm files with the database's
@@ -51,16 +66,16 @@ function openSqlite(path: string): DatabaseHandle {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const counter = { queries: 0 };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: () => void (counter.queries += 1) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: queryLog('sqlite', counter, options) });
   return { db, dialect: 'sqlite', queryCount: () => counter.queries, close: () => db.destroy() };
 }
 
-function openPostgres(url: string): DatabaseHandle {
+function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   const counter = { queries: 0 };
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: () => void (counter.queries += 1) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog('postgres', counter, options) });
   return { db, dialect: 'postgres', pool, queryCount: () => counter.queries, close: () => db.destroy() };
 }
 

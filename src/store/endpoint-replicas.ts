@@ -41,6 +41,14 @@ export function endpointReplicasRepository(db: Executor) {
       return byEndpoint;
     },
 
+    /** Replicas of every endpoint, healthy and not (for metrics). */
+    async countByHealth(): Promise<{ healthy: number; unhealthy: number }> {
+      const rows = await db.selectFrom('endpoint_replicas').select(['healthy', (eb) => eb.fn.countAll<number | string>().as('count')]).groupBy('healthy').execute();
+      const counts = { healthy: 0, unhealthy: 0 };
+      for (const row of rows) counts[Number(row.healthy) === 1 ? 'healthy' : 'unhealthy'] += Number(row.count);
+      return counts;
+    },
+
     async clear(endpointId: string): Promise<void> {
       await db.deleteFrom('endpoint_replicas').where('endpoint_id', '=', endpointId).execute();
     },

@@ -144,6 +144,19 @@ export function fineTuningRepository(db: Executor, dialect: Dialect) {
         .execute();
     },
 
+    /** How many jobs wait or run, by status (the queue's depth, for metrics); finished jobs are not counted. */
+    async countUnfinished(): Promise<Record<'validating_files' | 'queued' | 'running', number>> {
+      const rows = await db
+        .selectFrom('fine_tuning_jobs')
+        .select(['status', (eb) => eb.fn.countAll<number | string>().as('count')])
+        .where('status', 'in', ['validating_files', 'queued', 'running'])
+        .groupBy('status')
+        .execute();
+      const counts = { validating_files: 0, queued: 0, running: 0 };
+      for (const row of rows) counts[row.status as keyof typeof counts] = Number(row.count);
+      return counts;
+    },
+
     /**
      * The oldest job a worker may take: a queued one, or a running one whose worker's lease lapsed.
      * PostgreSQL skips rows other workers are claiming at this moment (FOR UPDATE SKIP LOCKED);

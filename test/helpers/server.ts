@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
+import type { DestinationStream } from 'pino';
 import type { ConfigFile } from '../../src/config.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createTenantry, type Tenantry } from '../../src/server.ts';
@@ -19,6 +20,9 @@ export class TestClock {
 export interface TestServerOptions {
   config?: ConfigFile;
   env?: NodeJS.ProcessEnv;
+  /** Where the server's log lines go (at TEST_LOG_LEVEL, else `logLevel`, else silent). */
+  logStream?: DestinationStream;
+  logLevel?: string;
 }
 
 /** Generous throttles so ordinary tests never trip them; throttling tests set their own. */
@@ -35,7 +39,11 @@ export async function startTenantry(database: TestDatabase, options: TestServerO
     },
     { auth: TEST_AUTH, ...options.config },
   );
-  return createTenantry(config, { logLevel: process.env.TEST_LOG_LEVEL ?? 'silent', ...(options.clock ? { clock: options.clock.now } : {}) });
+  return createTenantry(config, {
+    logLevel: process.env.TEST_LOG_LEVEL ?? options.logLevel ?? 'silent',
+    ...(options.clock ? { clock: options.clock.now } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
 }
 
 /**

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
  */
 export interface FakeUpstream {
   url: string;
-  requests: Array<{ path: string; body: Record<string, unknown> }>;
+  requests: Array<{ path: string; body: Record<string, unknown>; headers: IncomingMessage['headers'] }>;
   /** Adapter names loaded so far; clear it to play a restart of the model server. */
   loadedAdapters: Set<string>;
   /** Streams whose client went away before the end. */
@@ -33,7 +33,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   const server: Server = createServer(async (request, response) => {
     const body = await readJson(request);
     const path = request.url ?? '';
-    state.requests.push({ path, body });
+    state.requests.push({ path, body, headers: request.headers });
     const model = String(body.model ?? '');
     if (path === '/v1/models') return response.end(JSON.stringify({ object: 'list', data: [] }));
     if (path === '/v1/load_lora_adapter') {

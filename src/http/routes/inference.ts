@@ -1,4 +1,5 @@
-import { pipeline } from 'node:stream/promises';
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayEngine } from '../../gateway/engine.ts';
@@ -16,6 +17,22 @@ const PATHS = Object.keys(INFERENCE_REQUESTS) as InferencePath[];
 function brokenStreamEvent(): string {
   const error = new UpstreamError(502, 'The model server broke off the stream.');
   return `data: ${JSON.stringify(errorBody(error.type, error.message, error.param, error.code))}\n\n`;
+}
+
+/**
+ * Pipes a stream to the client (backpressure is pipe's). A stream that breaks off ends with an error
+ * event in the API's shape (the engine logged why); a client that goes away destroys the stream, which
+ * abandons the upstream. Not `stream.pipeline`: see gateway/join-streams.ts.
+ */
+function sendStream(body: Readable, response: ServerResponse, clientLeft: () => boolean): void {
+  body.once('error', () => {
+    body.unpipe(response);
+    if (!clientLeft() && !response.writableEnded) response.end(brokenStreamEvent());
+  });
+  response.once('close', () => {
+    if (!body.readableEnded && !body.destroyed) body.destroy();
+  });
+  body.pipe(response);
 }
 
 /**
@@ -53,19 +70,14 @@ export function inferenceRoutes(services: Services, gateway: GatewayEngine): Fas
           request.raw.once('close', () => {
             if (!reply.raw.writableFinished) abort.abort();
           });
-          const answer = await gateway.forward({ target, path, body: request.body, signal: abort.signal, apiKeyId });
+          const answer = await gateway.forward({ target, path, body: request.body, signal: abort.signal, apiKeyId, requestId: request.id });
           if (answer.kind === 'abandoned') return reply;
           if (answer.kind === 'json') return reply.status(answer.status).header('content-type', 'application/json').send(answer.text);
 
           // A stream: hand the socket over and pipe chunk by chunk; backpressure runs end to end.
           reply.hijack();
           reply.raw.writeHead(answer.status, { ...admission.headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-          try {
-            await pipeline(answer.body, reply.raw);
-          } catch {
-            // Logged by the engine; the client still gets the error in the stream's own shape.
-            if (!abort.signal.aborted && !reply.raw.writableEnded) reply.raw.end(brokenStreamEvent());
-          }
+          sendStream(answer.body, reply.raw, () => abort.signal.aborted);
           return reply;
         },
       );
