@@ -268,20 +268,25 @@ class GrantRole implements Command {
   check = (model: Readonly<TenancyModel>) => model.roles.length > 0;
   async run(model: TenancyModel, real: Real) {
     const user = pick(model.users, this.actor)!;
-    const role = pick(model.roles, this.role) as ModelRole;
+    // Half the time a role of an organization the actor administers, so that grants also succeed.
+    const own = model.roles.filter((r) => model.isOrgAdmin(user.id, model.org(r.orgId)));
+    const role = (this.role % 2 === 0 && own.length > 0 ? pick(own, this.role >> 1) : pick(model.roles, this.role >> 1)) as ModelRole;
     const name = freshName('grp');
     let path: string;
     let expected: number;
     let orgId: string;
     let scope: ModelGroup['scope'];
+    // Half the time in the role's own organization, where the grant may succeed.
+    const inRoleOrg = this.scopeIndex % 2 === 0;
     if (this.inProject) {
-      const project = pickProject(model, user.id, this.scopeIndex);
+      const projects = model.projects.filter((p) => p.orgId === role.orgId);
+      const project = inRoleOrg && projects.length > 0 ? pick(projects, this.scopeIndex >> 1)! : pickProject(model, user.id, this.scopeIndex >> 1);
       path = `/v1/projects/${project.id}`;
       orgId = project.orgId;
       scope = { type: 'project', id: project.id };
       expected = !model.canReadProject(user.id, project) ? 404 : !model.canAdministerProject(user.id, project) ? 403 : project.archived ? 409 : role.orgId !== orgId ? 404 : 201;
     } else {
-      const org = pickOrg(model, user.id, this.scopeIndex);
+      const org = inRoleOrg ? model.org(role.orgId) : pickOrg(model, user.id, this.scopeIndex >> 1);
       path = `/v1/organizations/${org.id}`;
       orgId = org.id;
       scope = { type: 'organization', id: org.id };
@@ -592,9 +597,9 @@ export const tenancyCommands = [
   ...weighted(3, fc.tuple(index, index, index, fc.boolean()).map(([t, o, u, a]) => new ScimSetActive(t, o, u, a))),
   ...weighted(1, fc.tuple(index, index, index).map(([t, g, u]) => new ScimAddToGroup(t, g, u))),
   ...weighted(2, fc.tuple(index, index).map(([t, o]) => new ScimListUsers(t, o))),
-  ...weighted(2, fc.tuple(index, index).map(([a, o]) => new CreateRole(a, o))),
+  ...weighted(3, fc.tuple(index, index).map(([a, o]) => new CreateRole(a, o))),
   ...weighted(1, fc.tuple(index, index, index).map(([a, o, r]) => new ReadRole(a, o, r))),
-  ...weighted(2, fc.tuple(index, index, fc.boolean(), index).map(([a, s, p, r]) => new GrantRole(a, s, p, r))),
+  ...weighted(3, fc.tuple(index, index, fc.boolean(), index).map(([a, s, p, r]) => new GrantRole(a, s, p, r))),
 ];
 
 /** Counts of each operation's outcomes across a run, so a test can show it exercised both sides. */
