@@ -367,8 +367,9 @@ if (unavailable && process.env.CI === 'true') {
       const { page } = admin;
       await nav(page, 'Usage');
       await page.getByLabel('Chart').selectOption('spend');
-      await page.getByRole('img', { name: /^Spend per period \(USD\), at most \$5\.00/ }).waitFor();
-      assert.equal(await page.getByTestId('total-spend').textContent(), '$5.00');
+      // USD 5 a call (5 input tokens at USD 1 each): the playground's call and the batch's two lines.
+      await page.getByRole('img', { name: /^Spend per period \(USD\), at most \$15\.00/ }).waitFor();
+      assert.equal(await page.getByTestId('total-spend').textContent(), '$15.00');
       await nav(page, 'Budgets');
       await heading(page, 'Budgets');
       await page.getByText('No budget applies').waitFor();
