@@ -11,6 +11,7 @@ import type { Services } from '../services/index.ts';
 import { registerAuthentication } from './authenticate.ts';
 import { handleClientError, handleError, handleFrameworkError, notFoundHandler } from './errors.ts';
 import { PUBLIC, type RouteAccess } from './route-access.ts';
+import { scimAwareErrors, scimAwareFrameworkErrors, scimAwareNotFound } from './scim-errors.ts';
 import { DOCS_CSP, registerResponseHeaders } from './response-headers.ts';
 import { registerShutdownRefusal } from './shutdown.ts';
 import { registerUnreadBodyRelease } from './unread-body.ts';
@@ -38,6 +39,8 @@ import { organizationRoutes } from './routes/organizations.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { serviceAccountRoutes } from './routes/service-accounts.ts';
 import { ssoRoutes } from './routes/sso.ts';
+import { scimRoutes } from './routes/scim.ts';
+import { scimTokenRoutes } from './routes/scim-tokens.ts';
 import { metricsRoutes, type Scrape } from './routes/metrics.ts';
 import { registerRequestMetrics, type RequestObserver } from './request-metrics.ts';
 import { registerRequestTracing, traceFields } from './request-tracing.ts';
@@ -87,7 +90,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     bodyLimit: 1024 * 1024,
     // Path parameters are ids and URL-encoded model ids (`ft:<base>:<org>:<suffix>:<job>`), well under this.
     routerOptions: { maxParamLength: 512 },
-    frameworkErrors: handleFrameworkError,
+    frameworkErrors: scimAwareFrameworkErrors(handleFrameworkError),
     clientErrorHandler: handleClientError,
     // Refused by registerShutdownRefusal instead, in the error shape.
     return503OnClosing: false,
@@ -116,8 +119,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built by typed presenters; the zod response schemas document them in OpenAPI.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  app.setErrorHandler(handleError);
-  app.setNotFoundHandler(notFoundHandler(allowedMethods));
+  app.setErrorHandler(scimAwareErrors(handleError));
+  app.setNotFoundHandler(scimAwareNotFound(notFoundHandler(allowedMethods), allowedMethods));
   // First: every request is counted and traced, those refused by the hooks below included.
   registerRequestMetrics(app, options.metrics.requests);
   if (options.tracing) registerRequestTracing(app);
@@ -170,6 +173,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(budgetRoutes(services));
   await app.register(webhookRoutes(services));
   await app.register(inferenceRoutes(services, options.gateway));
+  await app.register(scimTokenRoutes(services));
+  await app.register(scimRoutes(services));
   await app.register(consoleRoutes());
   return app;
 }

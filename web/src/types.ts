@@ -353,3 +353,20 @@ export interface SsoGroupMapping {
   group_id: string;
   created_at: number;
 }
+
+/** A SCIM token of an organization, for its identity provider; `token` only in the answer that made it. */
+export interface ScimToken {
+  id: string;
+  object: 'scim_token';
+  organization_id: string;
+  name: string;
+  redacted_value: string;
+  created_by: string;
+  created_at: number;
+  revoked_at: number | null;
+  base_url: string;
+}
+
+export interface IssuedScimToken extends ScimToken {
+  token: string;
+}
