@@ -205,4 +205,28 @@ describeEachDatabase('the tenantry command line', (kind) => {
     assert.equal(badSpec.code, 2);
     assert.match(badSpec.stderr, /resource=none\|read\|write/);
   });
+
+  test('scim tokens create prints the secret once with the base URL, list shows it redacted, revoke ends it', async () => {
+    const url = await listen(server.tenantry);
+    const api = new Api(server.tenantry.app);
+    const fay = await signUp(api, 'fay', 'fay password 1');
+    const home = mkdtempSync(join(tmpdir(), 'tenantry-cli-fay-'));
+    assert.equal((await tenantry(home, ['login', '--url', url, '--email', fay.user.email, '--password-stdin'], { stdin: 'fay password 1\n' })).code, 0);
+
+    const created = await tenantry(home, ['scim', 'tokens', 'create', 'okta', '--org', fay.org.id]);
+    assert.equal(created.code, 0, created.stderr);
+    const secret = created.stdout.trim();
+    assert.match(secret, /^tnt_scim_[0-9A-Za-z]{43}$/, 'stdout holds only the secret');
+    assert.ok(created.stderr.includes(`${url}/scim/v2/${fay.org.id}`), created.stderr);
+    assert.match(created.stderr, /will not be shown again/);
+    const users = await api.request('GET', `/scim/v2/${fay.org.id}/Users`, { token: secret });
+    assert.equal(users.status, 200, JSON.stringify(users.body));
+
+    const listed = json(await tenantry(home, ['scim', 'tokens', 'list', '--org', fay.org.id, '--json']));
+    assert.equal(listed.data.length, 1);
+    assert.ok(!JSON.stringify(listed).includes(secret));
+    const revoked = await tenantry(home, ['scim', 'tokens', 'revoke', listed.data[0].id, '--org', fay.org.id]);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal((await api.request('GET', `/scim/v2/${fay.org.id}/Users`, { token: secret })).status, 401);
+  });
 });

@@ -57,6 +57,19 @@ interface Failure {
   count: number;
 }
 
+/** /scim answers refusals in RFC 7644's shape; its detail leads with the field at fault (`userName: ...`). */
+const isScim = (request: FuzzRequest) => request.url.startsWith('/scim/');
+
+function scimErrorShapeProblem(answer: Answer): string | undefined {
+  const body = answer.body as { schemas?: unknown; status?: unknown; detail?: unknown; scimType?: unknown } | undefined;
+  if (!answer.contentType.includes('application/scim+json') || typeof body !== 'object' || body === null) return 'answer outside the SCIM error shape';
+  if (!Array.isArray(body.schemas) || body.schemas[0] !== 'urn:ietf:params:scim:api:messages:2.0:Error') return 'SCIM error without its schema';
+  if (body.status !== String(answer.status)) return `SCIM error whose status is ${JSON.stringify(body.status)}`;
+  if (typeof body.detail !== 'string') return 'SCIM error without detail';
+  if (body.scimType !== undefined && typeof body.scimType !== 'string') return 'SCIM error with a scimType that is no string';
+  return undefined;
+}
+
 function errorShapeProblem(answer: Answer): string | undefined {
   const error = (answer.body as { error?: Record<string, unknown> } | undefined)?.error;
   if (!answer.contentType.includes('application/json') || typeof error !== 'object' || error === null) {
@@ -71,8 +84,17 @@ function errorShapeProblem(answer: Answer): string | undefined {
   return undefined;
 }
 
-const paramOf = (answer: Answer) => (answer.body as { error?: { param?: unknown } } | undefined)?.error?.param;
-const codeOf = (answer: Answer) => (answer.body as { error?: { code?: unknown } } | undefined)?.error?.code;
+const paramOf = (answer: Answer) => {
+  const body = answer.body as { error?: { param?: unknown }; detail?: unknown } | undefined;
+  if (typeof body?.detail === 'string') return /^([\w.$-]+): /.exec(body.detail)?.[1] ?? null;
+  return body?.error?.param;
+};
+const codeOf = (answer: Answer) => {
+  const body = answer.body as { error?: { code?: unknown }; detail?: unknown } | undefined;
+  // A /scim path no route has: SCIM's shape has no code, its detail says so.
+  if (typeof body?.detail === 'string') return body.detail.startsWith('Unknown path:') ? 'unknown_path' : undefined;
+  return body?.error?.code;
+};
 const names = (param: unknown, field: string) => typeof param === 'string' && (param === field || param.startsWith(`${field}.`));
 
 describeEachDatabase('fuzzing from /openapi.json', (kind) => {
@@ -126,6 +148,8 @@ describeEachDatabase('fuzzing from /openapi.json', (kind) => {
           return fixtures.apiKey;
         case 'worker':
           return fixtures.workerToken;
+        case 'scim':
+          return fixtures.scimToken;
         case 'garbage':
           return GARBAGE_TOKENS[sent % GARBAGE_TOKENS.length];
         case 'throwaway': {
@@ -153,7 +177,7 @@ describeEachDatabase('fuzzing from /openapi.json', (kind) => {
         const contentType = String(answer.headers['content-type'] ?? '');
         let body: unknown;
         try {
-          body = contentType.includes('application/json') ? JSON.parse(answer.body) : undefined;
+          body = /application\/([\w.-]+\+)?json/.test(contentType) ? JSON.parse(answer.body) : undefined;
         } catch {
           body = undefined;
         }
@@ -179,7 +203,7 @@ describeEachDatabase('fuzzing from /openapi.json', (kind) => {
         if (!upstreamAtFault) return `${answer.status} ${String(codeOf(answer) ?? '')}`.trim();
       }
       if (answer.status >= 400) {
-        const shape = errorShapeProblem(answer);
+        const shape = isScim(request) ? scimErrorShapeProblem(answer) : errorShapeProblem(answer);
         if (shape) return `${answer.status}: ${shape}`;
       }
       // Another route may match the path with this method (DELETE /v1/dedicated_endpoints/{id} for .../templates).

@@ -43,6 +43,7 @@ describeEachDatabase('HTTP conventions', (kind) => {
       `/v1/organizations/${ann.org.id}/invitations`,
       `/v1/organizations/${ann.org.id}/service_accounts`,
       `/v1/organizations/${ann.org.id}/api_keys`,
+      `/v1/organizations/${ann.org.id}/scim_tokens`,
       `/v1/organizations/${ann.org.id}/groups`,
       `/v1/organizations/${ann.org.id}/groups/${group.body.id}/members`,
       `/v1/organizations/${ann.org.id}/audit_logs`,

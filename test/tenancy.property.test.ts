@@ -59,7 +59,7 @@ describeEachDatabase('tenant isolation (model-based property test)', (kind) => {
     // The run must have exercised both sides of the rules it checks, not only refusals.
     const seen = [...outcomes.entries()].sort().map(([k, n]) => `${k}: ${n}`);
     console.log(`# outcomes: ${seen.join(', ')}`);
-    for (const required of ['RenameProject 200', 'RenameProject 404', 'ReadProject 200', 'ReadProject 404', 'AddGroupMember 201', 'InviteAndAccept 201', 'CreateKey 201', 'UseKey 200', 'UseKey 404', 'CreateRole 201', 'GrantRole 201', 'GrantRole 404', 'CreateSsoConnection 201', 'SsoSignIn 302', 'ReadSsoConnection 404']) {
+    for (const required of ['RenameProject 200', 'RenameProject 404', 'ReadProject 200', 'ReadProject 404', 'AddGroupMember 201', 'InviteAndAccept 201', 'CreateKey 201', 'UseKey 200', 'UseKey 404', 'CreateRole 201', 'GrantRole 201', 'GrantRole 404', 'CreateSsoConnection 201', 'SsoSignIn 302', 'ReadSsoConnection 404', 'ScimProvision 201', 'ScimProvision 404', 'ScimSetActive 200', 'ScimListUsers 200']) {
       assert.ok((outcomes.get(required) ?? 0) > 0, `the run never saw ${required}`);
     }
   });

@@ -38,6 +38,8 @@ export const PERMISSIONS = {
   'budgets.write': { scope: 'organization', readOnly: false, description: 'Create, change and delete the organization\'s budgets.' },
   'webhooks.read': { scope: 'organization', readOnly: true, description: 'List the organization\'s webhooks and their delivery logs.' },
   'webhooks.write': { scope: 'organization', readOnly: false, description: 'Create and delete the organization\'s webhooks.' },
+  'scim.read': { scope: 'organization', readOnly: true, description: 'List the organization\'s SCIM provisioning tokens.' },
+  'scim.write': { scope: 'organization', readOnly: false, description: 'Create and revoke SCIM provisioning tokens, through which an identity provider manages members and groups.' },
 
   'project.read': { scope: 'project', readOnly: true, description: 'Read the project, its groups and its usage.' },
   'project.write': { scope: 'project', readOnly: false, description: 'Rename the project, change its regions, archive it.' },

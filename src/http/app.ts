@@ -12,6 +12,7 @@ import { registerAuthentication } from './authenticate.ts';
 import { handleClientError, handleError, handleFrameworkError, notFoundHandler } from './errors.ts';
 import { checkingSerializer, plainSerializer } from './response-check.ts';
 import { PUBLIC, type RouteAccess } from './route-access.ts';
+import { scimAwareErrors, scimAwareFrameworkErrors, scimAwareNotFound } from './scim-errors.ts';
 import { DOCS_CSP, registerResponseHeaders } from './response-headers.ts';
 import { registerShutdownRefusal } from './shutdown.ts';
 import { registerUnreadBodyRelease } from './unread-body.ts';
@@ -39,6 +40,8 @@ import { organizationRoutes } from './routes/organizations.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { serviceAccountRoutes } from './routes/service-accounts.ts';
 import { ssoRoutes } from './routes/sso.ts';
+import { scimRoutes } from './routes/scim.ts';
+import { scimTokenRoutes } from './routes/scim-tokens.ts';
 import { metricsRoutes, type Scrape } from './routes/metrics.ts';
 import { registerRequestMetrics, type RequestObserver } from './request-metrics.ts';
 import { registerRequestTracing, traceFields } from './request-tracing.ts';
@@ -92,7 +95,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     bodyLimit: 1024 * 1024,
     // Path parameters are ids and URL-encoded model ids (`ft:<base>:<org>:<suffix>:<job>`), well under this.
     routerOptions: { maxParamLength: 512 },
-    frameworkErrors: handleFrameworkError,
+    frameworkErrors: scimAwareFrameworkErrors(handleFrameworkError),
     clientErrorHandler: handleClientError,
     // Refused by registerShutdownRefusal instead, in the error shape.
     return503OnClosing: false,
@@ -128,8 +131,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   // Answers are built by presenters typed from the response schemas; outside production each answer is
   // also checked against its schema before it is sent (response-check.ts).
   app.setSerializerCompiler(config.validateResponses ? checkingSerializer : plainSerializer);
-  app.setErrorHandler(handleError);
-  app.setNotFoundHandler(notFoundHandler(allowedMethods));
+  app.setErrorHandler(scimAwareErrors(handleError));
+  app.setNotFoundHandler(scimAwareNotFound(notFoundHandler(allowedMethods), allowedMethods));
   // First: every request is counted and traced, those refused by the hooks below included.
   registerRequestMetrics(app, options.metrics.requests);
   if (options.tracing) registerRequestTracing(app);
@@ -182,6 +185,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(budgetRoutes(services));
   await app.register(webhookRoutes(services));
   await app.register(inferenceRoutes(services, options.gateway));
+  await app.register(scimTokenRoutes(services));
+  await app.register(scimRoutes(services));
   await app.register(consoleRoutes());
   return app;
 }

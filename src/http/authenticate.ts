@@ -17,6 +17,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function registerAuthentication(app: FastifyInstance, services: Services, options: { allowedOrigins: string[]; workerToken: string | undefined; metricsToken: string | undefined }): void {
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('scimCaller', undefined);
 
   app.addHook('onRequest', async (request) => {
     // Unknown paths fall through to the 404 handler; public routes need no credentials. A route that
@@ -26,6 +27,10 @@ export function registerAuthentication(app: FastifyInstance, services: Services,
     if (access && 'public' in access) return;
     if (access && 'worker' in access) return authenticateWorker(request, options.workerToken);
     if (access && 'metrics' in access) return authenticateScraper(request, options.metricsToken);
+    if (access && 'scim' in access) {
+      request.scimCaller = await authenticateScim(request, services);
+      return;
+    }
     request.principal = await authenticate(request, services, options.allowedOrigins);
   });
 }
@@ -63,6 +68,13 @@ function authenticateWorker(request: FastifyRequest, workerToken: string | undef
   if (!workerToken) throw new AuthenticationError('This server accepts no workers: it was started without TENANTRY_WORKER_TOKEN.', 'workers_disabled');
   const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
   if (!match || !safeEqual(match[1]!, workerToken)) throw new AuthenticationError('The worker token is not valid.', 'invalid_worker_token');
+}
+
+/** Only the Authorization header: a SCIM token never travels in a cookie. */
+function authenticateScim(request: FastifyRequest, services: Services) {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  if (!match) throw new AuthenticationError('Send the organization\'s SCIM token as "Authorization: Bearer tnt_scim_...".', 'missing_credentials');
+  return services.scimTokens.authenticate(match[1]!, request.ip);
 }
 
 function assertSameOrigin(request: FastifyRequest, allowedOrigins: string[]): void {

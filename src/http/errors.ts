@@ -6,7 +6,7 @@ import { BudgetExceededError, RateLimitedError, ServiceError, type ErrorType } f
 
 /** API.md's one error shape, for every 4xx and 5xx. */
 export interface ErrorBody {
-  error: { message: string; type: ErrorType; param: string | null; code: string | null };
+  error: { message: string; type: ErrorType; param: string | null; code: string | null; budget?: unknown };
 }
 
 const STATUS_OF: Record<ErrorType, number> = {
@@ -72,9 +72,13 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: st
   FST_PROTO_VIOLATION: { status: 400, code: 'invalid_value', message: 'A form field has a reserved name.' },
 };
 
-export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+/**
+ * What an error answers: its status and API.md's body, or undefined for an error nobody expected (a
+ * bug: answered 500 and logged). Shared with the /scim routes, which answer the same refusals in
+ * RFC 7644's shape.
+ */
+export function classifyError(error: FastifyError, request: FastifyRequest): { status: number; body: ErrorBody } | undefined {
   if (error instanceof ServiceError) {
-    if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
     const status = STATUS_BY_CODE[error.code ?? ''] ?? STATUS_OF[error.type];
     // The server's side failed (a model server, the database, Redis): the operator wants to know.
     if (status >= 500) request.log.warn({ reqId: request.id, method: request.method, route: request.routeOptions.url, code: error.code }, error.message);
@@ -82,29 +86,36 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     // A budget refusal names the budget, so a caller (or its admin) knows which limit to raise.
     if (error instanceof BudgetExceededError) {
       const { id, level, amount, tokens, period } = error.budget;
-      return reply.status(status).send({ error: { ...body.error, budget: { id, level, amount, tokens, period } } });
+      return { status, body: { error: { ...body.error, budget: { id, level, amount, tokens, period } } } };
     }
-    return reply.status(status).send(body);
+    return { status, body };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const param = failingParam(error);
-    return reply.status(400).send(errorBody('invalid_request_error', validationMessage(error, param), param, 'invalid_value'));
+    return { status: 400, body: errorBody('invalid_request_error', validationMessage(error, param), param, 'invalid_value') };
   }
   const known = error.code ? FASTIFY_CODES[error.code] : undefined;
-  if (known) {
-    return reply
-      .status(known.status)
-      .send(errorBody('invalid_request_error', known.message ?? error.message, null, known.code));
-  }
+  if (known) return { status: known.status, body: errorBody('invalid_request_error', known.message ?? error.message, null, known.code) };
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-    return reply.status(error.statusCode).send(errorBody('invalid_request_error', error.message, null, 'invalid_request'));
+    return { status: error.statusCode, body: errorBody('invalid_request_error', error.message, null, 'invalid_request') };
   }
+  return undefined;
+}
+
+export function logUnhandled(error: FastifyError, request: FastifyRequest): void {
   if (error instanceof ResponseMismatchError) {
     // A presenter and its schema disagree: a bug of ours, named so that the failing test says where.
     request.log.error({ reqId: request.id, route: error.route, field: error.field }, error.message);
-    return reply.status(500).send(errorBody('api_error', 'The server failed to handle this request.', null, 'internal_error'));
+    return;
   }
   request.log.error({ err: error, reqId: request.id, method: request.method, url: request.url.split('?')[0] }, 'unhandled error');
+}
+
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
+  const classified = classifyError(error, request);
+  if (classified) return reply.status(classified.status).send(classified.body);
+  logUnhandled(error, request);
   return reply.status(500).send(errorBody('api_error', 'The server failed to handle this request.', null, 'internal_error'));
 }
 

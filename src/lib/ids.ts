@@ -18,7 +18,7 @@ export type IdPrefix =
   | 'user_' | 'org_' | 'proj_' | 'grp_' | 'inv_' | 'sa_' | 'key_' | 'sess_'
   | 'role_'
   | 'file-' | 'ftjob-' | 'ftevent-' | 'ftckpt-' | 'ds_' | 'ep_' | 'evt_' | 'batch_' | 'batch_req_'
-  | 'budget_' | 'wh_' | 'whdel_' | 'sso_' | 'ssomap_';
+  | 'budget_' | 'wh_' | 'whdel_' | 'sso_' | 'ssomap_' | 'scimtok_';
 
 /** Opaque, never sequential: 20 random base62 characters (about 119 bits) after the type prefix. */
 export function newId(prefix: IdPrefix): string {

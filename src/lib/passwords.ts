@@ -23,7 +23,12 @@ export async function hashPassword(password: string): Promise<string> {
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, expected] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !expected) return false;
+  if (scheme !== 'scrypt' || !salt || !expected) {
+    // An account with no password (made by SCIM, signing in through SSO) costs one hash too, so timing
+    // does not tell it from an account with one.
+    await verifyPassword(password, await decoyPasswordHash());
+    return false;
+  }
   const key = await derive(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
   const want = Buffer.from(expected, 'base64');
   return key.length === want.length && timingSafeEqual(key, want);

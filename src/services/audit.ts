@@ -27,13 +27,18 @@ export const AUDIT_TYPES = [
   'sso_connection.created', 'sso_connection.updated', 'sso_connection.deleted', 'sso_domain.verified',
   'sso_group_mapping.created', 'sso_group_mapping.deleted',
   'sso.login.succeeded', 'sso.login.failed', 'member.joined',
+  'scim_token.created', 'scim_token.revoked', 'scim.request.refused',
+  'scim.user.created', 'scim.user.updated', 'scim.user.deleted', 'member.added',
 ] as const;
 
 export type AuditType = (typeof AUDIT_TYPES)[number];
 
-/** Who did it: a principal through a credential, or the system itself, and from which address. */
+/**
+ * Who did it: a principal through a credential, the system itself, or an organization's identity
+ * provider through one of its SCIM tokens (`id` is the token's), and from which address.
+ */
 export interface AuditActor {
-  type: 'user' | 'service_account' | 'system';
+  type: 'user' | 'service_account' | 'system' | 'scim_token';
   id: string | null;
   api_key_id: string | null;
   ip: string | null;

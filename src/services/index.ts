@@ -35,6 +35,10 @@ import { createProjectService } from './projects.ts';
 import { createRegionCatalogue } from './regions.ts';
 import { createRoleService } from './roles.ts';
 import { createServiceAccountService } from './service-accounts.ts';
+import { createScimTokenService } from './scim-tokens.ts';
+import { createScimGate } from './scim/caller.ts';
+import { createScimGroupService } from './scim/groups.ts';
+import { createScimUserService } from './scim/users.ts';
 import { createSessionService } from './sessions.ts';
 import type { InvalidationBus } from '../infra/invalidation.ts';
 import type { Leadership } from './leader-election.ts';
@@ -126,6 +130,7 @@ export function createServices(deps: {
   const reportError = deps.onError ?? (() => {});
   const webhooks = createWebhookService({ store, clock, authorizer, audit, secret, send: deps.webhookSender, settings: config.webhooks, onError: reportError });
   const apiKeyAuthenticator = createApiKeyAuthenticator({ store, clock, authorizer, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
+  const enterScim = createScimGate({ store, audit });
   return {
     authorizer,
     regions,
@@ -182,6 +187,12 @@ export function createServices(deps: {
       defaultRegion: config.defaultRegion,
       log: (message, fields) => deps.log?.(message, fields),
     }),
+    scimTokens: createScimTokenService({ store, clock, authorizer, audit }),
+    /** SCIM 2.0 for each organization's identity provider; every use case takes the token's caller. */
+    scimUsers: createScimUserService({ store, clock, audit, authorizer, bus, sessions, enter: enterScim }),
+    scimGroups: createScimGroupService({ store, clock, audit, authorizer, enter: enterScim }),
+    /** The discovery documents are the same for every organization; only the token's own may read them. */
+    scimDiscovery: { reach: enterScim },
     invitations: createInvitationService({ store, clock, authorizer, audit, notifier: deps.notifier, consoleUrl: config.consoleUrl }),
     /** Writes what is buffered in memory; called on shutdown. */
     async flush(): Promise<void> {

@@ -70,6 +70,10 @@ export const USE_CASES = {
   'audit.list': 'audit_logs.read',
   'audit.verify': 'audit_logs.read',
 
+  'scim_tokens.create': 'scim.write',
+  'scim_tokens.list': 'scim.read',
+  'scim_tokens.revoke': 'scim.write',
+
   'usage.organization': 'usage.read',
 
   'sso_connections.create': 'sso.write',

@@ -14,6 +14,7 @@ import * as endpoints from './migrations/0006_dedicated_endpoints.ts';
 import * as keyCreators from './migrations/0007_key_creators.ts';
 import * as endpointReplicas from './migrations/0008_endpoint_replicas.ts';
 import * as sso from './migrations/0009_sso.ts';
+import * as scim from './migrations/0010_scim.ts';
 import * as customRoles from './migrations/0011_custom_roles.ts';
 import * as budgets from './migrations/0012_budgets.ts';
 import * as batches from './migrations/0013_batches.ts';
@@ -89,6 +90,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_key_creators': keyCreators,
   '0008_endpoint_replicas': endpointReplicas,
   '0009_sso': sso,
+  '0010_scim': scim,
   '0011_custom_roles': customRoles,
   '0012_budgets': budgets,
   '0013_batches': batches,

@@ -158,6 +158,33 @@ export interface SsoConnectionRecord {
   updated_at: number;
 }
 
+export interface ScimTokenRecord {
+  id: string;
+  organization_id: string;
+  name: string;
+  redacted_value: string;
+  created_by: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+/**
+ * A person as one organization's SCIM sees them: a user who is a member of the organization, or whom
+ * its identity provider provisioned (and may have deactivated). `active` is membership.
+ */
+export interface ScimUserRecord {
+  organization_id: string;
+  user: UserRecord;
+  active: boolean;
+  external_id: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  display_name: string | null;
+  /** When the provider first provisioned them, or else when they joined. */
+  created_at: number;
+  updated_at: number;
+}
+
 export interface SsoGroupMappingRecord {
   id: string;
   connection_id: string;
@@ -167,3 +194,10 @@ export interface SsoGroupMappingRecord {
   created_at: number;
 }
 
+/** An organization group as SCIM shows it. */
+export interface ScimGroupRecord {
+  group: GroupRecord;
+  external_id: string | null;
+  updated_at: number;
+  members: Array<{ id: string; email: string }>;
+}

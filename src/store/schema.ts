@@ -165,7 +165,7 @@ export interface AuditEventsTable {
   organization_id: string;
   seq: number;
   type: string;
-  actor_type: 'user' | 'service_account' | 'system';
+  actor_type: 'user' | 'service_account' | 'system' | 'scim_token';
   actor_id: string | null;
   actor_api_key_id: string | null;
   project_id: string | null;
@@ -482,6 +482,38 @@ export interface WebhookDeliveriesTable {
   updated_at: number;
 }
 
+/** A SCIM bearer token of one organization; only its SHA-256 is kept. */
+export interface ScimTokensTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  token_hash: string;
+  redacted_value: string;
+  created_by: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+/** What an organization's identity provider says about a person it provisions. */
+export interface ScimUsersTable {
+  organization_id: string;
+  user_id: string;
+  external_id: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  display_name: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The identity provider's id for an organization group it provisions. */
+export interface ScimGroupsTable {
+  group_id: string;
+  organization_id: string;
+  external_id: string | null;
+  updated_at: number;
+}
+
 export interface Database {
   sso_connections: SsoConnectionsTable;
   sso_domains: SsoDomainsTable;
@@ -489,6 +521,9 @@ export interface Database {
   sso_mapped_memberships: SsoMappedMembershipsTable;
   sso_identities: SsoIdentitiesTable;
   sso_login_attempts: SsoLoginAttemptsTable;
+  scim_tokens: ScimTokensTable;
+  scim_users: ScimUsersTable;
+  scim_groups: ScimGroupsTable;
   batches: BatchesTable;
   batch_lines: BatchLinesTable;
   budgets: BudgetsTable;

@@ -17,6 +17,7 @@ import { invitationsRepository } from './invitations.ts';
 import { organizationContentsRepository } from './organization-contents.ts';
 import { organizationsRepository } from './organizations.ts';
 import { projectsRepository } from './projects.ts';
+import { scimRepository } from './scim.ts';
 import { rolesRepository } from './roles.ts';
 import { serviceAccountsRepository } from './service-accounts.ts';
 import { sessionsRepository } from './sessions.ts';
@@ -44,6 +45,7 @@ function repositories(db: Executor, dialect: Dialect) {
     endpoints: endpointsRepository(db),
     endpointReplicas: endpointReplicasRepository(db),
     sso: ssoRepository(db),
+    scim: scimRepository(db),
     batches: batchesRepository(db, dialect),
     budgets: budgetsRepository(db),
   };

@@ -30,7 +30,8 @@ export class Api {
     const response = await this.app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) });
     const text = response.body;
     let body: unknown = text;
-    if (text && String(response.headers['content-type'] ?? '').includes('application/json')) body = JSON.parse(text);
+    // application/json, and the +json media types (SCIM answers application/scim+json).
+    if (text && /^application\/([\w.-]+\+)?json/.test(String(response.headers['content-type'] ?? ''))) body = JSON.parse(text);
     return { status: response.statusCode, body: body as T, headers: response.headers as ApiResponse["headers"] };
   }
 

@@ -15,6 +15,8 @@ export interface FuzzFixtures {
   /** A project API key used only to authenticate; its id is not in the pool, so no request revokes it. */
   apiKey: string;
   workerToken: string;
+  /** A SCIM token of the owner's personal organization; its id is not in the pool, so no request revokes it. */
+  scimToken: string;
   workerId: string;
   /** Real ids by path-parameter (or field) name. */
   ids: Record<string, string[]>;
@@ -75,6 +77,7 @@ export async function createFuzzFixtures(api: Api): Promise<FuzzFixtures> {
   const outgoing = await created(api, 'POST', `/v1/organizations/${org}/invitations`, t, { email: invitee.user.email });
   const incoming = await created(api, 'POST', `/v1/organizations/${invitee.org.id}/invitations`, invitee.token, { email: owner.user.email });
 
+  const scimToken = await created(api, 'POST', `/v1/organizations/${org}/scim_tokens`, t, { name: 'fuzz identity provider' });
   const file = await uploadTrainingFile(api, t, project);
   const dataset = await created(api, 'POST', '/v1/datasets', t, { name: 'fuzz data', file_ids: [file.id] }, inProject);
   const heldJob = await created(api, 'POST', '/v1/fine_tuning/jobs', t, { model: 'chat-model', training_file: file.id }, inProject);
@@ -90,6 +93,7 @@ export async function createFuzzFixtures(api: Api): Promise<FuzzFixtures> {
     throwaway: { email: throwaway.user.email, password: FUZZ_PASSWORD },
     apiKey: authKey.key,
     workerToken: WORKER_TOKEN,
+    scimToken: scimToken.token,
     workerId,
     ids: {
       org: [org, secondOrg.id, invitee.org.id],
@@ -98,6 +102,7 @@ export async function createFuzzFixtures(api: Api): Promise<FuzzFixtures> {
       grp: [orgGroup.id, projectGroup.id],
       group_id: [orgGroup.id, projectGroup.id],
       principal_id: [owner.user.id, invitee.user.id, serviceAccount.id],
+      user_id: [owner.user.id, invitee.user.id],
       owner_id: [owner.user.id, serviceAccount.id],
       inv: [outgoing.id, incoming.id],
       sa: [serviceAccount.id],

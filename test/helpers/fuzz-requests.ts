@@ -17,7 +17,7 @@ import {
  * the time) broken in one way. Each says how it was broken, and which single field, when one is.
  */
 
-export type Credential = 'session' | 'api_key' | 'none' | 'garbage' | 'worker' | 'throwaway';
+export type Credential = 'session' | 'api_key' | 'none' | 'garbage' | 'worker' | 'throwaway' | 'scim';
 
 export interface FuzzRequest {
   operation: Operation;
@@ -54,6 +54,8 @@ export interface RequestContext {
 function credentialFor(operation: Operation): fc.Arbitrary<Credential> {
   const key = keyOf(operation);
   if (operation.path.startsWith('/v1/workers/')) return fc.oneof({ weight: 8, arbitrary: fc.constant<Credential>('worker') }, { weight: 1, arbitrary: fc.constantFrom<Credential>('session', 'none', 'garbage') });
+  // The identity provider's routes: mostly with the fixtures' SCIM token, some with what they refuse.
+  if (operation.path.startsWith('/scim/')) return fc.oneof({ weight: 10, arbitrary: fc.constant<Credential>('scim') }, { weight: 1, arbitrary: fc.constantFrom<Credential>('session', 'api_key', 'none', 'garbage') });
   if (SESSION_ENDING.has(key)) return fc.oneof({ weight: 8, arbitrary: fc.constant<Credential>('throwaway') }, { weight: 1, arbitrary: fc.constantFrom<Credential>('none', 'garbage') });
   if (PUBLIC.has(key)) return fc.constantFrom<Credential>('none', 'none', 'session');
   return fc.oneof(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Api } from './client.ts';
-import type { ModelConnection, ModelGroup, ModelKey, ModelOrg, ModelProject, ModelRole, ModelUser, TenancyModel } from './tenancy-model.ts';
+import type { ModelConnection, ModelGroup, ModelKey, ModelOrg, ModelProject, ModelRole, ModelScimToken, ModelUser, TenancyModel } from './tenancy-model.ts';
 import { signInAtIdp, type TestIdp } from './oidc-provider.ts';
 
 /**
@@ -63,7 +63,7 @@ async function learnGroups(real: Real, model: TenancyModel, token: string, scope
 
 export async function recordSignup(real: Real, model: TenancyModel, user: ModelUser, org: { id: string }, project: { id: string; name: string }) {
   model.users.push(user);
-  model.orgs.push({ id: org.id, personal: true, deleted: false, members: new Set([user.id]) });
+  model.orgs.push({ id: org.id, personal: true, deleted: false, members: new Set([user.id]), provisioned: new Set() });
   model.projects.push({ id: project.id, orgId: org.id, isDefault: true, archived: false, name: project.name });
   await learnGroups(real, model, user.token, `/v1/organizations/${org.id}`, org.id, { type: 'organization', id: org.id }, [user.id]);
   await learnGroups(real, model, user.token, `/v1/projects/${project.id}`, org.id, { type: 'project', id: project.id }, []);
@@ -76,7 +76,7 @@ class CreateOrganization implements Command {
     const user = pick(model.users, this.actor)!;
     const response = await real.api.post('/v1/organizations', user.token, { name: freshName('org') });
     expectStatus(response, 201, this.toString());
-    const org: ModelOrg = { id: response.body.id, personal: false, deleted: false, members: new Set([user.id]) };
+    const org: ModelOrg = { id: response.body.id, personal: false, deleted: false, members: new Set([user.id]), provisioned: new Set() };
     model.orgs.push(org);
     await learnGroups(real, model, user.token, `/v1/organizations/${org.id}`, org.id, { type: 'organization', id: org.id }, [user.id]);
     const projects = await real.api.get(`/v1/organizations/${org.id}/projects`, user.token);
@@ -272,20 +272,25 @@ class GrantRole implements Command {
   check = (model: Readonly<TenancyModel>) => model.roles.length > 0;
   async run(model: TenancyModel, real: Real) {
     const user = pick(model.users, this.actor)!;
-    const role = pick(model.roles, this.role) as ModelRole;
+    // Half the time a role of an organization the actor administers, so that grants also succeed.
+    const own = model.roles.filter((r) => model.isOrgAdmin(user.id, model.org(r.orgId)));
+    const role = (this.role % 2 === 0 && own.length > 0 ? pick(own, this.role >> 1) : pick(model.roles, this.role >> 1)) as ModelRole;
     const name = freshName('grp');
     let path: string;
     let expected: number;
     let orgId: string;
     let scope: ModelGroup['scope'];
+    // Half the time in the role's own organization, where the grant may succeed.
+    const inRoleOrg = this.scopeIndex % 2 === 0;
     if (this.inProject) {
-      const project = pickProject(model, user.id, this.scopeIndex);
+      const projects = model.projects.filter((p) => p.orgId === role.orgId);
+      const project = inRoleOrg && projects.length > 0 ? pick(projects, this.scopeIndex >> 1)! : pickProject(model, user.id, this.scopeIndex >> 1);
       path = `/v1/projects/${project.id}`;
       orgId = project.orgId;
       scope = { type: 'project', id: project.id };
       expected = !model.canReadProject(user.id, project) ? 404 : !model.canAdministerProject(user.id, project) ? 403 : project.archived ? 409 : role.orgId !== orgId ? 404 : 201;
     } else {
-      const org = pickOrg(model, user.id, this.scopeIndex);
+      const org = inRoleOrg ? model.org(role.orgId) : pickOrg(model, user.id, this.scopeIndex >> 1);
       path = `/v1/organizations/${org.id}`;
       orgId = org.id;
       scope = { type: 'organization', id: org.id };
@@ -357,7 +362,9 @@ class RemoveOrganizationMember implements Command {
   async run(model: TenancyModel, real: Real) {
     const user = pick(model.users, this.actor)!;
     const org = pickOrg(model, user.id, this.org);
-    const subject = pick(model.users, this.subject)!;
+    // Half the time someone the organization's SCIM knows, so that both answers are seen.
+    const known = model.users.filter((u) => model.scimUsers(org).has(u.id));
+    const subject = (this.subject % 2 === 0 && known.length > 0 ? pick(known, this.subject >> 1) : pick(model.users, this.subject >> 1))!;
     const admins = model.builtInAdmins(org);
     const leavesNoAdmin = admins.members.has(subject.id) && admins.members.size === 1;
     const expected = !model.isMember(user.id, org)
@@ -516,6 +523,138 @@ class SsoSignIn implements Command {
   toString = () => `SsoSignIn(c${this.connection}, ${this.person === null ? 'new person' : `person ${this.person}`})`;
 }
 
+/** RFC 7644's error shape, which /scim answers in. */
+function expectScimStatus(response: { status: number; body: unknown }, expected: number, what: string): void {
+  const key = `${what.split('(')[0]} ${expected}`;
+  outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+  assert.equal(response.status, expected, `${what}: expected ${expected}, got ${response.status} ${JSON.stringify(response.body)}`);
+  if (expected >= 400) {
+    const body = response.body as { schemas?: string[]; status?: string };
+    assert.deepEqual(body.schemas, ['urn:ietf:params:scim:api:messages:2.0:Error'], `${what}: SCIM error shape`);
+    assert.equal(body.status, String(expected));
+  }
+}
+
+const scimRequest = (real: Real, token: ModelScimToken, method: string, path: string, body?: unknown) =>
+  real.api.request(method, `/scim/v2/${path}`, { token: token.secret, headers: { 'content-type': 'application/scim+json' }, ...(body !== undefined ? { body } : {}) });
+
+/** The status every SCIM request starts with: the token (401), then its organization against the path's (404). */
+function scimGate(model: TenancyModel, token: ModelScimToken, orgId: string): number | undefined {
+  if (!model.scimTokenAuthenticates(token)) return 401;
+  if (token.orgId !== orgId) return 404;
+  return undefined;
+}
+
+class CreateScimToken implements Command {
+  constructor(readonly actor: number, readonly org: number) {}
+  check = () => true;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const org = pickOrg(model, user.id, this.org);
+    const expected = !model.isMember(user.id, org) ? 404 : !model.isOrgAdmin(user.id, org) ? 403 : 201;
+    const response = await real.api.post(`/v1/organizations/${org.id}/scim_tokens`, user.token, { name: 'idp' });
+    expectStatus(response, expected, this.toString());
+    if (expected === 201) model.scimTokens.push({ id: response.body.id, secret: response.body.token, orgId: org.id, revoked: false });
+  }
+  toString = () => `CreateScimToken(u${this.actor}, o${this.org})`;
+}
+
+class RevokeScimToken implements Command {
+  constructor(readonly actor: number, readonly token: number) {}
+  check = (model: Readonly<TenancyModel>) => model.scimTokens.length > 0;
+  async run(model: TenancyModel, real: Real) {
+    const user = pick(model.users, this.actor)!;
+    const token = pick(model.scimTokens, this.token)!;
+    const org = model.org(token.orgId);
+    const expected = !model.isMember(user.id, org) ? 404 : !model.isOrgAdmin(user.id, org) ? 403 : 200;
+    expectStatus(await real.api.delete(`/v1/organizations/${org.id}/scim_tokens/${token.id}`, user.token), expected, this.toString());
+    if (expected === 200) token.revoked = true;
+  }
+  toString = () => `RevokeScimToken(u${this.actor}, t${this.token})`;
+}
+
+/** A token used against any organization, its own or another's: only its own answers. */
+class ScimProvision implements Command {
+  constructor(readonly token: number, readonly org: number, readonly subject: number) {}
+  check = (model: Readonly<TenancyModel>) => model.scimTokens.length > 0;
+  async run(model: TenancyModel, real: Real) {
+    const token = pick(model.scimTokens, this.token)!;
+    const org = this.org % 2 === 0 ? model.org(token.orgId) : pick(model.orgs, this.org >> 1)!;
+    // Half the time someone the organization's SCIM does not know yet, so that both answers are seen.
+    const unknown = model.users.filter((u) => !model.scimUsers(org).has(u.id));
+    const subject = (this.subject % 2 === 0 && unknown.length > 0 ? pick(unknown, this.subject >> 1) : pick(model.users, this.subject >> 1))!;
+    const expected = scimGate(model, token, org.id) ?? (model.scimUsers(org).has(subject.id) ? 409 : 201);
+    const response = await scimRequest(real, token, 'POST', `${org.id}/Users`, { userName: subject.email, active: true });
+    expectScimStatus(response, expected, this.toString());
+    if (expected === 201) {
+      assert.equal(response.body.id, subject.id);
+      org.members.add(subject.id);
+      org.provisioned.add(subject.id);
+    }
+  }
+  toString = () => `ScimProvision(t${this.token}, o${this.org}, u${this.subject})`;
+}
+
+class ScimSetActive implements Command {
+  constructor(readonly token: number, readonly org: number, readonly subject: number, readonly active: boolean) {}
+  check = (model: Readonly<TenancyModel>) => model.scimTokens.length > 0;
+  async run(model: TenancyModel, real: Real) {
+    const token = pick(model.scimTokens, this.token)!;
+    const org = this.org % 2 === 0 ? model.org(token.orgId) : pick(model.orgs, this.org >> 1)!;
+    // Half the time someone the organization's SCIM knows, so that both answers are seen.
+    const known = model.users.filter((u) => model.scimUsers(org).has(u.id));
+    const subject = (this.subject % 2 === 0 && known.length > 0 ? pick(known, this.subject >> 1) : pick(model.users, this.subject >> 1))!;
+    const admins = model.builtInAdmins(org);
+    const lastAdmin = !this.active && org.members.has(subject.id) && admins.members.has(subject.id) && admins.members.size === 1;
+    const expected = scimGate(model, token, org.id) ?? (!model.scimUsers(org).has(subject.id) ? 404 : lastAdmin ? 409 : 200);
+    const response = await scimRequest(real, token, 'PATCH', `${org.id}/Users/${subject.id}`, { Operations: [{ op: 'Replace', path: 'active', value: this.active ? 'True' : 'False' }] });
+    expectScimStatus(response, expected, this.toString());
+    if (expected !== 200) return;
+    org.provisioned.add(subject.id);
+    if (this.active) {
+      org.members.add(subject.id);
+      return;
+    }
+    // Deactivation removes the person as removing a member does: groups left, keys there revoked.
+    model.removeMember(subject.id, org);
+  }
+  toString = () => `ScimSetActive(t${this.token}, o${this.org}, u${this.subject}, ${this.active})`;
+}
+
+/** SCIM Groups are the organization's groups: never another organization's, nor a project's. */
+class ScimAddToGroup implements Command {
+  constructor(readonly token: number, readonly group: number, readonly subject: number) {}
+  check = (model: Readonly<TenancyModel>) => model.scimTokens.length > 0 && model.groups.length > 0;
+  async run(model: TenancyModel, real: Real) {
+    const token = pick(model.scimTokens, this.token)!;
+    const own = model.groups.filter((g) => g.orgId === token.orgId);
+    const group = (this.group % 2 === 0 && own.length > 0 ? pick(own, this.group >> 1) : pick(model.groups, this.group >> 1))!;
+    const subject = pick(model.users, this.subject)!;
+    const org = model.org(group.orgId);
+    const expected = scimGate(model, token, org.id) ?? (group.scope.type !== 'organization' ? 404 : !model.isMember(subject.id, org) ? 400 : 200);
+    const response = await scimRequest(real, token, 'PATCH', `${org.id}/Groups/${group.id}`, { Operations: [{ op: 'add', path: 'members', value: [{ value: subject.id }] }] });
+    expectScimStatus(response, expected, this.toString());
+    if (expected === 200) group.members.add(subject.id);
+  }
+  toString = () => `ScimAddToGroup(t${this.token}, g${this.group}, u${this.subject})`;
+}
+
+class ScimListUsers implements Command {
+  constructor(readonly token: number, readonly org: number) {}
+  check = (model: Readonly<TenancyModel>) => model.scimTokens.length > 0;
+  async run(model: TenancyModel, real: Real) {
+    const token = pick(model.scimTokens, this.token)!;
+    const org = this.org % 2 === 0 ? model.org(token.orgId) : pick(model.orgs, this.org >> 1)!;
+    const expected = scimGate(model, token, org.id) ?? 200;
+    const response = await scimRequest(real, token, 'GET', `${org.id}/Users?count=200`);
+    expectScimStatus(response, expected, this.toString());
+    if (expected !== 200) return;
+    const listed = (response.body.Resources as Array<{ id: string; active: boolean }>).map((u) => `${u.id}:${u.active}`).sort();
+    assert.deepEqual(listed, [...model.scimUsers(org)].map((id) => `${id}:${org.members.has(id)}`).sort(), `${this} lists exactly its organization's people`);
+  }
+  toString = () => `ScimListUsers(t${this.token}, o${this.org})`;
+}
+
 const index = fc.nat({ max: 50 });
 
 /** Weighted so that sequences often build shared organizations before probing them. */
@@ -540,9 +679,15 @@ export const tenancyCommands = [
   ...weighted(3, fc.tuple(index, index).map(([a, o]) => new CreateSsoConnection(a, o))),
   ...weighted(3, fc.tuple(index, index, fc.boolean()).map(([a, c, own]) => new ReadSsoConnection(a, c, own))),
   ...weighted(2, fc.tuple(index, fc.option(index, { freq: 2 })).map(([c, p]) => new SsoSignIn(c, p))),
-  ...weighted(2, fc.tuple(index, index).map(([a, o]) => new CreateRole(a, o))),
+  ...weighted(3, fc.tuple(index, index).map(([a, o]) => new CreateScimToken(a, o))),
+  ...weighted(1, fc.tuple(index, index).map(([a, t]) => new RevokeScimToken(a, t))),
+  ...weighted(3, fc.tuple(index, index, index).map(([t, o, u]) => new ScimProvision(t, o, u))),
+  ...weighted(3, fc.tuple(index, index, index, fc.boolean()).map(([t, o, u, a]) => new ScimSetActive(t, o, u, a))),
+  ...weighted(1, fc.tuple(index, index, index).map(([t, g, u]) => new ScimAddToGroup(t, g, u))),
+  ...weighted(2, fc.tuple(index, index).map(([t, o]) => new ScimListUsers(t, o))),
+  ...weighted(3, fc.tuple(index, index).map(([a, o]) => new CreateRole(a, o))),
   ...weighted(1, fc.tuple(index, index, index).map(([a, o, r]) => new ReadRole(a, o, r))),
-  ...weighted(2, fc.tuple(index, index, fc.boolean(), index).map(([a, s, p, r]) => new GrantRole(a, s, p, r))),
+  ...weighted(3, fc.tuple(index, index, fc.boolean(), index).map(([a, s, p, r]) => new GrantRole(a, s, p, r))),
 ];
 
 /** Counts of each operation's outcomes across a run, so a test can show it exercised both sides. */

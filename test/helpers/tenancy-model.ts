@@ -17,6 +17,15 @@ export interface ModelOrg {
   personal: boolean;
   deleted: boolean;
   members: Set<string>;
+  /** Users the organization's identity provider provisioned through SCIM (and has not deleted). */
+  provisioned: Set<string>;
+}
+
+export interface ModelScimToken {
+  id: string;
+  secret: string;
+  orgId: string;
+  revoked: boolean;
 }
 
 export interface ModelProject {
@@ -65,6 +74,7 @@ export class TenancyModel {
   /** People who came in through SSO, by connection: their IdP subjects. */
   ssoPeople: Array<{ subject: string; userId: string; connectionId: string }> = [];
   keys: ModelKey[] = [];
+  scimTokens: ModelScimToken[] = [];
   users: ModelUser[] = [];
   orgs: ModelOrg[] = [];
   projects: ModelProject[] = [];
@@ -141,6 +151,16 @@ export class TenancyModel {
   keyAuthenticates(key: ModelKey): boolean {
     const project = this.project(key.projectId);
     return !key.revoked && this.isMember(key.ownerId, this.org(project.orgId)) && !project.archived;
+  }
+
+  /** A SCIM token works while it is not revoked and its organization exists. */
+  scimTokenAuthenticates(token: ModelScimToken): boolean {
+    return !token.revoked && !this.org(token.orgId).deleted;
+  }
+
+  /** An organization's SCIM Users: its members, and whom its provider provisioned (active or not). */
+  scimUsers(org: ModelOrg): Set<string> {
+    return new Set([...org.members, ...org.provisioned]);
   }
 
   /** An organization may be deleted by `userId` only when no one else is in it and none of its projects holds a live key. */

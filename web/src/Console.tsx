@@ -22,6 +22,7 @@ import { OrganizationSettings } from './pages/OrganizationSettings.tsx';
 import { Playground } from './pages/Playground.tsx';
 import { ProjectGroups } from './pages/ProjectGroups.tsx';
 import { Projects } from './pages/Projects.tsx';
+import { Provisioning } from './pages/Provisioning.tsx';
 import { ProjectSettings } from './pages/ProjectSettings.tsx';
 import { Roles } from './pages/Roles.tsx';
 import { RateLimits } from './pages/RateLimits.tsx';
@@ -40,6 +41,7 @@ const ORG_PAGES: Record<string, ComponentType> = {
   invitations: Invitations,
   'service-accounts': ServiceAccounts,
   sso: SingleSignOn,
+  provisioning: Provisioning,
   'audit-log': AuditLog,
   'org-budgets': OrgBudgets,
   settings: OrganizationSettings,

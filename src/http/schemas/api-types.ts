@@ -3,6 +3,7 @@ import type { loginAnswer, meObject, meOrganization, sessionRevocationObject, si
 import type { batchObject } from './batches.ts';
 import type { budgetObject, deliveryList, deliveryObject, effectiveChainObject, issuedWebhookObject, webhookList, webhookObject } from './budgets.ts';
 import type { errorResponse, listOf } from './envelopes.ts';
+import type { issuedScimTokenObject, scimTokenObject } from './scim.ts';
 import type { ssoConnectionObject, ssoDomainObject, ssoGroupMappingObject } from './sso.ts';
 import type { fineTuningJob, fineTuningJobCheckpoint, fineTuningJobEvent } from './fine-tuning.ts';
 import type {
@@ -109,6 +110,9 @@ export type DeliveryList = ApiObject<typeof deliveryList>;
 export type SsoConnection = ApiObject<typeof ssoConnectionObject>;
 export type SsoDomain = ApiObject<typeof ssoDomainObject>;
 export type SsoGroupMapping = ApiObject<typeof ssoGroupMappingObject>;
+
+export type ScimToken = ApiObject<typeof scimTokenObject>;
+export type IssuedScimToken = ApiObject<typeof issuedScimTokenObject>;
 
 export type Job = ApiObject<typeof fineTuningJob>;
 export type JobEvent = ApiObject<typeof fineTuningJobEvent>;

@@ -151,7 +151,7 @@ export const auditEventObject = z.object({
   object: z.literal('audit_log'),
   seq: z.number(),
   type: z.string(),
-  actor: z.object({ type: z.enum(['user', 'service_account', 'system']), id: z.string().nullable(), api_key_id: z.string().nullable() }),
+  actor: z.object({ type: z.enum(['user', 'service_account', 'system', 'scim_token']), id: z.string().nullable(), api_key_id: z.string().nullable() }),
   organization_id: z.string(),
   project_id: z.string().nullable(),
   resource: z.object({ type: z.string(), id: z.string() }),

@@ -14,6 +14,7 @@ export const ORG_LINKS: Array<[page: string, label: string]> = [
   ['invitations', 'Invitations'],
   ['service-accounts', 'Service accounts'],
   ['sso', 'Single sign-on'],
+  ['provisioning', 'Provisioning (SCIM)'],
   ['audit-log', 'Audit log'],
   ['org-budgets', 'Organization budgets'],
   ['settings', 'Organization settings'],
