@@ -21,6 +21,8 @@ export async function startInProcess(databaseUrl?: string): Promise<InProcessTen
   const config = loadConfig({
     // One secret for every instance: instances of one deployment share it.
     TENANTRY_SECRET: 'bench',
+    // As operators run it: answers are not checked against their schemas (http.validate_responses).
+    NODE_ENV: 'production',
     TENANTRY_DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl ?? `sqlite:${join(dataDir, 'bench.db')}`,
   });

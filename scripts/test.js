@@ -14,6 +14,7 @@ export const TEST_FILES = [
   'test/projects.test.ts',
   'test/groups.test.ts',
   'test/access.test.ts',
+  'test/response-schemas.test.ts',
   'test/permissions.test.ts',
   'test/http-conventions.test.ts',
   'test/http-hardening.test.ts',

@@ -99,6 +99,12 @@ const fileSchema = z.strictObject({
     })
     .optional(),
   trusted_proxies: z.array(z.string().min(1)).optional(),
+  http: z
+    .strictObject({
+      /** Check every answer against its route's response schema (a mismatch is a 500 naming the field). */
+      validate_responses: z.boolean().optional(),
+    })
+    .optional(),
   sso: z
     .strictObject({
       /** Domains the operator vouches for, each for one organization: verified there without further proof. */
@@ -222,6 +228,11 @@ export interface Config {
   templates: TemplateSetting[];
   /** Where invitation and verification mail goes out; undefined: it is logged instead. */
   smtp: SmtpSettings | undefined;
+  /**
+   * Check each answer against its route's response schema before it is sent (`http.validate_responses`;
+   * on unless NODE_ENV is `production`): a mismatch is a 500 naming the route and the field.
+   */
+  validateResponses: boolean;
   /** Token prices per model, for spend and budgets. */
   prices: PriceSettings;
   /** Delivery of budget alerts to the organizations' webhooks. */
@@ -336,6 +347,8 @@ export const DEFAULTS = {
   smtpPort: 587,
   smtpSecure: false,
   smtpFrom: 'Tenantry <no-reply@localhost>',
+  /** Answers are checked against their schemas in development and tests, not in production (NODE_ENV=production). */
+  validateResponses: { production: false, otherwise: true },
   ssoAllowHttpIssuers: false,
   ssoLoginTimeoutSeconds: 600,
   webhookMaxAttempts: 6,
@@ -441,6 +454,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
           from: file.smtp.from ?? DEFAULTS.smtpFrom,
         }
       : undefined,
+    validateResponses: file.http?.validate_responses ?? DEFAULTS.validateResponses[env.NODE_ENV === 'production' ? 'production' : 'otherwise'],
     metricsToken,
     tracing: file.tracing?.otlp_endpoint
       ? {

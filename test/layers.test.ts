@@ -17,6 +17,9 @@ type Layer = 'server' | 'config' | 'cli' | 'http' | 'services' | 'gateway' | 'ac
 /** What a layer may import: `any` (values and types), `types` (only `import type`), per target layer. */
 type Rule = { target: Layer; kind: 'any' | 'types'; only?: string[]; why: string };
 
+/** The API's objects as clients read them, derived from http's response schemas: the one http file others may name (types only). */
+const API_TYPES = 'schemas/api-types.ts';
+
 const ALLOWED: Record<Layer, Rule[]> = {
   // The composition root (src/server.ts) builds everything and wires it together.
   server: [
@@ -35,6 +38,7 @@ const ALLOWED: Record<Layer, Rule[]> = {
     { target: 'server', kind: 'any', why: '`tenantry serve` starts the composition root' },
     { target: 'config', kind: 'any', why: '`tenantry serve` loads the configuration (and shows its errors)' },
     { target: 'worker', kind: 'any', why: '`tenantry worker` runs the reference worker' },
+    { target: 'http', kind: 'types', only: [API_TYPES], why: 'the API objects it reads, typed from the response schemas the server checks its answers against' },
   ],
   // Routes parse, authenticate, call a service and shape the answer; never the database.
   http: [
@@ -47,7 +51,7 @@ const ALLOWED: Record<Layer, Rule[]> = {
       kind: 'types',
       // The records a service answers with are the objects the contract shapes: presenters turn them
       // into API objects, so their types are shared; never the store's functions or its Store handle.
-      only: ['records.ts', 'datasets.ts', 'endpoints.ts', 'files.ts', 'fine-tuning.ts', 'batches.ts', 'pagination.ts'],
+      only: ['records.ts', 'datasets.ts', 'endpoints.ts', 'files.ts', 'fine-tuning.ts', 'batches.ts', 'gateway-settings.ts', 'pagination.ts'],
       why: 'record and page types that presenters shape into the API objects of the contract',
     },
     { target: 'lib', kind: 'any', why: 'helpers (hashing a presented token)' },
@@ -199,9 +203,10 @@ test('every rule of the table is used by some import: a rule no code needs any l
   assert.deepEqual(unused, []);
 });
 
-test('nothing imports http but the composition root', () => {
+test('nothing imports http but the composition root (and the API types, only as types)', () => {
   const intoHttp = FILES.flatMap((file) => edgesOf(file))
     .filter((edge) => layerOf(edge.target) === 'http' && layerOf(edge.from) !== 'http' && layerOf(edge.from) !== 'server')
+    .filter((edge) => !(edge.typeOnly && pathInLayer(edge) === API_TYPES))
     .map((edge) => `${relative(SRC, edge.from)} imports '${edge.specifier}'`);
   assert.deepEqual(intoHttp, []);
 });
@@ -230,4 +235,20 @@ test('the parser reads every form of import, and tells a type-only one from one 
   ].join('\n');
   const seen = edgesOf(file, text).map((edge) => `${edge.specifier.replace('../../store/', '')}${edge.typeOnly ? ' type' : ''}`);
   assert.deepEqual(seen, ['a.ts type', 'b.ts type', 'd.ts', 'side-effect.ts', 'f.ts', 'g.ts type', 'h.ts', 'i.ts type']);
+});
+
+test('the console takes nothing from the server but the API types, and only as types (nothing of zod is bundled)', () => {
+  const WEB = resolve(import.meta.dirname, '..', 'web', 'src');
+  const webFiles = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return webFiles(path);
+      return /\.tsx?$/.test(entry.name) ? [path] : [];
+    });
+  const edges = webFiles(WEB).flatMap((file) => edgesOf(file)).filter((edge) => !edge.target.startsWith(WEB + sep));
+  assert.ok(edges.length > 0, 'web/src/types.ts names the API types');
+  const refused = edges
+    .filter((edge) => !(edge.typeOnly && edge.target === join(SRC, 'http', API_TYPES)))
+    .map((edge) => `${relative(WEB, edge.from)} imports ${edge.typeOnly ? 'type ' : ''}'${edge.specifier}'`);
+  assert.deepEqual(refused, []);
 });

@@ -10,6 +10,7 @@ import type { GatewayEngine } from '../gateway/engine.ts';
 import type { Services } from '../services/index.ts';
 import { registerAuthentication } from './authenticate.ts';
 import { handleClientError, handleError, handleFrameworkError, notFoundHandler } from './errors.ts';
+import { checkingSerializer, plainSerializer } from './response-check.ts';
 import { PUBLIC, type RouteAccess } from './route-access.ts';
 import { scimAwareErrors, scimAwareFrameworkErrors, scimAwareNotFound } from './scim-errors.ts';
 import { DOCS_CSP, registerResponseHeaders } from './response-headers.ts';
@@ -49,6 +50,10 @@ export interface RouteEntry {
   method: string;
   url: string;
   access: RouteAccess | undefined;
+  /** The response schemas it declares, by status; read by the test that every route has one for its success. */
+  responses: Record<string, unknown> | undefined;
+  /** Left out of the OpenAPI document (the health check, the document itself, the docs pages). */
+  hidden: boolean;
 }
 
 export interface HttpOptions {
@@ -103,7 +108,13 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     // Read lazily: hooks of encapsulated plugins (the docs) complete the declaration after this one.
     for (const method of methods) {
       routedMethods.add(method);
-      app.routeTable.push({ method, url: route.url, get access() { return route.config?.access; } });
+      app.routeTable.push({
+        method,
+        url: route.url,
+        get access() { return route.config?.access; },
+        get responses() { return route.schema?.response as Record<string, unknown> | undefined; },
+        get hidden() { return route.schema?.hide === true; },
+      });
     }
   });
   // For a 405's Allow header: the methods some route answers on this path.
@@ -117,8 +128,9 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   const allowedMethods = (path: string) => [...routedMethods].filter((method) => routesOn(method, path));
 
   app.setValidatorCompiler(validatorCompiler);
-  // Responses are built by typed presenters; the zod response schemas document them in OpenAPI.
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Answers are built by presenters typed from the response schemas; outside production each answer is
+  // also checked against its schema before it is sent (response-check.ts).
+  app.setSerializerCompiler(config.validateResponses ? checkingSerializer : plainSerializer);
   app.setErrorHandler(scimAwareErrors(handleError));
   app.setNotFoundHandler(scimAwareNotFound(notFoundHandler(allowedMethods), allowedMethods));
   // First: every request is counted and traced, those refused by the hooks below included.

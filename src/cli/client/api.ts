@@ -16,7 +16,11 @@ export class UsageError extends Error {}
 
 export interface ApiClient {
   url: string;
-  request<T = any>(method: string, path: string, options?: { body?: unknown; project?: string | undefined; raw?: boolean }): Promise<T>;
+  /**
+   * One call; `T` is the answer's type from src/http/schemas/api-types.ts (the schema the server checks
+   * its answers against). Left out, the answer is `unknown`: fine for printing it as it came.
+   */
+  request<T = unknown>(method: string, path: string, options?: { body?: unknown; project?: string | undefined }): Promise<T>;
   stream(path: string, project?: string): Promise<Response>;
   token: string | undefined;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { apiClient, ApiError, UsageError, type ApiClient } from './api.ts';
 import { readCredentials } from './credentials.ts';
+import type { List, Me, WholeList } from '../../http/schemas/api-types.ts';
 import { output, type Output } from './output.ts';
 
 export interface CommandContext {
@@ -27,19 +28,23 @@ function contextOf(command: Command): CommandContext {
     async project() {
       const project = options.project ?? stored.project_id;
       if (project) return project;
-      const me = await api.request<{ api_key?: { scope: { type: string; id: string } } }>('GET', '/v1/me');
+      const me = await api.request<Me>('GET', '/v1/me');
       if (me.api_key?.scope.type === 'project') return me.api_key.scope.id;
       throw new UsageError('no project: pass --project ID or run `tenantry use project ID`');
     },
   };
 }
 
-/** Runs a command's work with its context; server refusals exit 1, usage mistakes exit 2. */
-export function run(work: (context: CommandContext, ...args: any[]) => Promise<void>) {
-  return async (...args: any[]) => {
+/**
+ * Runs a command's work with its context; server refusals exit 1, usage mistakes exit 2. Commander calls
+ * an action with the command's arguments, its options, then the command itself: `Args` are what the
+ * work declares of the first two (commander does not type them).
+ */
+export function run<Args extends unknown[]>(work: (context: CommandContext, ...args: Args) => Promise<void>) {
+  return async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
     try {
-      await work(contextOf(command), ...args.slice(0, -1));
+      await work(contextOf(command), ...(args.slice(0, -1) as Args));
     } catch (error) {
       if (error instanceof UsageError) {
         process.stderr.write(`tenantry: ${error.message}\n`);
@@ -60,4 +65,5 @@ export function example(command: Command, text: string): Command {
   return command.addHelpText('after', `\nExample:\n  ${text}`);
 }
 
-export const list = <T>(page: { data: T[] }) => page.data as Array<T & Record<string, unknown>>;
+/** The objects of a list answer, as table rows. */
+export const list = <T extends object>(page: List<T> | WholeList<T>): T[] => page.data;

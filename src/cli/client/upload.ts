@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ApiError } from './api.ts';
+import type { ErrorBody, FileObject } from '../../http/schemas/api-types.ts';
 
 /**
  * Streams a file to POST /v1/files as multipart/form-data, reporting progress as it goes. The file is
@@ -16,7 +17,7 @@ export async function uploadFile(options: {
   path: string;
   purpose: string;
   onProgress: (sent: number, total: number) => void;
-}): Promise<unknown> {
+}): Promise<FileObject> {
   const size = statSync(options.path).size;
   const boundary = `tenantry${randomBytes(12).toString('hex')}`;
   const head = Buffer.from(
@@ -42,9 +43,11 @@ export async function uploadFile(options: {
         let text = '';
         response.on('data', (chunk: Buffer) => (text += chunk.toString()));
         response.on('end', () => {
-          const body = JSON.parse(text || '{}') as { error?: { message: string; param: string | null } };
-          if ((response.statusCode ?? 500) >= 400) reject(new ApiError(response.statusCode ?? 500, body.error?.message ?? `HTTP ${response.statusCode}`, body.error?.param ?? null));
-          else resolve(body);
+          const body = JSON.parse(text || '{}') as FileObject | ErrorBody;
+          if ('error' in body || (response.statusCode ?? 500) >= 400) {
+            const error = 'error' in body ? body.error : undefined;
+            reject(new ApiError(response.statusCode ?? 500, error?.message ?? `HTTP ${response.statusCode}`, error?.param ?? null));
+          } else resolve(body);
         });
       },
     );

@@ -3,15 +3,9 @@ import { UsageError } from '../client/api.ts';
 import { forgetCredentials, readCredentials, resolveConnection, writeCredentials } from '../client/credentials.ts';
 import { promptHidden, promptLine, readStdin } from '../client/prompt.ts';
 import { example, run } from '../client/context.ts';
+import type { ErrorBody, Login, Me, Project } from '../../http/schemas/api-types.ts';
 import { signInWithSso } from '../client/sso-login.ts';
 
-interface Me {
-  id: string;
-  email?: string;
-  name?: string;
-  organizations: Array<{ id: string; name: string; personal: boolean }>;
-  api_key?: { id: string; scope: { type: string; id: string } };
-}
 
 /** Keeps the session, acting in the user's personal organization until `tenantry use org`. */
 async function remember(url: string, sessionToken: string, email: string): Promise<void> {
@@ -45,9 +39,9 @@ export function accountCommands(program: Command): void {
       const password = options.passwordStdin ? await readStdin() : await promptHidden('Password: ');
       if (!email || !password) throw new UsageError('email and password are required');
       const response = await fetch(`${url}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-      const body = (await response.json()) as { session_token?: string; user?: { id: string; email: string }; error?: { message: string } };
-      if (!response.ok || !body.session_token) {
-        process.stderr.write(`tenantry: ${body.error?.message ?? `HTTP ${response.status}`}\n`);
+      const body = (await response.json()) as Login | ErrorBody;
+      if (!response.ok || 'error' in body) {
+        process.stderr.write(`tenantry: ${'error' in body ? body.error.message : `HTTP ${response.status}`}\n`);
         process.exit(1);
       }
       await remember(url, body.session_token, email);
@@ -75,7 +69,7 @@ export function accountCommands(program: Command): void {
       const projectId = stored.project_id ?? (keyScope?.type === 'project' ? keyScope.id : undefined);
       out.print(
         me,
-        [{ id: me.id, email: me.email ?? '', name: me.name ?? '', organization: org ? `${org.name} (${org.id})` : (orgId ?? ''), project: projectId ?? '' }],
+        [{ id: me.id, email: me.object === 'user' ? me.email : '', name: me.object === 'user' ? me.name : '', organization: org ? `${org.name} (${org.id})` : (orgId ?? ''), project: projectId ?? '' }],
         ['id', 'email', 'name', 'organization', 'project'],
       );
     }),
@@ -92,7 +86,7 @@ export function accountCommands(program: Command): void {
   );
   example(use.command('project <id>').description('Act in this project from now on.'), 'tenantry use project proj_abc').action(
     run(async ({ api, out }, id: string) => {
-      const project = await api.request<{ organization_id: string }>('GET', `/v1/projects/${id}`);
+      const project = await api.request<Project>('GET', `/v1/projects/${id}`);
       writeCredentials({ ...readCredentials(), organization_id: project.organization_id, project_id: id });
       out.note(`Using project ${id}.`);
     }),

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
+import type { Batch, List } from '../../http/schemas/api-types.ts';
 import { UsageError } from '../client/api.ts';
 import { example, list, run } from '../client/context.ts';
 import { progressBar, uploadFile } from '../client/upload.ts';
@@ -11,13 +12,6 @@ const PROJECT = ['--project <id>', 'project (default: `tenantry use project`, or
 const ENDPOINTS = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings'];
 const COLUMNS = ['id', 'endpoint', 'status', 'done', 'failed', 'total', 'output_file_id', 'error_file_id', 'created_at'];
 
-interface Batch {
-  id: string;
-  request_counts: { total: number; completed: number; failed: number };
-  output_file_id: string | null;
-  error_file_id: string | null;
-  [field: string]: unknown;
-}
 
 /** A batch as a table row: its counts side by side. */
 const row = (batch: Batch) => ({ ...batch, done: batch.request_counts.completed, failed: batch.request_counts.failed, total: batch.request_counts.total });
@@ -33,8 +27,8 @@ export function batchCommands(program: Command): void {
   const batches = program.command('batches').description("A project's batches (OpenAI's Batch API).");
   example(batches.command('list').option(...PROJECT).description('List batches, newest first.'), 'tenantry batches list').action(
     run(async (ctx) => {
-      const page = await ctx.api.request('GET', '/v1/batches?limit=100', { project: await ctx.project() });
-      ctx.out.print(page, list(page).map((b) => row(b as unknown as Batch)), COLUMNS);
+      const page = await ctx.api.request<List<Batch>>('GET', '/v1/batches?limit=100', { project: await ctx.project() });
+      ctx.out.print(page, list(page).map(row), COLUMNS);
     }),
   );
   example(

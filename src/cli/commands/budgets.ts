@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Budget, EffectiveChain, List, SpendPage, Webhook, WebhookDelivery, WholeList } from '../../http/schemas/api-types.ts';
 import { UsageError } from '../client/api.ts';
 import { example, list, run } from '../client/context.ts';
 
@@ -19,15 +20,6 @@ interface BudgetOptions {
   alertEmail?: string[];
 }
 
-interface ChainEntry extends Record<string, unknown> {
-  binds: boolean;
-  spent: { amount: number };
-  remaining: { amount: number };
-}
-
-interface SpendPage {
-  data: Array<{ start_time: number; results: Array<Record<string, unknown> & { amount: { value: number } }> }>;
-}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -72,7 +64,7 @@ export function budgetCommands(program: Command): void {
   example(where(budgets.command('list').description('List budgets.')), 'tenantry budgets list --organization').action(
     run(async ({ api, out, org, project }, options: BudgetOptions) => {
       const path = options.organization ? `/v1/organizations/${org()}/budgets` : `/v1/projects/${await project()}/budgets`;
-      const page = await api.request('GET', path);
+      const page = await api.request<List<Budget>>('GET', path);
       out.print(page, list(page), BUDGET_COLUMNS);
     }),
   );
@@ -84,14 +76,14 @@ export function budgetCommands(program: Command): void {
       if (options.amount === undefined || !options.period) throw new UsageError('--amount and --period are required');
       const body = { ...fieldsOf(options), ...(options.key ? { api_key_id: options.key } : {}) };
       const path = options.organization ? `/v1/organizations/${org()}/budgets` : `/v1/projects/${await project()}/budgets`;
-      const budget = await api.request('POST', path, { body });
+      const budget = await api.request<Budget>('POST', path, { body });
       out.print(budget, [budget], BUDGET_COLUMNS);
     }),
   );
   example(withFields(where(budgets.command('update <id>').description('Change a budget.'))), 'tenantry budgets update budget_abc --amount 20').action(
     run(async ({ api, out, org, project }, id: string, options: BudgetOptions) => {
       const path = options.organization ? `/v1/organizations/${org()}/budgets/${id}` : `/v1/projects/${await project()}/budgets/${id}`;
-      const budget = await api.request('PATCH', path, { body: fieldsOf(options) });
+      const budget = await api.request<Budget>('PATCH', path, { body: fieldsOf(options) });
       out.print(budget, [budget], BUDGET_COLUMNS);
     }),
   );
@@ -106,7 +98,7 @@ export function budgetCommands(program: Command): void {
     'tenantry budgets effective --key key_abc',
   ).action(
     run(async ({ api, out, project }, options: { key?: string }) => {
-      const chain = await api.request<{ chain: ChainEntry[] }>('GET', `/v1/projects/${await project()}/budgets/effective${options.key ? `?api_key_id=${encodeURIComponent(options.key)}` : ''}`);
+      const chain = await api.request<EffectiveChain>('GET', `/v1/projects/${await project()}/budgets/effective${options.key ? `?api_key_id=${encodeURIComponent(options.key)}` : ''}`);
       const rows = chain.chain.map((b) => ({ ...b, spent: b.spent.amount, remaining: b.remaining.amount, binds: b.binds ? 'BINDS' : '' }));
       out.print(chain, rows, ['id', 'level', 'amount', 'period', 'hard', 'spent', 'remaining', 'exhausted', 'binds']);
     }),
@@ -135,14 +127,14 @@ export function budgetCommands(program: Command): void {
   const webhooks = program.command('webhooks').description("An organization's webhooks (signed budget alerts).");
   example(webhooks.command('create <url>').description('Add a webhook; its signing secret is shown once.').option(...ORG).option('--description <text>'), 'tenantry webhooks create https://finance.example/hooks').action(
     run(async ({ api, out, org }, url: string, options: { description?: string }) => {
-      const webhook = await api.request('POST', `/v1/organizations/${org()}/webhooks`, { body: { url, ...(options.description ? { description: options.description } : {}) } });
+      const webhook = await api.request<Webhook>('POST', `/v1/organizations/${org()}/webhooks`, { body: { url, ...(options.description ? { description: options.description } : {}) } });
       out.print(webhook, [webhook], ['id', 'url', 'secret']);
       process.stderr.write('The secret will not be shown again: keep it to verify Tenantry-Signature.\n');
     }),
   );
   example(webhooks.command('list').description('List webhooks.').option(...ORG), 'tenantry webhooks list').action(
     run(async ({ api, out, org }) => {
-      const page = await api.request('GET', `/v1/organizations/${org()}/webhooks`);
+      const page = await api.request<WholeList<Webhook>>('GET', `/v1/organizations/${org()}/webhooks`);
       out.print(page, list(page), ['id', 'url', 'description', 'created_at']);
     }),
   );
@@ -151,7 +143,7 @@ export function budgetCommands(program: Command): void {
   );
   example(webhooks.command('deliveries <id>').description('The delivery log of a webhook, newest first.').option(...ORG), 'tenantry webhooks deliveries wh_abc').action(
     run(async ({ api, out, org }, id: string) => {
-      const page = await api.request('GET', `/v1/organizations/${org()}/webhooks/${id}/deliveries`);
+      const page = await api.request<WholeList<WebhookDelivery>>('GET', `/v1/organizations/${org()}/webhooks/${id}/deliveries`);
       out.print(page, list(page), ['id', 'event_type', 'status', 'attempts', 'last_status_code', 'last_error', 'created_at']);
     }),
   );

@@ -1,4 +1,19 @@
 import type { Command } from 'commander';
+import type {
+  AccessCheck,
+  AccessEntry,
+  AuditEvent,
+  AuditVerification,
+  Group,
+  GroupMember,
+  Invitation,
+  List,
+  Member,
+  Organization,
+  Project,
+  ServiceAccount,
+  UsagePage,
+} from '../../http/schemas/api-types.ts';
 import { example, list, run } from '../client/context.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -10,13 +25,13 @@ export function organizationCommands(program: Command): void {
   const orgs = program.command('orgs').description('Organizations you belong to.');
   example(orgs.command('list').description('List your organizations.'), 'tenantry orgs list').action(
     run(async ({ api, out }) => {
-      const page = await api.request('GET', '/v1/organizations?limit=100');
+      const page = await api.request<List<Organization>>('GET', '/v1/organizations?limit=100');
       out.print(page, list(page), ['id', 'name', 'personal']);
     }),
   );
   example(orgs.command('create <name>').description('Create an organization (you become its admin).'), 'tenantry orgs create "Acme"').action(
     run(async ({ api, out }, name: string) => {
-      const org = await api.request('POST', '/v1/organizations', { body: { name } });
+      const org = await api.request<Organization>('POST', '/v1/organizations', { body: { name } });
       out.print(org, [org], ['id', 'name']);
     }),
   );
@@ -30,7 +45,7 @@ export function organizationCommands(program: Command): void {
   const projects = program.command('projects').description('Projects of an organization.');
   example(projects.command('list').description('List the projects you may read.').option(...ORG).option('--archived', 'include archived projects'), 'tenantry projects list --archived').action(
     run(async ({ api, out, org }, options: { archived?: boolean }) => {
-      const page = await api.request('GET', `/v1/organizations/${org()}/projects?limit=100&include_archived=${options.archived === true}`);
+      const page = await api.request<List<Project>>('GET', `/v1/organizations/${org()}/projects?limit=100&include_archived=${options.archived === true}`);
       out.print(page, list(page), ['id', 'name', 'regions', 'status', 'is_default']);
     }),
   );
@@ -39,13 +54,13 @@ export function organizationCommands(program: Command): void {
     'tenantry projects create Search --region eu-north1 --region eu-west1',
   ).action(
     run(async ({ api, out, org }, name: string, options: { region?: string[] }) => {
-      const project = await api.request('POST', `/v1/organizations/${org()}/projects`, { body: { name, ...(options.region ? { regions: options.region } : {}) } });
+      const project = await api.request<Project>('POST', `/v1/organizations/${org()}/projects`, { body: { name, ...(options.region ? { regions: options.region } : {}) } });
       out.print(project, [project], ['id', 'name', 'regions']);
     }),
   );
   example(projects.command('get <id>').description('Show a project.'), 'tenantry projects get proj_abc').action(
     run(async ({ api, out }, id: string) => {
-      const project = await api.request('GET', `/v1/projects/${id}`);
+      const project = await api.request<Project>('GET', `/v1/projects/${id}`);
       out.print(project, [project], ['id', 'name', 'regions', 'status']);
     }),
   );
@@ -56,8 +71,8 @@ export function organizationCommands(program: Command): void {
   const members = program.command('members').description('Members of an organization.');
   example(members.command('list').description('List members and their groups.').option(...ORG), 'tenantry members list').action(
     run(async ({ api, out, org }) => {
-      const page = await api.request('GET', `/v1/organizations/${org()}/members?limit=100`);
-      const rows = list(page).map((m: any) => ({ id: m.principal.id, type: m.principal.type, email: m.principal.email ?? '', name: m.principal.name, groups: m.groups.map((g: any) => g.name) }));
+      const page = await api.request<List<Member>>('GET', `/v1/organizations/${org()}/members?limit=100`);
+      const rows = list(page).map((m) => ({ id: m.principal.id, type: m.principal.type, email: m.principal.email ?? '', name: m.principal.name, groups: m.groups.map((g) => g.name) }));
       out.print(page, rows, ['id', 'type', 'email', 'name', 'groups']);
     }),
   );
@@ -70,7 +85,7 @@ export function organizationCommands(program: Command): void {
     options.project ? `/v1/projects/${await ctx.project()}` : `/v1/organizations/${ctx.org()}`;
   example(groups.command('list').description('List groups.').option(...ORG).option(...PROJECT), 'tenantry groups list --project proj_abc').action(
     run(async (ctx, options: { project?: string }) => {
-      const page = await ctx.api.request('GET', `${await groupScope(ctx, options)}/groups?limit=100`);
+      const page = await ctx.api.request<List<Group>>('GET', `${await groupScope(ctx, options)}/groups?limit=100`);
       ctx.out.print(page, list(page), ['id', 'name', 'role', 'role_name', 'built_in']);
     }),
   );
@@ -79,7 +94,7 @@ export function organizationCommands(program: Command): void {
     'tenantry groups create researchers --role member',
   ).action(
     run(async (ctx, name: string, options: { role: string; project?: string }) => {
-      const group = await ctx.api.request('POST', `${await groupScope(ctx, options)}/groups`, { body: { name, role: options.role } });
+      const group = await ctx.api.request<Group>('POST', `${await groupScope(ctx, options)}/groups`, { body: { name, role: options.role } });
       ctx.out.print(group, [group], ['id', 'name', 'role']);
     }),
   );
@@ -88,8 +103,8 @@ export function organizationCommands(program: Command): void {
   );
   example(groups.command('members <group>').description("List a group's members.").option(...ORG).option(...PROJECT), 'tenantry groups members grp_abc').action(
     run(async (ctx, group: string, options: { project?: string }) => {
-      const page = await ctx.api.request('GET', `${await groupScope(ctx, options)}/groups/${group}/members?limit=100`);
-      ctx.out.print(page, list(page).map((m: any) => ({ id: m.principal.id, email: m.principal.email ?? '', expires_at: m.expires_at })), ['id', 'email', 'expires_at']);
+      const page = await ctx.api.request<List<GroupMember>>('GET', `${await groupScope(ctx, options)}/groups/${group}/members?limit=100`);
+      ctx.out.print(page, list(page).map((m) => ({ id: m.principal.id, email: m.principal.email ?? '', expires_at: m.expires_at })), ['id', 'email', 'expires_at']);
     }),
   );
   example(
@@ -121,21 +136,21 @@ export function organizationCommands(program: Command): void {
         const [project_id, group_id] = pair.split(':');
         return { project_id: project_id!, group_id: group_id! };
       });
-      const invitation = await api.request('POST', `/v1/organizations/${org()}/invitations`, { body: { email, ...(options.group ? { group_ids: options.group } : {}), ...(projects.length ? { projects } : {}) } });
+      const invitation = await api.request<Invitation>('POST', `/v1/organizations/${org()}/invitations`, { body: { email, ...(options.group ? { group_ids: options.group } : {}), ...(projects.length ? { projects } : {}) } });
       out.print(invitation, [invitation], ['id', 'email', 'status', 'expires_at']);
     }),
   );
   const invitations = program.command('invitations').description('Invitations of an organization, or yours with --mine.');
   example(invitations.command('list').description('List invitations.').option('--mine', 'the invitations addressed to you').option('--status <status>').option(...ORG), 'tenantry invitations list --mine').action(
     run(async ({ api, out, org }, options: { mine?: boolean; status?: string }) => {
-      const page = await api.request('GET', options.mine ? '/v1/me/invitations' : `/v1/organizations/${org()}/invitations?limit=100${options.status ? `&status=${options.status}` : ''}`);
+      const page = await api.request<List<Invitation>>('GET', options.mine ? '/v1/me/invitations' : `/v1/organizations/${org()}/invitations?limit=100${options.status ? `&status=${options.status}` : ''}`);
       out.print(page, list(page), ['id', 'organization_id', 'email', 'status', 'expires_at']);
     }),
   );
   for (const action of ['accept', 'decline'] as const) {
     example(invitations.command(`${action} <id>`).description(`${action === 'accept' ? 'Accept' : 'Decline'} an invitation addressed to you.`), `tenantry invitations ${action} inv_abc`).action(
       run(async ({ api, out }, id: string) => {
-        const invitation = await api.request('POST', `/v1/me/invitations/${id}/${action}`);
+        const invitation = await api.request<Invitation>('POST', `/v1/me/invitations/${id}/${action}`);
         out.print(invitation, [invitation], ['id', 'organization_id', 'status']);
       }),
     );
@@ -150,13 +165,13 @@ export function organizationCommands(program: Command): void {
   const accounts = program.command('service-accounts').description('Service accounts of an organization.');
   example(accounts.command('list').option(...ORG).description('List service accounts.'), 'tenantry service-accounts list').action(
     run(async ({ api, out, org }) => {
-      const page = await api.request('GET', `/v1/organizations/${org()}/service_accounts?limit=100`);
+      const page = await api.request<List<ServiceAccount>>('GET', `/v1/organizations/${org()}/service_accounts?limit=100`);
       out.print(page, list(page), ['id', 'name', 'created_at']);
     }),
   );
   example(accounts.command('create <name>').option(...ORG).description('Create a service account.'), 'tenantry service-accounts create deployer').action(
     run(async ({ api, out, org }, name: string) => {
-      const account = await api.request('POST', `/v1/organizations/${org()}/service_accounts`, { body: { name } });
+      const account = await api.request<ServiceAccount>('POST', `/v1/organizations/${org()}/service_accounts`, { body: { name } });
       out.print(account, [account], ['id', 'name']);
     }),
   );
@@ -170,14 +185,14 @@ export function organizationCommands(program: Command): void {
     'tenantry access check user_abc files.write --project proj_abc',
   ).action(
     run(async ({ api, out, org }, principal: string, permission: string, options: { project?: string }) => {
-      const answer = await api.request('POST', `/v1/organizations/${org()}/access/check`, { body: { principal_id: principal, permission, ...(options.project ? { project_id: options.project } : {}) } });
-      out.print(answer, answer.reasons.length ? answer.reasons.map((r: any) => ({ allowed: answer.allowed, group: r.group_name, role: r.role, scope: `${r.scope.type}:${r.scope.id}` })) : [{ allowed: answer.allowed, group: '', role: '', scope: '' }], ['allowed', 'group', 'role', 'scope']);
+      const answer = await api.request<AccessCheck>('POST', `/v1/organizations/${org()}/access/check`, { body: { principal_id: principal, permission, ...(options.project ? { project_id: options.project } : {}) } });
+      out.print(answer, answer.reasons.length ? answer.reasons.map((r) => ({ allowed: answer.allowed, group: r.group_name, role: r.role, scope: `${r.scope.type}:${r.scope.id}` })) : [{ allowed: answer.allowed, group: '', role: '', scope: '' }], ['allowed', 'group', 'role', 'scope']);
     }),
   );
   example(access.command('who').description('Who has access to a project, and why.').option(...PROJECT), 'tenantry access who --project proj_abc').action(
     run(async (ctx) => {
-      const page = await ctx.api.request('GET', `/v1/projects/${await ctx.project()}/access`);
-      ctx.out.print(page, list(page).map((e: any) => ({ id: e.principal.id, email: e.principal.email ?? '', role: e.role, via: e.via.map((v: any) => v.group_id) })), ['id', 'email', 'role', 'via']);
+      const page = await ctx.api.request<List<AccessEntry>>('GET', `/v1/projects/${await ctx.project()}/access`);
+      ctx.out.print(page, list(page).map((e) => ({ id: e.principal.id, email: e.principal.email ?? '', role: e.role, via: e.via.map((v) => v.group_id) })), ['id', 'email', 'role', 'via']);
     }),
   );
 
@@ -201,13 +216,13 @@ export function organizationCommands(program: Command): void {
       for (const [option, param] of [['type', 'type'], ['actor', 'actor_id'], ['project', 'project_id'], ['resource', 'resource_id'], ['since', 'since'], ['until', 'until']] as const) {
         if (options[option]) query.set(param, options[option]!);
       }
-      const page = await api.request('GET', `/v1/organizations/${org()}/audit_logs?${query}`);
-      out.print(page, list(page).map((e: any) => ({ seq: e.seq, type: e.type, actor: e.actor.id ?? e.actor.type, resource: e.resource, created_at: e.created_at })), ['seq', 'type', 'actor', 'resource', 'created_at']);
+      const page = await api.request<List<AuditEvent>>('GET', `/v1/organizations/${org()}/audit_logs?${query}`);
+      out.print(page, list(page).map((e) => ({ seq: e.seq, type: e.type, actor: e.actor.id ?? e.actor.type, resource: e.resource, created_at: e.created_at })), ['seq', 'type', 'actor', 'resource', 'created_at']);
     }),
   );
   example(audit.command('verify').description('Recompute the hash chain.').option(...ORG), 'tenantry audit verify').action(
     run(async ({ api, out, org }) => {
-      const answer = await api.request('GET', `/v1/organizations/${org()}/audit_logs/verify`);
+      const answer = await api.request<AuditVerification>('GET', `/v1/organizations/${org()}/audit_logs/verify`);
       out.print(answer, [answer], ['ok', 'count', 'first_broken_id']);
       if (!answer.ok) process.exitCode = 1;
     }),
@@ -227,8 +242,8 @@ export function organizationCommands(program: Command): void {
     run(async ({ api, out, org }, options: { project?: string; since?: string; bucket: string; groupBy: string }) => {
       const since = options.since ?? String(Math.floor(Date.now() / 1000) - 7 * 86400);
       const query = `start_time=${since}&bucket_width=${options.bucket}&group_by=${encodeURIComponent(options.groupBy)}`;
-      const page = await api.request('GET', options.project ? `/v1/projects/${options.project}/usage?${query}` : `/v1/organizations/${org()}/usage?${query}`);
-      const rows = page.data.flatMap((b: any) => b.results.map((r: any) => ({ start: b.start_time, ...r })));
+      const page = await api.request<UsagePage>('GET', options.project ? `/v1/projects/${options.project}/usage?${query}` : `/v1/organizations/${org()}/usage?${query}`);
+      const rows = page.data.flatMap((b) => b.results.map((r) => ({ start: b.start_time, ...r })));
       out.print(page, rows, ['start', 'project_id', 'api_key_id', 'model', 'num_model_requests', 'input_tokens', 'output_tokens']);
     }),
   );

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { List, Role } from '../../http/schemas/api-types.ts';
 import { UsageError } from '../client/api.ts';
 import { example, list, run } from '../client/context.ts';
 
@@ -28,15 +29,15 @@ export function roleCommands(program: Command): void {
   const roles = program.command('roles').description("An organization's roles: built-in and custom.");
   example(roles.command('list').description('List the custom roles, then the built-in ones.').option(...ORG), 'tenantry roles list').action(
     run(async ({ api, out, org }) => {
-      const page = await api.request<{ data: Array<{ permissions: string[] }> }>('GET', `/v1/organizations/${org()}/roles?limit=100`);
+      const page = await api.request<List<Role>>('GET', `/v1/organizations/${org()}/roles?limit=100`);
       // The full lists are long (an admin holds everything): `roles get` shows one role's.
-      const rows = list<{ permissions: string[] }>(page).map((r) => ({ ...r, permissions: r.permissions.length }));
+      const rows = list(page).map((r) => ({ ...r, permissions: r.permissions.length }));
       out.print(page, rows, ['id', 'name', 'scope', 'built_in', 'permissions']);
     }),
   );
   example(roles.command('get <id>').description('Show a role and its permissions.').option(...ORG), 'tenantry roles get role_abc').action(
     run(async ({ api, out, org }, id: string) => {
-      const role = await api.request('GET', `/v1/organizations/${org()}/roles/${id}`);
+      const role = await api.request<Role>('GET', `/v1/organizations/${org()}/roles/${id}`);
       out.print(role, [role], ['id', 'name', 'scope', 'built_in', 'permissions']);
     }),
   );
@@ -52,7 +53,7 @@ export function roleCommands(program: Command): void {
   ).action(
     run(async ({ api, out, org }, name: string, options: { permission: string[]; scope?: string; description?: string }) => {
       const body = { name, permissions: options.permission, ...(options.scope ? { scope: options.scope } : {}), ...(options.description ? { description: options.description } : {}) };
-      const role = await api.request('POST', `/v1/organizations/${org()}/roles`, { body });
+      const role = await api.request<Role>('POST', `/v1/organizations/${org()}/roles`, { body });
       out.print(role, [role], ['id', 'name', 'scope', 'permissions']);
     }),
   );
@@ -69,7 +70,7 @@ export function roleCommands(program: Command): void {
     run(async ({ api, out, org }, id: string, options: { name?: string; description?: string; permission?: string[] }) => {
       const body = { ...(options.name ? { name: options.name } : {}), ...(options.description !== undefined ? { description: options.description } : {}), ...(options.permission ? { permissions: options.permission } : {}) };
       if (Object.keys(body).length === 0) throw new UsageError('nothing to change: pass --name, --description or --permission');
-      const role = await api.request('PATCH', `/v1/organizations/${org()}/roles/${id}`, { body });
+      const role = await api.request<Role>('PATCH', `/v1/organizations/${org()}/roles/${id}`, { body });
       out.print(role, [role], ['id', 'name', 'scope', 'permissions']);
     }),
   );

@@ -1,19 +1,13 @@
 import type { Command } from 'commander';
+import type { List, SsoConnection, SsoGroupMapping } from '../../http/schemas/api-types.ts';
 import { readStdin } from '../client/prompt.ts';
 import { example, list, run } from '../client/context.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const ORG = ['--org <id>', 'organization (default: `tenantry use org`)'] as const;
 
-interface Connection {
-  id: string;
-  name: string;
-  issuer: string;
-  enforced: boolean;
-  domains: Array<{ domain: string; verified: boolean }>;
-}
 
-const row = (c: Connection) => ({ id: c.id, name: c.name, issuer: c.issuer, enforced: c.enforced, domains: c.domains.map((d) => `${d.domain}${d.verified ? '' : ' (unverified)'}`) });
+const row = (c: SsoConnection) => ({ id: c.id, name: c.name, issuer: c.issuer, enforced: c.enforced, domains: c.domains.map((d) => `${d.domain}${d.verified ? '' : ' (unverified)'}`) });
 
 /** Single sign-on: an organization's OIDC connections and their group mappings. */
 export function ssoCommands(program: Command): void {
@@ -21,7 +15,7 @@ export function ssoCommands(program: Command): void {
   const connections = sso.command('connections').description('The organization\'s SSO connections.');
   example(connections.command('list').description('List SSO connections.').option(...ORG), 'tenantry sso connections list').action(
     run(async ({ api, out, org }) => {
-      const page = await api.request<{ data: Connection[] }>('GET', `/v1/organizations/${org()}/sso_connections?limit=100`);
+      const page = await api.request<List<SsoConnection>>('GET', `/v1/organizations/${org()}/sso_connections?limit=100`);
       out.print(page, list(page).map(row), ['id', 'name', 'issuer', 'enforced', 'domains']);
     }),
   );
@@ -50,19 +44,19 @@ export function ssoCommands(program: Command): void {
         ...(options.defaultGroup ? { default_group_ids: options.defaultGroup } : {}),
         ...(options.enforced ? { enforced: true } : {}),
       };
-      const connection = await api.request<Connection & { redirect_uri: string }>('POST', `/v1/organizations/${org()}/sso_connections`, { body });
+      const connection = await api.request<SsoConnection>('POST', `/v1/organizations/${org()}/sso_connections`, { body });
       out.print(connection, [{ ...row(connection), redirect_uri: connection.redirect_uri }], ['id', 'name', 'domains', 'redirect_uri']);
     }),
   );
   example(connections.command('get <id>').description('Show a connection with its domains\' DNS proofs.').option(...ORG), 'tenantry sso connections get sso_abc --json').action(
     run(async ({ api, out, org }, id: string) => {
-      const connection = await api.request<Connection>('GET', `/v1/organizations/${org()}/sso_connections/${id}`);
+      const connection = await api.request<SsoConnection>('GET', `/v1/organizations/${org()}/sso_connections/${id}`);
       out.print(connection, [row(connection)], ['id', 'name', 'issuer', 'enforced', 'domains']);
     }),
   );
   example(connections.command('verify-domain <id> <domain>').description('Prove a domain (DNS TXT record, your verified email, or the operator\'s list).').option(...ORG), 'tenantry sso connections verify-domain sso_abc acme.example').action(
     run(async ({ api, out, org }, id: string, domain: string) => {
-      const connection = await api.request<Connection>('POST', `/v1/organizations/${org()}/sso_connections/${id}/verify_domain`, { body: { domain } });
+      const connection = await api.request<SsoConnection>('POST', `/v1/organizations/${org()}/sso_connections/${id}/verify_domain`, { body: { domain } });
       out.print(connection, [row(connection)], ['id', 'domains']);
     }),
   );
@@ -73,7 +67,7 @@ export function ssoCommands(program: Command): void {
   const mappings = sso.command('mappings').description('Map the provider\'s groups to Tenantry groups.');
   example(mappings.command('list <connection>').description('List a connection\'s group mappings.').option(...ORG), 'tenantry sso mappings list sso_abc').action(
     run(async ({ api, out, org }, connection: string) => {
-      const page = await api.request('GET', `/v1/organizations/${org()}/sso_connections/${connection}/group_mappings?limit=100`);
+      const page = await api.request<List<SsoGroupMapping>>('GET', `/v1/organizations/${org()}/sso_connections/${connection}/group_mappings?limit=100`);
       out.print(page, list(page), ['id', 'idp_group', 'group_id']);
     }),
   );
@@ -82,7 +76,7 @@ export function ssoCommands(program: Command): void {
     'tenantry sso mappings create sso_abc --idp-group engineering --group grp_abc',
   ).action(
     run(async ({ api, out, org }, connection: string, options: { idpGroup: string; group: string }) => {
-      const mapping = await api.request('POST', `/v1/organizations/${org()}/sso_connections/${connection}/group_mappings`, { body: { idp_group: options.idpGroup, group_id: options.group } });
+      const mapping = await api.request<SsoGroupMapping>('POST', `/v1/organizations/${org()}/sso_connections/${connection}/group_mappings`, { body: { idp_group: options.idpGroup, group_id: options.group } });
       out.print(mapping, [mapping], ['id', 'idp_group', 'group_id']);
     }),
   );

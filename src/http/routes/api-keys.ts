@@ -7,25 +7,8 @@ import type { ApiKeyRecord } from '../../store/records.ts';
 import { presentList } from '../presenters.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, name, orgParams, projectParams, refusals, unixSeconds } from '../schemas/common.ts';
-
-const apiKeyObject = z.object({
-  id: z.string(),
-  object: z.literal('api_key'),
-  name: z.string(),
-  redacted_value: z.string(),
-  owner: z.object({ type: z.enum(['user', 'service_account']), id: z.string() }),
-  created_by: z.string(),
-  scope: z.object({ type: z.enum(['project', 'organization']), id: z.string() }),
-  permissions: z
-    .union([z.enum(['all', 'read_only']), z.record(z.string(), z.enum(ACCESS_LEVELS))])
-    .describe('all, read_only, or a restricted key\'s map of resource -> none|read|write.'),
-  created_at: z.number(),
-  expires_at: z.number().nullable(),
-  last_used_at: z.number().nullable(),
-  revoked_at: z.number().nullable(),
-  creator_removed_at: z.number().nullable().describe('When its creator left the organization, for a key the organization keeps working (api_key_creator_removal: flag).'),
-});
-const issuedKeyObject = apiKeyObject.extend({ key: z.string().describe('The secret, shown in this answer only.') });
+import type { ApiKey, IssuedApiKey } from '../schemas/api-types.ts';
+import { apiKeyObject, issuedApiKeyObject } from '../schemas/objects.ts';
 
 const keyBody = {
   name,
@@ -39,9 +22,9 @@ const keyBody = {
 };
 
 export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
-  const present = (key: ApiKeyRecord) => ({
+  const present = (key: ApiKeyRecord): ApiKey => ({
     id: key.id,
-    object: 'api_key' as const,
+    object: 'api_key',
     name: key.name,
     redacted_value: key.redacted_value,
     owner: key.owner,
@@ -54,7 +37,7 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
     revoked_at: key.revoked_at,
     creator_removed_at: key.creator_removed_at,
   });
-  const presentIssued = (issued: IssuedKey) => ({ ...present(issued.key), key: issued.secret });
+  const presentIssued = (issued: IssuedKey): IssuedApiKey => ({ ...present(issued.key), key: issued.secret });
 
   return async (app) => {
     const tags = ['api keys'];
@@ -65,7 +48,7 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/projects/:proj/api_keys',
       {
         config: { access: needs('api_keys.create_for_project'), sensitive: true },
-        schema: { tags, params: projectParams, body: z.strictObject({ ...keyBody, owner_id: z.string().min(1).optional() }), response: { 201: issuedKeyObject, ...refusals } },
+        schema: { tags, params: projectParams, body: z.strictObject({ ...keyBody, owner_id: z.string().min(1).optional() }), response: { 201: issuedApiKeyObject, ...refusals } },
       },
       async (request, reply) => reply.status(201).send(presentIssued(await services.apiKeys.createForProject(principalOf(request), request.params.proj, request.body))),
     );
@@ -100,7 +83,7 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
           description: 'A new secret; the old one keeps working for grace_seconds.',
           params: projectKeyParams,
           body: z.strictObject({ grace_seconds: z.number().int().min(0).max(MAX_ROTATION_GRACE_SECONDS).optional() }).optional(),
-          response: { 200: issuedKeyObject, ...refusals },
+          response: { 200: issuedApiKeyObject, ...refusals },
         },
       },
       async (request) => presentIssued(await services.apiKeys.rotateForProject(principalOf(request), request.params.proj, request.params.key, request.body?.grace_seconds ?? 0)),
@@ -110,7 +93,7 @@ export function apiKeyRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/organizations/:org/api_keys',
       {
         config: { access: needs('api_keys.create_for_organization'), sensitive: true },
-        schema: { tags, params: orgParams, body: z.strictObject({ ...keyBody, owner_id: z.string().min(1) }), response: { 201: issuedKeyObject, ...refusals } },
+        schema: { tags, params: orgParams, body: z.strictObject({ ...keyBody, owner_id: z.string().min(1) }), response: { 201: issuedApiKeyObject, ...refusals } },
       },
       async (request, reply) => reply.status(201).send(presentIssued(await services.apiKeys.createForOrganization(principalOf(request), request.params.org, request.body))),
     );

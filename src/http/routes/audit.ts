@@ -5,23 +5,26 @@ import type { Services } from '../../services/index.ts';
 import { presentList } from '../presenters.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, orgParams, refusals } from '../schemas/common.ts';
-
-const auditEventObject = z.object({
-  id: z.string(),
-  object: z.literal('audit_log'),
-  seq: z.number(),
-  type: z.string(),
-  actor: z.object({ type: z.enum(['user', 'service_account', 'system', 'scim_token']), id: z.string().nullable(), api_key_id: z.string().nullable() }),
-  organization_id: z.string(),
-  project_id: z.string().nullable(),
-  resource: z.object({ type: z.string(), id: z.string() }),
-  data: z.record(z.string(), z.unknown()),
-  ip_address: z.string().nullable(),
-  created_at: z.number(),
-  hash: z.string(),
-});
+import type { AuditEvent as AuditEventObject, AuditVerification } from '../schemas/api-types.ts';
+import { auditEventObject, auditVerificationObject } from '../schemas/objects.ts';
 
 const seconds = z.coerce.number().int().nonnegative();
+
+/** The event as the log holds it, field by field (a field added to the record is not answered unnoticed). */
+const presentAuditEvent = (event: AuditEvent): AuditEventObject => ({
+  id: event.id,
+  object: 'audit_log',
+  seq: event.seq,
+  type: event.type,
+  actor: { type: event.actor.type, id: event.actor.id, api_key_id: event.actor.api_key_id },
+  organization_id: event.organization_id,
+  project_id: event.project_id,
+  resource: event.resource,
+  data: event.data,
+  ip_address: event.ip_address,
+  created_at: event.created_at,
+  hash: event.hash,
+});
 
 export function auditRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
@@ -48,7 +51,7 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
       async (request) => {
         const { limit, after, ...filter } = request.query;
         const page = await services.audit.list(principalOf(request), request.params.org, filter, { limit, after });
-        return presentList(page, (event: AuditEvent) => event, (event) => event.id);
+        return presentList(page, presentAuditEvent, (event) => event.id);
       },
     );
 
@@ -60,18 +63,13 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
           tags,
           description: 'Recomputes the hash chain, names the first event that breaks it, and holds the chain against its stored head.',
           params: orgParams,
-          response: {
-            200: z.object({
-              ok: z.boolean(),
-              count: z.number(),
-              first_broken_id: z.string().nullable(),
-              missing_tail: z.number().describe('Events the stored chain head counts that are missing from the end of the log.'),
-            }),
-            ...refusals,
-          },
+          response: { 200: auditVerificationObject, ...refusals },
         },
       },
-      async (request) => services.audit.verify(principalOf(request), request.params.org),
+      async (request): Promise<AuditVerification> => {
+        const { ok, count, first_broken_id, missing_tail } = await services.audit.verify(principalOf(request), request.params.org);
+        return { ok, count, first_broken_id, missing_tail };
+      },
     );
   };
 }

@@ -1,12 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AuthenticationError } from '../../services/errors.ts';
 import type { Services } from '../../services/index.ts';
 import { SESSION_COOKIE } from '../authenticate.ts';
 import { presentOrganization, presentProject, presentUser } from '../presenters.ts';
 import { AUTHENTICATED, principalOf, PUBLIC } from '../route-access.ts';
 import { errorResponse, name, refusals } from '../schemas/common.ts';
-import { organizationObject, projectObject, userObject } from '../schemas/objects.ts';
+import { loginAnswer, meObject, sessionRevocationObject, signupAnswer } from '../schemas/accounts.ts';
+import type { Login, Me, SessionRevocation, Signup } from '../schemas/api-types.ts';
+import { userObject } from '../schemas/objects.ts';
 
 const email = z.string().trim().max(320).pipe(z.email('must be an email address'));
 const password = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
@@ -32,7 +35,7 @@ export function authRoutes(services: Services): FastifyPluginAsyncZod {
           tags: ['accounts'],
           body: z.strictObject({ email, password, name }),
           response: {
-            201: z.object({ user: userObject, session_token: z.string(), csrf_token: z.string(), organization: organizationObject, project: projectObject }),
+            201: signupAnswer,
             409: errorResponse,
             429: errorResponse,
           },
@@ -41,13 +44,14 @@ export function authRoutes(services: Services): FastifyPluginAsyncZod {
       async (request, reply) => {
         const result = await services.accounts.signup(request.body, request.ip);
         setSessionCookie(request, reply, result.session_token);
-        return reply.status(201).send({
+        const answer: Signup = {
           user: presentUser(result.user),
           session_token: result.session_token,
           csrf_token: result.csrf_token,
           organization: presentOrganization(result.organization),
           project: presentProject(result.project),
-        });
+        };
+        return reply.status(201).send(answer);
       },
     );
 
@@ -58,10 +62,10 @@ export function authRoutes(services: Services): FastifyPluginAsyncZod {
         schema: {
           tags: ['accounts'],
           body: z.strictObject({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(256) }),
-          response: { 200: z.object({ user: userObject, session_token: z.string(), csrf_token: z.string() }), 401: errorResponse, 429: errorResponse },
+          response: { 200: loginAnswer, 401: errorResponse, 429: errorResponse },
         },
       },
-      async (request, reply) => {
+      async (request, reply): Promise<Login> => {
         const result = await services.accounts.login(request.body, request.ip);
         setSessionCookie(request, reply, result.session_token);
         return { user: presentUser(result.user), session_token: result.session_token, csrf_token: result.csrf_token };
@@ -80,28 +84,23 @@ export function authRoutes(services: Services): FastifyPluginAsyncZod {
         config: { access: AUTHENTICATED, sensitive: true },
         schema: {
           tags: ['accounts'],
-          response: {
-            200: userObject.partial().extend({
-              id: z.string(),
-              object: z.enum(['user', 'service_account']),
-              csrf_token: z.string().optional(),
-              email_verification_enabled: z.boolean().describe('Whether this server verifies emails (SMTP is configured): when true, an unverified user must verify before accepting invitations.'),
-              organizations: z.array(
-                z.object({ id: z.string(), name: z.string(), personal: z.boolean(), groups: z.array(z.object({ id: z.string(), name: z.string(), role: z.string() })) }),
-              ),
-              api_key: z.object({ id: z.string(), scope: z.object({ type: z.enum(['organization', 'project']), id: z.string() }) }).optional(),
-            }),
-            ...refusals,
-          },
+          response: { 200: meObject, ...refusals },
         },
       },
-      async (request) => {
+      async (request): Promise<Me> => {
         const principal = principalOf(request);
         const { user, memberships, emailVerificationEnabled } = await services.accounts.me(principal);
-        const organizations = memberships.map((m) => ({ id: m.organization.id, name: m.organization.name, personal: m.organization.personal, groups: m.groups }));
+        const organizations = memberships.map((m) => ({
+          id: m.organization.id,
+          name: m.organization.name,
+          personal: m.organization.personal,
+          groups: m.groups.map((g) => ({ id: g.id, name: g.name, role: g.role })),
+        }));
         const credential = principal.credential;
+        // A user whose record is gone (deleted while this request ran) is no longer anyone.
+        if (principal.type === 'user' && !user) throw new AuthenticationError('The credentials no longer name a user.');
         return {
-          ...(user ? presentUser(user) : { id: principal.id, object: principal.type }),
+          ...(user ? presentUser(user) : { id: principal.id, object: 'service_account' as const }),
           ...(credential.kind === 'session' ? { csrf_token: services.sessions.csrfToken(credential.sessionId) } : {}),
           email_verification_enabled: emailVerificationEnabled,
           organizations,
@@ -135,11 +134,11 @@ export function authRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.delete(
       '/v1/me/sessions',
-      { config: { access: AUTHENTICATED }, schema: { tags: ['accounts'], response: { 200: z.object({ object: z.literal('session.revocation'), revoked: z.number() }), ...refusals } } },
-      async (request, reply) => {
+      { config: { access: AUTHENTICATED }, schema: { tags: ['accounts'], response: { 200: sessionRevocationObject, ...refusals } } },
+      async (request, reply): Promise<SessionRevocation> => {
         const revoked = await services.accounts.logoutEverywhere(principalOf(request));
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
-        return { object: 'session.revocation' as const, revoked };
+        return { object: 'session.revocation', revoked };
       },
     );
   };

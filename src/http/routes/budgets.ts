@@ -2,21 +2,22 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { usdOfMicro } from '../../lib/money.ts';
 import type { BudgetRecord, BudgetStanding, EffectiveChain } from '../../services/budgets.ts';
+import type { Budget, BudgetStanding as BudgetStandingObject, EffectiveChain as EffectiveChainObject } from '../schemas/api-types.ts';
 import type { Services } from '../../services/index.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { budgetBody, budgetChange, budgetObject, effectiveChainObject, projectBudgetBody } from '../schemas/budgets.ts';
 import { orgParams, projectParams, refusals } from '../schemas/common.ts';
 
-export const presentBudget = (budget: BudgetRecord) => ({
+export const presentBudget = (budget: BudgetRecord): Budget => ({
   id: budget.id,
-  object: 'budget' as const,
+  object: 'budget',
   level: budget.level,
   organization_id: budget.organization_id,
   project_id: budget.project_id,
   api_key_id: budget.api_key_id,
   name: budget.name,
   amount: usdOfMicro(budget.amount_micro_usd),
-  currency: 'usd' as const,
+  currency: 'usd',
   tokens: budget.tokens,
   period: budget.period,
   hard: budget.hard,
@@ -25,7 +26,7 @@ export const presentBudget = (budget: BudgetRecord) => ({
   updated_at: budget.updated_at,
 });
 
-const presentStanding = (standing: BudgetStanding) => ({
+const presentStanding = (standing: BudgetStanding): BudgetStandingObject => ({
   ...presentBudget(standing.budget),
   period_start: standing.period_start,
   period_end: standing.period_end,
@@ -38,8 +39,8 @@ const presentStanding = (standing: BudgetStanding) => ({
   binds: standing.binds,
 });
 
-const presentChain = (chain: EffectiveChain) => ({
-  object: 'budget.effective_chain' as const,
+const presentChain = (chain: EffectiveChain): EffectiveChainObject => ({
+  object: 'budget.effective_chain',
   project_id: chain.project_id,
   api_key_id: chain.api_key_id,
   binding_budget_id: chain.binding?.budget.id ?? null,

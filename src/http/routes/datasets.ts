@@ -2,33 +2,17 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../../services/index.ts';
 import type { DatasetRecord } from '../../store/datasets.ts';
-import { presentList } from '../presenters.ts';
+import { presentDeleted, presentList } from '../presenters.ts';
 import { projectOf, projectQuery } from '../project-context.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, name, refusals } from '../schemas/common.ts';
+import type { Dataset, DatasetRows } from '../schemas/api-types.ts';
+import { deletionOf } from '../schemas/envelopes.ts';
+import { datasetObject, datasetRowList } from '../schemas/resources.ts';
 
-const datasetObject = z.object({
-  id: z.string(),
-  object: z.literal('dataset'),
-  project_id: z.string(),
-  name: z.string(),
-  file_ids: z.array(z.string()),
-  format: z.string().describe('conversational, instruction or text'),
-  rows: z.number(),
-  region: z.string(),
-  created_at: z.number(),
-});
-
-const rowList = z.object({
-  object: z.literal('list'),
-  data: z.array(z.object({ object: z.literal('dataset.row'), index: z.number(), file_id: z.string(), line: z.number(), data: z.unknown() })),
-  has_more: z.boolean(),
-  total: z.number().describe('the rows of the dataset when it was made'),
-});
-
-const present = (dataset: DatasetRecord) => ({
+const present = (dataset: DatasetRecord): Dataset => ({
   id: dataset.id,
-  object: 'dataset' as const,
+  object: 'dataset',
   project_id: dataset.project_id,
   name: dataset.name,
   file_ids: dataset.file_ids,
@@ -79,15 +63,15 @@ export function datasetRoutes(services: Services): FastifyPluginAsyncZod {
           description: "A page of the dataset's rows in order, each the JSON object of one line of its files.",
           params,
           querystring: z.strictObject({ ...projectQuery, offset: z.coerce.number().int().min(0).max(10_000_000).default(0), limit: z.coerce.number().int().min(1).max(100).default(20) }),
-          response: { 200: rowList, ...refusals },
+          response: { 200: datasetRowList, ...refusals },
         },
       },
-      async (request) => {
+      async (request): Promise<DatasetRows> => {
         const { offset, limit } = request.query;
         const page = await services.datasets.rows(principalOf(request), projectOf(request), request.params.dataset_id, { offset, limit });
         return {
-          object: 'list' as const,
-          data: page.rows.map((row) => ({ object: 'dataset.row' as const, ...row })),
+          object: 'list',
+          data: page.rows.map((row) => ({ object: 'dataset.row', index: row.index, file_id: row.file_id, line: row.line, data: row.data })),
           has_more: page.hasMore,
           total: page.dataset.rows,
         };
@@ -98,11 +82,11 @@ export function datasetRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/datasets/:dataset_id',
       {
         config: { access: needs('datasets.delete') },
-        schema: { tags, params, querystring: query, response: { 200: z.object({ id: z.string(), object: z.literal('dataset'), deleted: z.literal(true) }), ...refusals } },
+        schema: { tags, params, querystring: query, response: { 200: deletionOf('dataset'), ...refusals } },
       },
       async (request) => {
         await services.datasets.delete(principalOf(request), projectOf(request), request.params.dataset_id);
-        return { id: request.params.dataset_id, object: 'dataset' as const, deleted: true as const };
+        return presentDeleted(request.params.dataset_id, 'dataset');
       },
     );
   };

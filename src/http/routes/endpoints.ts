@@ -3,21 +3,23 @@ import { z } from 'zod';
 import { loadsAdapters } from '../../services/endpoints.ts';
 import type { Services } from '../../services/index.ts';
 import type { EndpointRecord } from '../../store/endpoints.ts';
-import { presentList } from '../presenters.ts';
+import { presentDeleted, presentList } from '../presenters.ts';
 import { projectOf, projectQuery } from '../project-context.ts';
 import { AUTHENTICATED, needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, name, refusals } from '../schemas/common.ts';
+import type { Endpoint, EndpointTemplate, WholeList } from '../schemas/api-types.ts';
+import { deletionOf, wholeListOf } from '../schemas/envelopes.ts';
+import { endpointObject, endpointTemplateObject } from '../schemas/resources.ts';
 
 const scaling = z
   .strictObject({ min_replicas: z.number().int().min(1).max(64), max_replicas: z.number().int().min(1).max(64) })
   .refine((s) => s.min_replicas <= s.max_replicas, { message: 'min_replicas must not exceed max_replicas', path: ['min_replicas'] });
 
-const endpointObject = z.object({ id: z.string(), object: z.literal('dedicated_endpoint'), routing_key: z.string(), status: z.string() }).loose();
 
 export function endpointRoutes(services: Services): FastifyPluginAsyncZod {
-  const present = (endpoint: EndpointRecord) => ({
+  const present = (endpoint: EndpointRecord): Endpoint => ({
     id: endpoint.id,
-    object: 'dedicated_endpoint' as const,
+    object: 'dedicated_endpoint',
     project_id: endpoint.project_id,
     name: endpoint.name,
     description: endpoint.description,
@@ -41,8 +43,8 @@ export function endpointRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/dedicated_endpoints/templates',
-      { config: { access: AUTHENTICATED }, schema: { tags, response: { 200: z.unknown(), ...refusals } } },
-      async () => ({
+      { config: { access: AUTHENTICATED }, schema: { tags, response: { 200: wholeListOf(endpointTemplateObject), ...refusals } } },
+      async (): Promise<WholeList<EndpointTemplate>> => ({
         object: 'list',
         data: services.endpoints.templates().map((t) => ({
           object: 'dedicated_endpoint.template',
@@ -112,11 +114,11 @@ export function endpointRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/dedicated_endpoints/:endpoint_id',
       {
         config: { access: needs('endpoints.delete') },
-        schema: { tags, params, querystring: query, response: { 200: z.object({ id: z.string(), object: z.literal('dedicated_endpoint'), deleted: z.literal(true) }), ...refusals } },
+        schema: { tags, params, querystring: query, response: { 200: deletionOf('dedicated_endpoint'), ...refusals } },
       },
       async (request) => {
         await services.endpoints.delete(principalOf(request), projectOf(request), request.params.endpoint_id);
-        return { id: request.params.endpoint_id, object: 'dedicated_endpoint' as const, deleted: true as const };
+        return presentDeleted(request.params.endpoint_id, 'dedicated_endpoint');
       },
     );
   };

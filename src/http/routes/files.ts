@@ -4,37 +4,25 @@ import { InvalidRequestError } from '../../services/errors.ts';
 import { LISTED_PURPOSES } from '../../services/files/files-service.ts';
 import type { Services } from '../../services/index.ts';
 import type { FileRecord } from '../../store/files.ts';
-import { presentList } from '../presenters.ts';
+import { presentDeleted, presentList } from '../presenters.ts';
 import { projectOf, projectQuery } from '../project-context.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { errorResponse, listOf, listQuery, refusals } from '../schemas/common.ts';
+import type { FileObject } from '../schemas/api-types.ts';
+import { deletionOf } from '../schemas/envelopes.ts';
+import { fileObject } from '../schemas/resources.ts';
 import { assertMultipartForm, formErrorOf } from '../multipart.ts';
 import { assertSafeText, CONTROL_CHARACTERS } from '../unsafe-text.ts';
 
-/**
- * OpenAI's file object. `expires_at` and `status_details` are optional in OpenAI's schema (an integer and
- * a string, never null): Tenantry's files do not expire and have no status details, so they are left out.
- */
-const fileObject = z.object({
-  id: z.string(),
-  object: z.literal('file'),
-  bytes: z.number().int(),
-  created_at: z.number().int(),
-  expires_at: z.number().int().optional(),
-  filename: z.string(),
-  purpose: z.string(),
-  status: z.literal('processed'),
-  status_details: z.string().optional(),
-});
-
-export const presentFile = (file: FileRecord): z.infer<typeof fileObject> => ({
+/** OpenAI's file object; `expires_at` and `status_details` are left out (resources.ts says why). */
+export const presentFile = (file: FileRecord): FileObject => ({
   id: file.id,
-  object: 'file' as const,
+  object: 'file',
   bytes: file.bytes,
   created_at: file.created_at,
   filename: file.filename,
   purpose: file.purpose,
-  status: 'processed' as const,
+  status: 'processed',
 });
 
 /** A filename fit for a Content-Disposition header. */
@@ -128,11 +116,11 @@ export function fileRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/files/:file_id',
       {
         config: { access: needs('files.delete') },
-        schema: { tags, params: fileParams, querystring: query, response: { 200: z.object({ id: z.string(), object: z.literal('file'), deleted: z.literal(true) }), ...refusals } },
+        schema: { tags, params: fileParams, querystring: query, response: { 200: deletionOf('file'), ...refusals } },
       },
       async (request) => {
         await services.files.delete(principalOf(request), projectOf(request), request.params.file_id);
-        return { id: request.params.file_id, object: 'file' as const, deleted: true as const };
+        return presentDeleted(request.params.file_id, 'file');
       },
     );
   };

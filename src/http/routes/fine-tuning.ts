@@ -6,6 +6,7 @@ import { presentList } from '../presenters.ts';
 import { projectOf, projectQuery } from '../project-context.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, refusals } from '../schemas/common.ts';
+import type { Job, JobCheckpoint, JobEvent } from '../schemas/api-types.ts';
 import { fineTuningJob, fineTuningJobCheckpoint, fineTuningJobEvent } from '../schemas/fine-tuning.ts';
 
 const auto = <T extends z.ZodType>(value: T) => z.union([z.literal('auto'), value]);
@@ -35,18 +36,18 @@ const createJobBody = z.strictObject({
 });
 
 /** OpenAI's fine-tuning job, with Tenantry's `project_id` and the `suffix` also under its own name. */
-export const presentJob = (job: JobRecord): z.infer<typeof fineTuningJob> => ({
+export const presentJob = (job: JobRecord): Job => ({
   id: job.id,
-  object: 'fine_tuning.job' as const,
+  object: 'fine_tuning.job',
   created_at: job.created_at,
   error: job.error,
   estimated_finish: null,
   fine_tuned_model: job.fine_tuned_model,
   finished_at: job.finished_at,
-  hyperparameters: job.hyperparameters as z.infer<typeof fineTuningJob>['hyperparameters'],
+  hyperparameters: job.hyperparameters as Job['hyperparameters'],
   integrations: null,
   metadata: job.metadata,
-  method: job.method as z.infer<typeof fineTuningJob>['method'],
+  method: job.method as Job['method'],
   model: job.model,
   organization_id: job.organization_id,
   project_id: job.project_id,
@@ -61,18 +62,18 @@ export const presentJob = (job: JobRecord): z.infer<typeof fineTuningJob> => ({
 });
 
 /** `data` is optional, not nullable, in OpenAI's schema: an event without data (a message) leaves it out. */
-const presentEvent = (event: JobEventRecord): z.infer<typeof fineTuningJobEvent> => ({
-  object: 'fine_tuning.job.event' as const,
+const presentEvent = (event: JobEventRecord): JobEvent => ({
+  object: 'fine_tuning.job.event',
   id: event.id,
   created_at: event.created_at,
-  level: event.level as z.infer<typeof fineTuningJobEvent>['level'],
+  level: event.level as JobEvent['level'],
   message: event.message,
-  type: event.type as z.infer<typeof fineTuningJobEvent>['type'],
+  type: event.type as JobEvent['type'],
   ...(event.data === null ? {} : { data: event.data }),
 });
 
-const presentCheckpoint = (job: JobRecord) => (checkpoint: CheckpointRecord): z.infer<typeof fineTuningJobCheckpoint> => ({
-  object: 'fine_tuning.job.checkpoint' as const,
+const presentCheckpoint = (job: JobRecord) => (checkpoint: CheckpointRecord): JobCheckpoint => ({
+  object: 'fine_tuning.job.checkpoint',
   id: checkpoint.id,
   created_at: checkpoint.created_at,
   fine_tuned_model_checkpoint: `ft:${job.model}:${job.organization_id}:${job.suffix ?? ''}:${job.id}:ckpt-step-${checkpoint.step_number}`,

@@ -5,7 +5,8 @@ import type { Services } from '../../services/index.ts';
 import { presentDeleted, presentGroup, presentGroupMember, presentList } from '../presenters.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, name, refusals, unixSeconds } from '../schemas/common.ts';
-import { deletedObject, groupMemberObject, groupObject } from '../schemas/objects.ts';
+import { deletionOf } from '../schemas/envelopes.ts';
+import { groupMemberObject, groupObject } from '../schemas/objects.ts';
 
 /**
  * Organization groups and project groups have the same routes under two prefixes; one definition
@@ -66,7 +67,7 @@ export function groupRoutes(services: Services): FastifyPluginAsyncZod {
 
       app.delete(
         `${family.prefix}/groups/:grp`,
-        { config: { access: needs(groupUseCase(family.scopeType, 'write')) }, schema: { tags, params: groupParams, response: { 200: deletedObject, ...refusals } } },
+        { config: { access: needs(groupUseCase(family.scopeType, 'write')) }, schema: { tags, params: groupParams, response: { 200: deletionOf('group'), ...refusals } } },
         async (request) => {
           await services.groups.delete(principalOf(request), scopeOf(request.params), request.params.grp as string);
           return presentDeleted(request.params.grp as string, 'group');
@@ -107,7 +108,7 @@ export function groupRoutes(services: Services): FastifyPluginAsyncZod {
 
       app.delete(
         `${family.prefix}/groups/:grp/members/:principal_id`,
-        { config: { access: needs(groupUseCase(family.scopeType, 'write')) }, schema: { tags, params: memberParams, response: { 200: deletedObject, ...refusals } } },
+        { config: { access: needs(groupUseCase(family.scopeType, 'write')) }, schema: { tags, params: memberParams, response: { 200: deletionOf('group.member'), ...refusals } } },
         async (request) => {
           await services.groups.removeMember(principalOf(request), scopeOf(request.params), request.params.grp as string, request.params.principal_id as string);
           return presentDeleted(request.params.principal_id as string, 'group.member');

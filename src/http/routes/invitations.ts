@@ -5,26 +5,12 @@ import type { Services } from '../../services/index.ts';
 import { presentList } from '../presenters.ts';
 import { AUTHENTICATED, needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, orgParams, refusals } from '../schemas/common.ts';
+import type { Invitation } from '../schemas/api-types.ts';
+import { INVITATION_STATUSES as statuses, invitationObject } from '../schemas/objects.ts';
 
-const statuses = ['pending', 'accepted', 'declined', 'revoked', 'expired'] as const;
-
-const invitationObject = z.object({
-  id: z.string(),
-  object: z.literal('invitation'),
-  organization_id: z.string(),
-  organization_name: z.string(),
-  email: z.string(),
-  status: z.enum(statuses),
-  group_ids: z.array(z.string()),
-  projects: z.array(z.object({ project_id: z.string(), group_id: z.string() })),
-  inviter_id: z.string(),
-  created_at: z.number(),
-  expires_at: z.number(),
-});
-
-export const presentInvitation = (invitation: InvitationView) => ({
+export const presentInvitation = (invitation: InvitationView): Invitation => ({
   id: invitation.id,
-  object: 'invitation' as const,
+  object: 'invitation',
   organization_id: invitation.organization_id,
   organization_name: invitation.organization_name,
   email: invitation.email,

@@ -4,6 +4,10 @@ import type { Services } from '../../services/index.ts';
 import type { UsageBucket } from '../../services/usage.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { orgParams, projectParams, refusals } from '../schemas/common.ts';
+import type { ModelPermissions, RateLimit, SpendPage, UsagePage, WholeList } from '../schemas/api-types.ts';
+import { wholeListOf } from '../schemas/envelopes.ts';
+import { modelPermissionsObject, rateLimitObject, spendPage, usagePage } from '../schemas/resources.ts';
+import type { ModelPermissionsRecord, RateLimitRecord } from '../../store/gateway-settings.ts';
 
 const limitFields = {
   max_requests_per_1_minute: z.number().int().positive(),
@@ -31,20 +35,49 @@ const usageQuery = z.strictObject({
   batch: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
 });
 
-const presentUsage = (buckets: UsageBucket[]) => ({
-  object: 'page' as const,
-  data: buckets.map((b) => ({ object: 'bucket' as const, start_time: b.start_time, end_time: b.end_time, results: b.results })),
+const presentUsage = (buckets: UsageBucket[]): UsagePage => ({
+  object: 'page',
+  data: buckets.map((b) => ({
+    object: 'bucket',
+    start_time: b.start_time,
+    end_time: b.end_time,
+    results: b.results.map((r) => ({
+      project_id: r.project_id,
+      api_key_id: r.api_key_id,
+      model: r.model,
+      ...(r.batch === undefined ? {} : { batch: r.batch }),
+      num_model_requests: r.num_model_requests,
+      input_tokens: r.input_tokens,
+      output_tokens: r.output_tokens,
+      amount: { value: r.amount.value, currency: r.amount.currency },
+    })),
+  })),
   has_more: false,
   next_page: null,
 });
 
-const presentSpend = (buckets: UsageBucket[]) => ({
-  object: 'page' as const,
+const presentModelPermissions = (projectId: string, value: ModelPermissionsRecord): ModelPermissions => ({
+  object: 'project.model_permissions',
+  project_id: projectId,
+  mode: value.mode,
+  model_ids: value.model_ids,
+});
+
+const presentRateLimit = (limit: RateLimitRecord): RateLimit => ({
+  object: 'project.rate_limit',
+  id: limit.model,
+  model: limit.model,
+  max_requests_per_1_minute: limit.max_requests_per_1_minute,
+  max_tokens_per_1_minute: limit.max_tokens_per_1_minute,
+});
+
+const presentSpend = (buckets: UsageBucket[]): SpendPage => ({
+  object: 'page',
   data: buckets.map((b) => ({
-    object: 'bucket' as const,
+    object: 'bucket',
     start_time: b.start_time,
     end_time: b.end_time,
-    results: b.results.map((r) => ({ object: 'organization.costs.result' as const, amount: r.amount, project_id: r.project_id, api_key_id: r.api_key_id, model: r.model, num_model_requests: r.num_model_requests, input_tokens: r.input_tokens, output_tokens: r.output_tokens })),
+    results: b.results.map((r) => ({ object: 'organization.costs.result', amount: { value: r.amount.value, currency: r.amount.currency }, project_id: r.project_id, api_key_id: r.api_key_id, model: r.model, num_model_requests: r.num_model_requests, input_tokens: r.input_tokens, output_tokens: r.output_tokens })),
   })),
   has_more: false,
   next_page: null,
@@ -55,11 +88,8 @@ export function limitsAndUsageRoutes(services: Services): FastifyPluginAsyncZod 
   return async (app) => {
     app.get(
       '/v1/projects/:proj/model_permissions',
-      { config: { access: needs('inference.model_permissions') }, schema: { tags: ['model permissions'], params: projectParams, response: { 200: z.unknown(), ...refusals } } },
-      async (request) => {
-        const value = await services.inference.modelPermissions(principalOf(request), request.params.proj);
-        return { object: 'project.model_permissions', project_id: request.params.proj, mode: value.mode, model_ids: value.model_ids };
-      },
+      { config: { access: needs('inference.model_permissions') }, schema: { tags: ['model permissions'], params: projectParams, response: { 200: modelPermissionsObject, ...refusals } } },
+      async (request) => presentModelPermissions(request.params.proj, await services.inference.modelPermissions(principalOf(request), request.params.proj)),
     );
 
     app.post(
@@ -70,21 +100,19 @@ export function limitsAndUsageRoutes(services: Services): FastifyPluginAsyncZod 
           tags: ['model permissions'],
           params: projectParams,
           body: z.strictObject({ mode: z.enum(['allow_list', 'deny_list']), model_ids: z.array(z.string().min(1)).max(1000) }),
-          response: { 200: z.unknown(), ...refusals },
+          response: { 200: modelPermissionsObject, ...refusals },
         },
       },
-      async (request) => {
-        const value = await services.inference.setModelPermissions(principalOf(request), request.params.proj, request.body);
-        return { object: 'project.model_permissions', project_id: request.params.proj, mode: value.mode, model_ids: value.model_ids };
-      },
+      async (request) =>
+        presentModelPermissions(request.params.proj, await services.inference.setModelPermissions(principalOf(request), request.params.proj, request.body)),
     );
 
     app.get(
       '/v1/projects/:proj/rate_limits',
-      { config: { access: needs('inference.rate_limits') }, schema: { tags: ['rate limits'], params: projectParams, response: { 200: z.unknown(), ...refusals } } },
-      async (request) => ({
+      { config: { access: needs('inference.rate_limits') }, schema: { tags: ['rate limits'], params: projectParams, response: { 200: wholeListOf(rateLimitObject), ...refusals } } },
+      async (request): Promise<WholeList<RateLimit>> => ({
         object: 'list',
-        data: (await services.inference.rateLimits(principalOf(request), request.params.proj)).map((l) => ({ object: 'project.rate_limit', id: l.model, ...l })),
+        data: (await services.inference.rateLimits(principalOf(request), request.params.proj)).map(presentRateLimit),
       }),
     );
 
@@ -97,38 +125,35 @@ export function limitsAndUsageRoutes(services: Services): FastifyPluginAsyncZod 
           description: 'The model id is URL-encoded in the path.',
           params: z.strictObject({ proj: z.string(), model: z.string() }),
           body: z.strictObject({ max_requests_per_1_minute: limitFields.max_requests_per_1_minute.optional(), max_tokens_per_1_minute: limitFields.max_tokens_per_1_minute.optional() }),
-          response: { 200: z.unknown(), ...refusals },
+          response: { 200: rateLimitObject, ...refusals },
         },
       },
       // The router has decoded the model id already (a second decoding threw on a `%` in it).
-      async (request) => {
-        const limit = await services.inference.setRateLimit(principalOf(request), request.params.proj, request.params.model, request.body);
-        return { object: 'project.rate_limit', id: limit.model, ...limit };
-      },
+      async (request) => presentRateLimit(await services.inference.setRateLimit(principalOf(request), request.params.proj, request.params.model, request.body)),
     );
 
     app.get(
       '/v1/organizations/:org/usage',
-      { config: { access: needs('usage.organization') }, schema: { tags: ['usage'], params: orgParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
+      { config: { access: needs('usage.organization') }, schema: { tags: ['usage'], params: orgParams, querystring: usageQuery, response: { 200: usagePage, ...refusals } } },
       async (request) => presentUsage(await services.usage.organization(principalOf(request), request.params.org, request.query)),
     );
 
     app.get(
       '/v1/projects/:proj/usage',
-      { config: { access: needs('usage.project') }, schema: { tags: ['usage'], params: projectParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
+      { config: { access: needs('usage.project') }, schema: { tags: ['usage'], params: projectParams, querystring: usageQuery, response: { 200: usagePage, ...refusals } } },
       async (request) => presentUsage(await services.usage.project(principalOf(request), request.params.proj, request.query)),
     );
 
     const spendDescription = 'Usage at the configured prices (USD, `amount.value`, rounded to the micro-dollar), by bucket; like OpenAI\'s costs API.';
     app.get(
       '/v1/organizations/:org/spend',
-      { config: { access: needs('usage.organization_spend') }, schema: { tags: ['spend'], description: spendDescription, params: orgParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
+      { config: { access: needs('usage.organization_spend') }, schema: { tags: ['spend'], description: spendDescription, params: orgParams, querystring: usageQuery, response: { 200: spendPage, ...refusals } } },
       async (request) => presentSpend(await services.usage.organizationSpend(principalOf(request), request.params.org, request.query)),
     );
 
     app.get(
       '/v1/projects/:proj/spend',
-      { config: { access: needs('usage.project_spend') }, schema: { tags: ['spend'], description: spendDescription, params: projectParams, querystring: usageQuery, response: { 200: z.unknown(), ...refusals } } },
+      { config: { access: needs('usage.project_spend') }, schema: { tags: ['spend'], description: spendDescription, params: projectParams, querystring: usageQuery, response: { 200: spendPage, ...refusals } } },
       async (request) => presentSpend(await services.usage.projectSpend(principalOf(request), request.params.proj, request.query)),
     );
   };

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import type { Services } from '../../services/index.ts';
 import { errorBody } from '../errors.ts';
 import { AUTHENTICATED, PUBLIC } from '../route-access.ts';
 import { refusals } from '../schemas/common.ts';
-import { regionObject } from '../schemas/objects.ts';
+import type { Permission, Region, WholeList } from '../schemas/api-types.ts';
+import { wholeListOf } from '../schemas/envelopes.ts';
+import { permissionObject, regionObject } from '../schemas/objects.ts';
 
 /** Health, the OpenAPI document, the regions and the permission catalogue. */
 export function metaRoutes(services: Services): FastifyPluginAsyncZod {
@@ -27,10 +28,10 @@ export function metaRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/regions',
-      { config: { access: AUTHENTICATED }, schema: { tags: ['regions'], response: { 200: z.object({ object: z.literal('list'), data: z.array(regionObject) }), ...refusals } } },
-      async () => ({
-        object: 'list' as const,
-        data: services.regions.list().map((r) => ({ id: r.id, object: 'region' as const, inference_base_url: r.inference_base_url })),
+      { config: { access: AUTHENTICATED }, schema: { tags: ['regions'], response: { 200: wholeListOf(regionObject), ...refusals } } },
+      async (): Promise<WholeList<Region>> => ({
+        object: 'list',
+        data: services.regions.list().map((r) => ({ id: r.id, object: 'region', inference_base_url: r.inference_base_url })),
       }),
     );
 
@@ -40,16 +41,13 @@ export function metaRoutes(services: Services): FastifyPluginAsyncZod {
         config: { access: AUTHENTICATED },
         schema: {
           tags: ['access'],
-          response: {
-            200: z.object({
-              object: z.literal('list'),
-              data: z.array(z.object({ name: z.string(), scope: z.string(), description: z.string(), roles: z.array(z.string()) })),
-            }),
-            ...refusals,
-          },
+          response: { 200: wholeListOf(permissionObject), ...refusals },
         },
       },
-      async () => ({ object: 'list' as const, data: services.access.catalogue() }),
+      async (): Promise<WholeList<Permission>> => ({
+        object: 'list',
+        data: services.access.catalogue().map((p) => ({ name: p.name, scope: p.scope, description: p.description, roles: p.roles })),
+      }),
     );
   };
 }

@@ -5,9 +5,11 @@ import type { Services } from '../../services/index.ts';
 import { projectOf, projectQuery } from '../project-context.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { refusals } from '../schemas/common.ts';
+import type { Model, WholeList } from '../schemas/api-types.ts';
+import { wholeListOf } from '../schemas/envelopes.ts';
+import { modelObject } from '../schemas/resources.ts';
 
-const modelObject = z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() });
-const present = (model: ModelEntry) => ({ id: model.id, object: 'model' as const, created: model.created, owned_by: model.owned_by });
+const present = (model: ModelEntry): Model => ({ id: model.id, object: 'model', created: model.created, owned_by: model.owned_by });
 
 export function modelRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
@@ -16,8 +18,8 @@ export function modelRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/models',
-      { config: { access: needs('models.list') }, schema: { tags, querystring: query, response: { 200: z.object({ object: z.literal('list'), data: z.array(modelObject) }), ...refusals } } },
-      async (request) => ({ object: 'list' as const, data: (await services.models.list(principalOf(request), projectOf(request))).map(present) }),
+      { config: { access: needs('models.list') }, schema: { tags, querystring: query, response: { 200: wholeListOf(modelObject), ...refusals } } },
+      async (request): Promise<WholeList<Model>> => ({ object: 'list', data: (await services.models.list(principalOf(request), projectOf(request))).map(present) }),
     );
 
     // Model ids hold slashes (meta-llama/Llama-3.3-70B-Instruct), sent as they are or URL-encoded.

@@ -5,7 +5,8 @@ import type { Services } from '../../services/index.ts';
 import { presentDeleted, presentList, presentOrganization, presentOrganizationMember } from '../presenters.ts';
 import { AUTHENTICATED, needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, name, orgParams, refusals } from '../schemas/common.ts';
-import { accessReason, deletedObject, organizationMemberObject, organizationObject } from '../schemas/objects.ts';
+import { deletionOf } from '../schemas/envelopes.ts';
+import { accessCheckObject, organizationMemberObject, organizationObject } from '../schemas/objects.ts';
 
 export function organizationRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
@@ -52,7 +53,7 @@ export function organizationRoutes(services: Services): FastifyPluginAsyncZod {
           description:
             'Deletes an empty organization (org admins). 409 `personal_organization` for a personal one; 409 `organization_not_empty` while a member besides the caller, or a project with a live API key, file, dataset, unfinished fine-tuning job or dedicated endpoint, remains.',
           params: orgParams,
-          response: { 200: deletedObject, ...refusals },
+          response: { 200: deletionOf('organization'), ...refusals },
         },
       },
       async (request) => {
@@ -79,7 +80,7 @@ export function organizationRoutes(services: Services): FastifyPluginAsyncZod {
           tags,
           description: 'Removes a member (org admins), or leaves the organization (the member itself).',
           params: z.strictObject({ org: z.string(), principal_id: z.string() }),
-          response: { 200: deletedObject, ...refusals },
+          response: { 200: deletionOf('organization.member'), ...refusals },
         },
       },
       async (request) => {
@@ -101,7 +102,7 @@ export function organizationRoutes(services: Services): FastifyPluginAsyncZod {
             permission: z.enum(PERMISSION_NAMES as [string, ...string[]]),
             project_id: z.string().min(1).optional(),
           }),
-          response: { 200: z.object({ allowed: z.boolean(), reasons: z.array(accessReason) }), ...refusals },
+          response: { 200: accessCheckObject, ...refusals },
         },
       },
       async (request) => services.access.check(principalOf(request), request.params.org, request.body),

@@ -4,9 +4,17 @@ import type { Services } from '../../services/index.ts';
 import { presentList, presentProject } from '../presenters.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, name, orgParams, projectParams, refusals } from '../schemas/common.ts';
-import { projectObject } from '../schemas/objects.ts';
+import type { AccessEntry } from '../schemas/api-types.ts';
+import { projectAccessEntry, projectObject } from '../schemas/objects.ts';
+import type { ProjectAccessEntry } from '../../services/access.ts';
 
 const regionList = z.array(z.string().min(1)).min(1, 'must name at least one region').max(20);
+const presentAccessEntry = (entry: ProjectAccessEntry): AccessEntry => ({
+  principal: entry.principal,
+  role: entry.role,
+  via: entry.via.map((v) => ({ group_id: v.group_id, scope: v.scope, role: v.role, role_name: v.role_name })),
+});
+
 const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export function projectRoutes(services: Services): FastifyPluginAsyncZod {
@@ -76,32 +84,12 @@ export function projectRoutes(services: Services): FastifyPluginAsyncZod {
           tags: ['access'],
           description: 'Who has access to the project, with their strongest role and the groups it comes from.',
           params: projectParams,
-          response: {
-            200: z.object({
-              object: z.literal('list'),
-              data: z.array(
-                z.object({
-                  principal: z.object({ type: z.string(), id: z.string(), name: z.string(), email: z.string().optional() }),
-                  role: z.string(),
-                  via: z.array(
-                    z.object({
-                      group_id: z.string(),
-                      scope: z.object({ type: z.string(), id: z.string() }),
-                      role: z.string().describe("The group's role: a built-in name or a custom role's id."),
-                      role_name: z.string(),
-                    }),
-                  ),
-                }),
-              ),
-              has_more: z.boolean(),
-            }),
-            ...refusals,
-          },
+          response: { 200: listOf(projectAccessEntry), ...refusals },
         },
       },
       async (request) => {
-        const data = await services.access.whoHasAccess(principalOf(request), request.params.proj);
-        return { object: 'list' as const, data, first_id: data[0]?.principal.id ?? null, last_id: data.at(-1)?.principal.id ?? null, has_more: false };
+        const entries = await services.access.whoHasAccess(principalOf(request), request.params.proj);
+        return presentList({ items: entries, hasMore: false }, presentAccessEntry, (entry) => entry.principal.id);
       },
     );
   };

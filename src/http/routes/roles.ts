@@ -4,7 +4,8 @@ import type { Services } from '../../services/index.ts';
 import { presentCustomRole, presentDeleted, presentList, presentRole } from '../presenters.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, name, orgParams, refusals } from '../schemas/common.ts';
-import { deletedObject, roleObject } from '../schemas/objects.ts';
+import { deletionOf } from '../schemas/envelopes.ts';
+import { roleObject } from '../schemas/objects.ts';
 
 const roleParams = z.strictObject({ org: z.string(), role_id: z.string() });
 const description = z.string().max(1000, 'must be at most 1000 characters');
@@ -65,7 +66,7 @@ export function roleRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/organizations/:org/roles/:role_id',
       {
         config: { access: needs('roles.delete') },
-        schema: { tags, description: 'A role some group holds: 409 role_in_use.', params: roleParams, response: { 200: deletedObject, ...refusals } },
+        schema: { tags, description: 'A role some group holds: 409 role_in_use.', params: roleParams, response: { 200: deletionOf('role'), ...refusals } },
       },
       async (request) => {
         await services.roles.delete(principalOf(request), request.params.org, request.params.role_id);

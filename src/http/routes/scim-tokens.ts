@@ -6,19 +6,7 @@ import type { ScimTokenRecord } from '../../store/records.ts';
 import { presentList } from '../presenters.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, name, orgParams, refusals } from '../schemas/common.ts';
-
-const scimTokenObject = z.object({
-  id: z.string(),
-  object: z.literal('scim_token'),
-  organization_id: z.string(),
-  name: z.string(),
-  redacted_value: z.string(),
-  created_by: z.string(),
-  created_at: z.number(),
-  revoked_at: z.number().nullable(),
-  base_url: z.string().describe('Where the identity provider sends SCIM requests with this token.'),
-});
-const issuedScimTokenObject = scimTokenObject.extend({ token: z.string().describe('The secret, shown in this answer only.') });
+import { issuedScimTokenObject, scimTokenObject } from '../schemas/scim.ts';
 
 /** An organization's SCIM tokens, for org admins; the SCIM routes themselves are in scim.ts. */
 export function scimTokenRoutes(services: Services): FastifyPluginAsyncZod {

@@ -5,13 +5,13 @@ import type { ServiceAccountRecord } from '../../store/records.ts';
 import { presentDeleted, presentList } from '../presenters.ts';
 import { needs, principalOf } from '../route-access.ts';
 import { listOf, listQuery, name, orgParams, refusals } from '../schemas/common.ts';
-import { deletedObject } from '../schemas/objects.ts';
+import { deletionOf } from '../schemas/envelopes.ts';
+import type { ServiceAccount } from '../schemas/api-types.ts';
+import { serviceAccountObject } from '../schemas/objects.ts';
 
-const serviceAccountObject = z.object({ id: z.string(), object: z.literal('service_account'), organization_id: z.string(), name: z.string(), created_at: z.number() });
-
-const present = (account: ServiceAccountRecord) => ({
+const present = (account: ServiceAccountRecord): ServiceAccount => ({
   id: account.id,
-  object: 'service_account' as const,
+  object: 'service_account',
   organization_id: account.organization_id,
   name: account.name,
   created_at: account.created_at,
@@ -45,7 +45,7 @@ export function serviceAccountRoutes(services: Services): FastifyPluginAsyncZod 
       `${base}/:sa`,
       {
         config: { access: needs('service_accounts.delete') },
-        schema: { tags, description: 'Deletes the service account with its memberships, and revokes its keys.', params: accountParams, response: { 200: deletedObject, ...refusals } },
+        schema: { tags, description: 'Deletes the service account with its memberships, and revokes its keys.', params: accountParams, response: { 200: deletionOf('service_account'), ...refusals } },
       },
       async (request) => {
         await services.serviceAccounts.delete(principalOf(request), request.params.org, request.params.sa);

@@ -8,7 +8,9 @@ import type { SsoConnectionRecord, SsoGroupMappingRecord } from '../../store/rec
 import { presentDeleted, presentList, presentUser } from '../presenters.ts';
 import { needs, principalOf, PUBLIC } from '../route-access.ts';
 import { errorResponse, listOf, listQuery, orgParams, refusals } from '../schemas/common.ts';
-import { deletedObject, userObject } from '../schemas/objects.ts';
+import { loginAnswer } from '../schemas/accounts.ts';
+import { deletionOf } from '../schemas/envelopes.ts';
+import type { SsoConnection, SsoGroupMapping } from '../schemas/api-types.ts';
 import {
   connectionCreateBody,
   connectionUpdateBody,
@@ -28,10 +30,10 @@ const SSO_COOKIE_PATH = '/v1/auth/sso';
 const connectionParams = z.strictObject({ org: z.string(), conn: z.string() });
 const mappingParams = z.strictObject({ org: z.string(), conn: z.string(), mapping: z.string() });
 
-function presentConnection(connection: SsoConnectionRecord, redirectUri: string) {
+function presentConnection(connection: SsoConnectionRecord, redirectUri: string): SsoConnection {
   return {
     id: connection.id,
-    object: 'sso_connection' as const,
+    object: 'sso_connection',
     organization_id: connection.organization_id,
     name: connection.name,
     issuer: connection.issuer,
@@ -52,9 +54,9 @@ function presentConnection(connection: SsoConnectionRecord, redirectUri: string)
   };
 }
 
-const presentMapping = (mapping: SsoGroupMappingRecord) => ({
+const presentMapping = (mapping: SsoGroupMappingRecord): SsoGroupMapping => ({
   id: mapping.id,
-  object: 'sso_group_mapping' as const,
+  object: 'sso_group_mapping',
   connection_id: mapping.connection_id,
   idp_group: mapping.idp_group,
   group_id: mapping.group_id,
@@ -103,7 +105,7 @@ export function ssoRoutes(services: Services): FastifyPluginAsyncZod {
       `${base}/:conn`,
       {
         config: { access: needs('sso_connections.delete') },
-        schema: { tags, description: 'Deletes the connection with its domains and mappings; the memberships its mappings made stay as ordinary ones.', params: connectionParams, response: { 200: deletedObject, ...refusals } },
+        schema: { tags, description: 'Deletes the connection with its domains and mappings; the memberships its mappings made stay as ordinary ones.', params: connectionParams, response: { 200: deletionOf('sso_connection'), ...refusals } },
       },
       async (request) => {
         await services.ssoConnections.delete(principalOf(request), request.params.org, request.params.conn);
@@ -149,7 +151,7 @@ export function ssoRoutes(services: Services): FastifyPluginAsyncZod {
       `${base}/:conn/group_mappings/:mapping`,
       {
         config: { access: needs('sso_connections.delete_mapping') },
-        schema: { tags, description: 'Later sign-ins add no one through it; the memberships it made go at each person\'s next sign-in.', params: mappingParams, response: { 200: deletedObject, ...refusals } },
+        schema: { tags, description: 'Later sign-ins add no one through it; the memberships it made go at each person\'s next sign-in.', params: mappingParams, response: { 200: deletionOf('sso_group_mapping'), ...refusals } },
       },
       async (request) => {
         await services.ssoConnections.deleteMapping(principalOf(request), request.params.org, request.params.conn, request.params.mapping);
@@ -219,7 +221,7 @@ export function ssoRoutes(services: Services): FastifyPluginAsyncZod {
           tags,
           description: 'The CLI exchanges the one-time code its loopback URL received, with the code_verifier of its code_challenge, for a session.',
           body: ssoTokenBody,
-          response: { 200: z.object({ user: userObject, session_token: z.string(), csrf_token: z.string() }), 400: errorResponse },
+          response: { 200: loginAnswer, 400: errorResponse },
         },
       },
       async (request) => {

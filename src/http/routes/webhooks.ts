@@ -3,21 +3,24 @@ import { z } from 'zod';
 import type { Services } from '../../services/index.ts';
 import type { DeliveryRecord, WebhookRecord } from '../../services/webhooks.ts';
 import { needs, principalOf } from '../route-access.ts';
-import { deliveryObject, webhookBody, webhookObject } from '../schemas/budgets.ts';
+import type { DeliveryList, IssuedWebhook, Webhook, WebhookDelivery, WebhookList } from '../schemas/api-types.ts';
+import { deliveryList, issuedWebhookObject, webhookBody, webhookList } from '../schemas/budgets.ts';
+import { deletionOf } from '../schemas/envelopes.ts';
+import { presentDeleted } from '../presenters.ts';
 import { orgParams, refusals } from '../schemas/common.ts';
 
-const presentWebhook = (webhook: WebhookRecord) => ({
+const presentWebhook = (webhook: WebhookRecord): Webhook => ({
   id: webhook.id,
-  object: 'webhook' as const,
+  object: 'webhook',
   organization_id: webhook.organization_id,
   url: webhook.url,
   description: webhook.description,
   created_at: webhook.created_at,
 });
 
-const presentDelivery = (delivery: DeliveryRecord) => ({
+const presentDelivery = (delivery: DeliveryRecord): WebhookDelivery => ({
   id: delivery.id,
-  object: 'webhook.delivery' as const,
+  object: 'webhook.delivery',
   webhook_id: delivery.webhook_id,
   event_type: delivery.event_type,
   status: delivery.status,
@@ -45,27 +48,28 @@ export function webhookRoutes(services: Services): FastifyPluginAsyncZod {
           description: 'The answer carries the signing `secret`, shown this once. Each delivery has `Tenantry-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.',
           params: orgParams,
           body: webhookBody,
-          response: { 201: webhookObject.extend({ secret: z.string() }), ...refusals },
+          response: { 201: issuedWebhookObject, ...refusals },
         },
       },
       async (request, reply) => {
         const { webhook, secret } = await services.webhooks.create(principalOf(request), request.params.org, request.body);
-        return reply.status(201).send({ ...presentWebhook(webhook), secret });
+        const answer: IssuedWebhook = { ...presentWebhook(webhook), secret };
+        return reply.status(201).send(answer);
       },
     );
 
     app.get(
       '/v1/organizations/:org/webhooks',
-      { config: { access: needs('webhooks.list') }, schema: { tags, params: orgParams, response: { 200: z.object({ object: z.literal('list'), data: z.array(webhookObject), has_more: z.literal(false) }), ...refusals } } },
-      async (request) => ({ object: 'list' as const, data: (await services.webhooks.list(principalOf(request), request.params.org)).map(presentWebhook), has_more: false as const }),
+      { config: { access: needs('webhooks.list') }, schema: { tags, params: orgParams, response: { 200: webhookList, ...refusals } } },
+      async (request): Promise<WebhookList> => ({ object: 'list', data: (await services.webhooks.list(principalOf(request), request.params.org)).map(presentWebhook), has_more: false }),
     );
 
     app.delete(
       '/v1/organizations/:org/webhooks/:webhook_id',
-      { config: { access: needs('webhooks.delete') }, schema: { tags, params, response: { 200: z.object({ id: z.string(), object: z.literal('webhook'), deleted: z.literal(true) }), ...refusals } } },
+      { config: { access: needs('webhooks.delete') }, schema: { tags, params, response: { 200: deletionOf('webhook'), ...refusals } } },
       async (request) => {
         await services.webhooks.delete(principalOf(request), request.params.org, request.params.webhook_id);
-        return { id: request.params.webhook_id, object: 'webhook' as const, deleted: true as const };
+        return presentDeleted(request.params.webhook_id, 'webhook');
       },
     );
 
@@ -77,12 +81,12 @@ export function webhookRoutes(services: Services): FastifyPluginAsyncZod {
           tags,
           params,
           querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
-          response: { 200: z.object({ object: z.literal('list'), data: z.array(deliveryObject), has_more: z.boolean() }), ...refusals },
+          response: { 200: deliveryList, ...refusals },
         },
       },
-      async (request) => {
+      async (request): Promise<DeliveryList> => {
         const deliveries = await services.webhooks.deliveries(principalOf(request), request.params.org, request.params.webhook_id, request.query.limit);
-        return { object: 'list' as const, data: deliveries.map(presentDelivery), has_more: deliveries.length === request.query.limit };
+        return { object: 'list', data: deliveries.map(presentDelivery), has_more: deliveries.length === request.query.limit };
       },
     );
   };

@@ -5,6 +5,7 @@ import type { Services } from '../../services/index.ts';
 import { presentJob } from './fine-tuning.ts';
 import { WORKER } from '../route-access.ts';
 import { refusals } from '../schemas/common.ts';
+import { fineTuningJob, workerClaim, workerEventsAccepted, workerHeartbeat, workerResultFile } from '../schemas/fine-tuning.ts';
 import { assertMultipartForm, formErrorOf } from '../multipart.ts';
 import { CONTROL_CHARACTERS } from '../unsafe-text.ts';
 
@@ -32,12 +33,12 @@ export function workerRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/workers/claim',
       {
         config: { access: WORKER },
-        schema: { tags, headers: workerHeaders, body: z.strictObject({ lease_seconds: leaseSeconds }).optional(), response: { 200: z.object({ job: z.unknown(), files: z.array(z.unknown()) }), 204: z.undefined(), ...refusals } },
+        schema: { tags, headers: workerHeaders, body: z.strictObject({ lease_seconds: leaseSeconds }).optional(), response: { 200: workerClaim, 204: z.undefined(), ...refusals } },
       },
       async (request, reply) => {
         const claimed = await queue.claim(request.headers['x-worker-id'], request.body?.lease_seconds ?? 30);
         if (!claimed) return reply.status(204).send();
-        return { job: presentJob(claimed.job), files: claimed.files };
+        return { job: presentJob(claimed.job), files: claimed.files.map((f) => ({ id: f.id, filename: f.filename, role: f.role })) };
       },
     );
 
@@ -45,7 +46,7 @@ export function workerRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/workers/jobs/:job_id/heartbeat',
       {
         config: { access: WORKER },
-        schema: { tags, headers: workerHeaders, params: jobParams, body: z.strictObject({ lease_seconds: leaseSeconds }).optional(), response: { 200: z.object({ status: z.enum(['running', 'cancelled']) }), ...refusals } },
+        schema: { tags, headers: workerHeaders, params: jobParams, body: z.strictObject({ lease_seconds: leaseSeconds }).optional(), response: { 200: workerHeartbeat, ...refusals } },
       },
       async (request) => ({ status: await queue.heartbeat(request.headers['x-worker-id'], request.params.job_id, request.body?.lease_seconds ?? 30) }),
     );
@@ -63,7 +64,7 @@ export function workerRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/workers/jobs/:job_id/events',
       {
         config: { access: WORKER },
-        schema: { tags, headers: workerHeaders, params: jobParams, body: z.strictObject({ lines: z.array(trainerLine).min(1).max(500) }), response: { 200: z.object({ accepted: z.number() }), ...refusals } },
+        schema: { tags, headers: workerHeaders, params: jobParams, body: z.strictObject({ lines: z.array(trainerLine).min(1).max(500) }), response: { 200: workerEventsAccepted, ...refusals } },
       },
       async (request) => {
         await queue.report(request.headers['x-worker-id'], request.params.job_id, request.body.lines);
@@ -88,7 +89,7 @@ export function workerRoutes(services: Services): FastifyPluginAsyncZod {
               .refine((p) => !p.split('/').includes('..') && !p.startsWith('/'), 'must stay inside the output folder')
               .refine((p) => !CONTROL_CHARACTERS.test(p), 'must not contain control characters'),
           }),
-          response: { 200: z.object({ id: z.string() }), ...refusals },
+          response: { 200: workerResultFile, ...refusals },
         },
       },
       async (request) => {
@@ -114,7 +115,7 @@ export function workerRoutes(services: Services): FastifyPluginAsyncZod {
           headers: workerHeaders,
           params: jobParams,
           body: z.strictObject({ status: z.enum(['succeeded', 'failed']), message: z.string().max(10_000).optional(), trained_tokens: z.number().int().nonnegative().optional() }),
-          response: { 200: z.unknown(), ...refusals },
+          response: { 200: fineTuningJob, ...refusals },
         },
       },
       async (request) => presentJob(await queue.complete(request.headers['x-worker-id'], request.params.job_id, request.body)),

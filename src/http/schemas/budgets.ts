@@ -79,6 +79,9 @@ export const webhookObject = z.object({
   created_at: z.number(),
 });
 
+/** The answer that creates a webhook: with its signing secret, shown this once. */
+export const issuedWebhookObject = webhookObject.extend({ secret: z.string() });
+
 export const deliveryObject = z.object({
   id: z.string(),
   object: z.literal('webhook.delivery'),
@@ -93,3 +96,7 @@ export const deliveryObject = z.object({
   created_at: z.number(),
   updated_at: z.number(),
 });
+
+export const webhookList = z.object({ object: z.literal('list'), data: z.array(webhookObject), has_more: z.literal(false) });
+
+export const deliveryList = z.object({ object: z.literal('list'), data: z.array(deliveryObject), has_more: z.boolean() });

@@ -25,25 +25,4 @@ export const projectGroupParams = z.strictObject({ proj: z.string(), grp: z.stri
 export const orgGroupMemberParams = z.strictObject({ org: z.string(), grp: z.string(), principal_id: z.string() });
 export const projectGroupMemberParams = z.strictObject({ proj: z.string(), grp: z.string(), principal_id: z.string() });
 
-export const errorResponse = z.object({
-  error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
-});
-
-/** The common refusals, for the OpenAPI document. */
-export const refusals = {
-  400: errorResponse,
-  401: errorResponse,
-  403: errorResponse,
-  404: errorResponse,
-  409: errorResponse,
-};
-
-export function listOf<T extends z.ZodType>(item: T) {
-  return z.object({
-    object: z.literal('list'),
-    data: z.array(item),
-    first_id: z.string().nullable(),
-    last_id: z.string().nullable(),
-    has_more: z.boolean(),
-  });
-}
+export { errorResponse, listOf, refusals } from './envelopes.ts';

@@ -62,3 +62,15 @@ export const fineTuningJobCheckpoint = z.object({
   metrics: z.record(z.string(), z.number()),
   step_number: z.number().int(),
 });
+
+/** What a worker's claim answers: the job as the API shows it and the files it may read. */
+export const workerClaim = z.object({
+  job: fineTuningJob,
+  files: z.array(z.object({ id: z.string(), filename: z.string(), role: z.enum(['training', 'validation']) })),
+});
+
+export const workerHeartbeat = z.object({ status: z.enum(['running', 'cancelled']) });
+
+export const workerEventsAccepted = z.object({ accepted: z.number().int() });
+
+export const workerResultFile = z.object({ id: z.string().describe('The stored file of the result.') });

@@ -106,3 +106,18 @@ export function scimListOf<T extends z.ZodType>(item: T) {
 
 /** Discovery documents are fixed; described loosely. */
 export const scimDocument = z.looseObject({ schemas: z.array(z.string()) });
+
+/** An organization's SCIM token, as its admins see it; `token` only in the answer that made it. */
+export const scimTokenObject = z.object({
+  id: z.string(),
+  object: z.literal('scim_token'),
+  organization_id: z.string(),
+  name: z.string(),
+  redacted_value: z.string(),
+  created_by: z.string(),
+  created_at: z.number(),
+  revoked_at: z.number().nullable(),
+  base_url: z.string().describe('Where the identity provider sends SCIM requests with this token.'),
+});
+export const issuedScimTokenObject = scimTokenObject.extend({ token: z.string().describe('The secret, shown in this answer only.') });
+

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { get, patch, post } from '../api.ts';
 import { useAction, useAsync } from '../hooks.ts';
-import type { List, Organization, Project, Region } from '../types.ts';
+import type { List, Organization, Project, Region, WholeList } from '../types.ts';
 import { useSession } from '../session.tsx';
 import { Dialog } from './Dialog.tsx';
 import { FormError, SelectField, TextField } from './Field.tsx';
@@ -19,7 +19,7 @@ export function CreateDialog({ mode, currentOrg, onClose, onCreated }: { mode: '
   const [orgName, setOrgName] = useState('');
   const [name, setName] = useState(mode === 'organization' ? 'Default project' : '');
   const [regions, setRegions] = useState<string[] | undefined>();
-  const regionList = useAsync((signal) => get<List<Region>>('/v1/regions', { signal }), []);
+  const regionList = useAsync((signal) => get<WholeList<Region>>('/v1/regions', { signal }), []);
   const orgStep = useAction();
   const projectStep = useAction();
   const creatingOrg = orgChoice === NEW_ORGANIZATION;

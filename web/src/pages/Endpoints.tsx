@@ -9,10 +9,10 @@ import { formatTime } from '../format.ts';
 import { useAction, useAsync, useInterval } from '../hooks.ts';
 import { usePagedList } from '../paging.ts';
 import { useProject } from '../session.tsx';
-import type { Endpoint, EndpointTemplate, List } from '../types.ts';
+import type { Endpoint, EndpointTemplate, WholeList } from '../types.ts';
 
 function CreateEndpointForm({ project, regions, onCreated }: { project: string; regions: string[]; onCreated: () => void }) {
-  const templates = useAsync((signal) => get<List<EndpointTemplate>>('/v1/dedicated_endpoints/templates', { signal }), []);
+  const templates = useAsync((signal) => get<WholeList<EndpointTemplate>>('/v1/dedicated_endpoints/templates', { signal }), []);
   const [templateIndex, setTemplateIndex] = useState(0);
   const [name, setName] = useState('');
   const [gpuType, setGpuType] = useState('');

@@ -10,12 +10,12 @@ import { formatTime } from '../format.ts';
 import { useAction, useAsync, useInterval } from '../hooks.ts';
 import { usePagedList } from '../paging.ts';
 import { useProject } from '../session.tsx';
-import type { FileObject, Job, JobEvent, List, Model } from '../types.ts';
+import type { FileObject, Job, JobEvent, List, Model, WholeList } from '../types.ts';
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 
 function CreateJobForm({ project, onCreated }: { project: string; onCreated: (job: Job) => void }) {
-  const models = useAsync((signal) => get<List<Model>>('/v1/models', { project, signal }), [project]);
+  const models = useAsync((signal) => get<WholeList<Model>>('/v1/models', { project, signal }), [project]);
   const files = useAsync((signal) => get<List<FileObject>>('/v1/files', { project, query: { purpose: 'fine-tune', limit: 100 }, signal }), [project]);
   const [model, setModel] = useState('');
   const [training, setTraining] = useState('');

@@ -14,6 +14,7 @@ import { useSession, useWorkspace } from '../session.tsx';
 import type { Group, Invitation, List, Member } from '../types.ts';
 
 const selfMember = (me: { id: string; name: string; email: string }): Member => ({
+  object: 'organization.member',
   principal: { type: 'user', id: me.id, name: me.name, email: me.email },
   groups: [],
   added_at: 0,

@@ -6,7 +6,7 @@ import { Page } from '../components/Page.tsx';
 import { Loaded } from '../components/States.tsx';
 import { useAction, useAsync } from '../hooks.ts';
 import { useProject } from '../session.tsx';
-import type { List, Model, ModelPermissions as Permissions } from '../types.ts';
+import type { Model, ModelPermissions as Permissions, WholeList } from '../types.ts';
 
 function PermissionsForm({ project, current, models }: { project: string; current: Permissions; models: string[] }) {
   const [mode, setMode] = useState(current.mode);
@@ -36,7 +36,7 @@ export function ModelPermissions() {
     (signal) =>
       Promise.all([
         get<Permissions>(`/v1/projects/${project.id}/model_permissions`, { signal }),
-        get<List<Model>>('/v1/models', { project: project.id, signal }),
+        get<WholeList<Model>>('/v1/models', { project: project.id, signal }),
       ]).then(([current, models]) => ({ current, models: models.data.map((m) => m.id) })),
     [project.id],
   );

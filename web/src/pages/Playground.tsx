@@ -6,7 +6,7 @@ import { ErrorNotice } from '../components/States.tsx';
 import { asApiError, useAsync } from '../hooks.ts';
 import { useProject } from '../session.tsx';
 import type { ApiError } from '../api.ts';
-import type { List, Model } from '../types.ts';
+import type { Model, WholeList } from '../types.ts';
 
 interface Message {
   role: 'system' | 'user' | 'assistant';
@@ -20,7 +20,7 @@ interface Chunk {
 
 export function Playground() {
   const project = useProject();
-  const models = useAsync((signal) => get<List<Model>>('/v1/models', { project: project.id, signal }), [project.id]);
+  const models = useAsync((signal) => get<WholeList<Model>>('/v1/models', { project: project.id, signal }), [project.id]);
   const [model, setModel] = useState('');
   const [system, setSystem] = useState('');
   const [input, setInput] = useState('');

@@ -8,12 +8,12 @@ import { Page } from '../components/Page.tsx';
 import { formatTime } from '../format.ts';
 import { useAction, useAsync } from '../hooks.ts';
 import { useProject, useWorkspace } from '../session.tsx';
-import type { List, Project, Region } from '../types.ts';
+import type { Project, Region, WholeList } from '../types.ts';
 
 export function ProjectSettings() {
   const project = useProject();
   const { reloadProjects } = useWorkspace();
-  const regionList = useAsync((signal) => get<List<Region>>('/v1/regions', { signal }), []);
+  const regionList = useAsync((signal) => get<WholeList<Region>>('/v1/regions', { signal }), []);
   const [name, setName] = useState(project.name);
   const [regions, setRegions] = useState(project.regions);
   const [saved, setSaved] = useState(false);

@@ -7,7 +7,7 @@ import { Page } from '../components/Page.tsx';
 import { formatNumber } from '../format.ts';
 import { useAction, useAsync } from '../hooks.ts';
 import { useProject } from '../session.tsx';
-import type { List, RateLimit } from '../types.ts';
+import type { RateLimit, WholeList } from '../types.ts';
 
 function EditLimitDialog({ project, limit, onClose, onSaved }: { project: string; limit: RateLimit; onClose: () => void; onSaved: () => void }) {
   const [requests, setRequests] = useState(String(limit.max_requests_per_1_minute));
@@ -27,7 +27,7 @@ function EditLimitDialog({ project, limit, onClose, onSaved }: { project: string
 
 export function RateLimits() {
   const project = useProject();
-  const limits = useAsync((signal) => get<List<RateLimit>>(`/v1/projects/${project.id}/rate_limits`, { signal }), [project.id]);
+  const limits = useAsync((signal) => get<WholeList<RateLimit>>(`/v1/projects/${project.id}/rate_limits`, { signal }), [project.id]);
   const [editing, setEditing] = useState<RateLimit | undefined>();
   return (
     <Page title="Rate limits" intro={`How much each model may be called from ${project.name}, counted over every key of the project; never above the operator's ceiling.`}>
