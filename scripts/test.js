@@ -42,6 +42,7 @@ export const TEST_FILES = [
   'test/budgets.test.ts',
   'test/budgets-multi-instance.test.ts',
   'test/endpoints.test.ts',
+  'test/replica-hours.test.ts',
   'test/fine-tuned-models.test.ts',
   'test/provisioner-leader.test.ts',
   'test/cli-client.test.ts',
