@@ -123,4 +123,25 @@ describeEachDatabase('spend of dedicated endpoints per replica-hour', (kind) => 
     assert.deepEqual(endpointLines(await spend(org, ann.token, `${all}&batch=true`)), []);
     await api().delete(`/v1/dedicated_endpoints/${created.id}`, key);
   });
+
+  test('each replica counts: two replicas for an hour are two replica-hours, next to the token lines', async () => {
+    const cy = await signUp(api(), 'cy');
+    const key = (await api().post(`/v1/projects/${cy.project.id}/api_keys`, cy.token, { name: 'sdk' })).body.key as string;
+    const created = (await api().post('/v1/dedicated_endpoints', key, { ...newEndpoint, scaling: { min_replicas: 2, max_replicas: 2 } })).body;
+    const org = `/v1/organizations/${cy.org.id}`;
+    await waitFor(async () => {
+      const t = clock.now();
+      clock.advance(10);
+      // Both recorded: the last 10 seconds hold 20 replica-seconds.
+      return replicaSeconds(await spend(org, cy.token, `start_time=${t}&end_time=${t + 10}&bucket_width=1m`)) === 20 ? true : undefined;
+    }, 'both replicas to be recorded', 20_000);
+    const t0 = clock.now();
+    clock.advance(2 * HOUR);
+    const hour = await spend(org, cy.token, `start_time=${t0}&end_time=${t0 + HOUR}&bucket_width=1h&group_by=project_id,model`);
+    assert.deepEqual(
+      endpointLines(hour).map((l) => [l.endpoint_id, l.replica_seconds, l.amount.value]),
+      [[created.id, 2 * HOUR, 7.2]],
+    );
+    await api().delete(`/v1/dedicated_endpoints/${created.id}`, key);
+  });
 });
