@@ -58,6 +58,7 @@ export const TEST_FILES = [
   'test/console-organization.test.ts',
   'test/console-provisioning.test.ts',
   'test/console-project.test.ts',
+  'test/console-replica-hours.test.ts',
   'test/test-runner.test.ts',
   'test/configuration-doc.test.ts',
   'test/redis-failure.test.ts',
