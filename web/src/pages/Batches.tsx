@@ -1,15 +1,12 @@
 import { useEffect, useState } from 'react';
 import { get, post, url } from '../api.ts';
-import { DataTable } from '../components/DataTable.tsx';
 import { ConfirmDialog } from '../components/Dialog.tsx';
 import { SelectField } from '../components/Field.tsx';
 import { FormCard } from '../components/FormCard.tsx';
-import { Page } from '../components/Page.tsx';
+import { RunHead, RunsPage } from '../components/RunList.tsx';
 import { ErrorNotice, Loaded } from '../components/States.tsx';
 import { formatTime } from '../format.ts';
 import { useAction, useAsync, useInterval } from '../hooks.ts';
-import { usePagedList } from '../paging.ts';
-import { useProject } from '../session.tsx';
 import type { Batch, FileObject, List } from '../types.ts';
 
 const ENDPOINTS = ['/v1/chat/completions', '/v1/completions', '/v1/embeddings'];
@@ -75,24 +72,20 @@ function BatchDetail({ project, batchId, onChanged }: { project: string; batchId
       <Loaded state={batch} what="the batch">
         {(current) => (
           <>
-            <div className="page-head">
-              <h2 id="batch-title">
-                Batch <span className="mono">{current.id}</span>
-              </h2>
-              {CANCELLABLE.has(current.status) ? (
-                <button type="button" className="danger" disabled={cancel.busy} onClick={() => setConfirming(true)}>
-                  Cancel batch
-                </button>
-              ) : null}
-            </div>
-            <ErrorNotice error={cancel.error} />
-            <dl className="facts">
-              <dt>Status</dt>
-              <dd>
-                <span className={`badge ${current.status}`} role="status" aria-label={`Status: ${current.status}`}>
-                  {current.status}
-                </span>
-              </dd>
+            <RunHead
+              titleId="batch-title"
+              noun="Batch"
+              id={current.id}
+              status={current.status}
+              error={cancel.error}
+              cancel={
+                CANCELLABLE.has(current.status) ? (
+                  <button type="button" className="danger" disabled={cancel.busy} onClick={() => setConfirming(true)}>
+                    Cancel batch
+                  </button>
+                ) : null
+              }
+            >
               <dt>Requests</dt>
               <dd aria-label="Request counts">
                 {current.request_counts.completed} completed, {current.request_counts.failed} failed, of {current.request_counts.total}
@@ -105,7 +98,7 @@ function BatchDetail({ project, batchId, onChanged }: { project: string; batchId
               <dd>{formatTime(current.created_at)}</dd>
               <dt>Expires</dt>
               <dd>{formatTime(current.expires_at)}</dd>
-            </dl>
+            </RunHead>
             {current.errors?.data.length ? (
               <>
                 <h3>Problems in the input file</h3>
@@ -146,42 +139,23 @@ function BatchDetail({ project, batchId, onChanged }: { project: string; batchId
 }
 
 export function Batches() {
-  const project = useProject();
-  const batches = usePagedList<Batch>('/v1/batches', { project: project.id });
-  const [selected, setSelected] = useState<string | undefined>();
-  useInterval(batches.reload, 2000, (batches.data?.data ?? []).some((b) => !FINISHED.has(b.status)));
   return (
-    <Page title="Batches">
-      <CreateBatchForm
-        project={project.id}
-        onCreated={(batch) => {
-          batches.reload();
-          setSelected(batch.id);
-        }}
-      />
-      <h2>Batches</h2>
-      <DataTable
-        label="Batches"
-        list={batches}
-        what="batches"
-        empty="No batches yet."
-        rowClass={(batch) => (batch.id === selected ? 'selected' : undefined)}
-        columns={[
-          {
-            header: 'Batch',
-            cell: (batch) => (
-              <button type="button" className="link mono" onClick={() => setSelected(batch.id)} aria-label={`Show batch ${batch.id}`}>
-                {batch.id}
-              </button>
-            ),
-          },
-          { header: 'Endpoint', cell: (batch) => batch.endpoint, className: 'mono' },
-          { header: 'Status', cell: (batch) => <span className={`badge ${batch.status}`}>{batch.status}</span> },
-          { header: 'Done', cell: (batch) => `${batch.request_counts.completed + batch.request_counts.failed} / ${batch.request_counts.total}` },
-          { header: 'Created', cell: (batch) => formatTime(batch.created_at) },
-        ]}
-      />
-      {selected ? <BatchDetail key={selected} project={project.id} batchId={selected} onChanged={batches.reload} /> : null}
-    </Page>
+    <RunsPage<Batch>
+      title="Batches"
+      path="/v1/batches"
+      heading="Batches"
+      noun="batch"
+      idHeader="Batch"
+      empty="No batches yet."
+      finished={FINISHED}
+      columns={[
+        { header: 'Endpoint', cell: (batch) => batch.endpoint, className: 'mono' },
+        'status',
+        { header: 'Done', cell: (batch) => `${batch.request_counts.completed + batch.request_counts.failed} / ${batch.request_counts.total}` },
+        { header: 'Created', cell: (batch) => formatTime(batch.created_at) },
+      ]}
+      form={(project, created) => <CreateBatchForm project={project} onCreated={created} />}
+      detail={(project, id, changed) => <BatchDetail project={project} batchId={id} onChanged={changed} />}
+    />
   );
 }

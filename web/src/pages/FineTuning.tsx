@@ -1,15 +1,12 @@
 import { useState } from 'react';
 import { get, post } from '../api.ts';
-import { DataTable } from '../components/DataTable.tsx';
 import { SelectField, TextField } from '../components/Field.tsx';
 import { FormCard } from '../components/FormCard.tsx';
-import { Page } from '../components/Page.tsx';
+import { RunHead, RunsPage } from '../components/RunList.tsx';
 import { LossChart } from '../components/LossChart.tsx';
 import { Empty, ErrorNotice, Loaded } from '../components/States.tsx';
 import { formatTime } from '../format.ts';
 import { useAction, useAsync, useInterval } from '../hooks.ts';
-import { usePagedList } from '../paging.ts';
-import { useProject } from '../session.tsx';
 import type { FileObject, Job, JobEvent, List, Model, WholeList } from '../types.ts';
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
@@ -98,33 +95,29 @@ function JobDetail({ project, jobId, onChanged }: { project: string; jobId: stri
       <Loaded state={job} what="the job">
         {(current) => (
           <>
-            <div className="page-head">
-              <h2 id="job-title">
-                Job <span className="mono">{current.id}</span>
-              </h2>
-              {!FINISHED.has(current.status) ? (
-                <button
-                  type="button"
-                  className="danger"
-                  disabled={cancel.busy}
-                  onClick={async () => {
-                    await cancel.run(() => post<Job>(`/v1/fine_tuning/jobs/${current.id}/cancel`, {}, { project }));
-                    job.reload();
-                    onChanged();
-                  }}
-                >
-                  Cancel job
-                </button>
-              ) : null}
-            </div>
-            <ErrorNotice error={cancel.error} />
-            <dl className="facts">
-              <dt>Status</dt>
-              <dd>
-                <span className={`badge ${current.status}`} role="status" aria-label={`Status: ${current.status}`}>
-                  {current.status}
-                </span>
-              </dd>
+            <RunHead
+              titleId="job-title"
+              noun="Job"
+              id={current.id}
+              status={current.status}
+              error={cancel.error}
+              cancel={
+                !FINISHED.has(current.status) ? (
+                  <button
+                    type="button"
+                    className="danger"
+                    disabled={cancel.busy}
+                    onClick={async () => {
+                      await cancel.run(() => post<Job>(`/v1/fine_tuning/jobs/${current.id}/cancel`, {}, { project }));
+                      job.reload();
+                      onChanged();
+                    }}
+                  >
+                    Cancel job
+                  </button>
+                ) : null
+              }
+            >
               <dt>Model</dt>
               <dd className="mono">{current.model}</dd>
               <dt>Fine-tuned model</dt>
@@ -139,7 +132,7 @@ function JobDetail({ project, jobId, onChanged }: { project: string; jobId: stri
                   <dd>{current.error.message}</dd>
                 </>
               ) : null}
-            </dl>
+            </RunHead>
           </>
         )}
       </Loaded>
@@ -165,42 +158,18 @@ function JobDetail({ project, jobId, onChanged }: { project: string; jobId: stri
 }
 
 export function FineTuning() {
-  const project = useProject();
-  const jobs = usePagedList<Job>('/v1/fine_tuning/jobs', { project: project.id });
-  const [selected, setSelected] = useState<string | undefined>();
-  const anyRunning = (jobs.data?.data ?? []).some((j) => !FINISHED.has(j.status));
-  useInterval(jobs.reload, 2000, anyRunning);
   return (
-    <Page title="Fine-tuning">
-      <CreateJobForm
-        project={project.id}
-        onCreated={(job) => {
-          jobs.reload();
-          setSelected(job.id);
-        }}
-      />
-      <h2>Jobs</h2>
-      <DataTable
-        label="Jobs"
-        list={jobs}
-        what="jobs"
-        empty="No fine-tuning jobs yet."
-        rowClass={(job) => (job.id === selected ? 'selected' : undefined)}
-        columns={[
-          {
-            header: 'Job',
-            cell: (job) => (
-              <button type="button" className="link mono" onClick={() => setSelected(job.id)} aria-label={`Show job ${job.id}`}>
-                {job.id}
-              </button>
-            ),
-          },
-          { header: 'Model', cell: (job) => job.model, className: 'mono' },
-          { header: 'Status', cell: (job) => <span className={`badge ${job.status}`}>{job.status}</span> },
-          { header: 'Created', cell: (job) => formatTime(job.created_at) },
-        ]}
-      />
-      {selected ? <JobDetail key={selected} project={project.id} jobId={selected} onChanged={jobs.reload} /> : null}
-    </Page>
+    <RunsPage<Job>
+      title="Fine-tuning"
+      path="/v1/fine_tuning/jobs"
+      heading="Jobs"
+      noun="job"
+      idHeader="Job"
+      empty="No fine-tuning jobs yet."
+      finished={FINISHED}
+      columns={[{ header: 'Model', cell: (job) => job.model, className: 'mono' }, 'status', { header: 'Created', cell: (job) => formatTime(job.created_at) }]}
+      form={(project, created) => <CreateJobForm project={project} onCreated={created} />}
+      detail={(project, id, changed) => <JobDetail project={project} jobId={id} onChanged={changed} />}
+    />
   );
 }
