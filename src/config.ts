@@ -129,6 +129,10 @@ const fileSchema = z.strictObject({
           }),
         )
         .optional(),
+      /** What one replica of a dedicated endpoint costs per hour it runs, in USD, by the endpoint's base model. */
+      endpoints: z.array(z.strictObject({ model: z.string().min(1), per_replica_hour: z.number().nonnegative().max(1_000_000) })).optional(),
+      /** The per-replica-hour price of an endpoint whose model `endpoints` does not name. */
+      endpoint_default_per_replica_hour: z.number().nonnegative().max(1_000_000).optional(),
     })
     .optional(),
   webhooks: z
@@ -262,6 +266,10 @@ export interface ModelPrice {
 
 export interface PriceSettings {
   models: ReadonlyMap<string, ModelPrice>;
+  /** USD per replica-hour of a dedicated endpoint, by its base model. */
+  endpoints: ReadonlyMap<string, number>;
+  /** USD per replica-hour of an endpoint whose model has no price of its own. */
+  endpointDefaultPerReplicaHour: number;
 }
 
 export interface WebhookSettings {
@@ -351,6 +359,8 @@ export const DEFAULTS = {
   validateResponses: { production: false, otherwise: true },
   ssoAllowHttpIssuers: false,
   ssoLoginTimeoutSeconds: 600,
+  // Replica-hours cost nothing unless priced: an operator who never set prices sees no surprise spend.
+  endpointDefaultPerReplicaHour: 0,
   webhookMaxAttempts: 6,
   webhookFirstRetrySeconds: 10,
   webhookTimeoutSeconds: 10,
@@ -435,7 +445,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       pollIntervalMs: Math.round((file.batches?.poll_interval_seconds ?? DEFAULTS.batches.poll_interval_seconds) * 1000),
       maxRequests: file.batches?.max_requests ?? DEFAULTS.batches.max_requests,
     },
-    prices: { models: resolvePrices(file.prices?.models ?? []) },
+    prices: {
+      models: resolvePrices(file.prices?.models ?? []),
+      endpoints: resolveEndpointPrices(file.prices?.endpoints ?? [], templates),
+      endpointDefaultPerReplicaHour: file.prices?.endpoint_default_per_replica_hour ?? DEFAULTS.endpointDefaultPerReplicaHour,
+    },
     webhooks: {
       allowPrivateAddresses: file.webhooks?.allow_private_addresses ?? false,
       maxAttempts: file.webhooks?.max_attempts ?? DEFAULTS.webhookMaxAttempts,
@@ -487,6 +501,23 @@ function resolvePrices(prices: NonNullable<NonNullable<ConfigFile['prices']>['mo
   for (const [index, price] of prices.entries()) {
     if (byModel.has(price.id)) throw new ConfigError(`TENANTRY_CONFIG: prices.models.${index}.id: duplicate price for model "${price.id}"`);
     byModel.set(price.id, { input_per_million_tokens: price.input_per_million_tokens, output_per_million_tokens: price.output_per_million_tokens });
+  }
+  return byModel;
+}
+
+/**
+ * A replica-hour price is for a model dedicated endpoints can run, so it must name a template's
+ * model (a typo would otherwise leave that model at the default price unnoticed); two prices for one
+ * model would leave which one counts to chance.
+ */
+function resolveEndpointPrices(prices: NonNullable<NonNullable<ConfigFile['prices']>['endpoints']>, templates: TemplateSetting[]): Map<string, number> {
+  const byModel = new Map<string, number>();
+  for (const [index, price] of prices.entries()) {
+    if (byModel.has(price.model)) throw new ConfigError(`TENANTRY_CONFIG: prices.endpoints.${index}.model: duplicate price for model "${price.model}"`);
+    if (!templates.some((t) => t.model_name === price.model)) {
+      throw new ConfigError(`TENANTRY_CONFIG: prices.endpoints.${index}.model: "${price.model}" is not the model_name of any configured template`);
+    }
+    byModel.set(price.model, price.per_replica_hour);
   }
   return byModel;
 }

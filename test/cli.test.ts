@@ -39,6 +39,15 @@ test('bad configuration stops the start with one clear line naming the setting',
   const twoTemplates = join(dir, 'two-templates.json');
   writeFileSync(twoTemplates, JSON.stringify({ regions, templates: [template, { ...template, command: 'other {model}' }] }));
   cases.push([{ TENANTRY_CONFIG: twoTemplates }, /templates\.1\.flavor_name: duplicate flavor "base" for model "acme\/tiny"/]);
+  const priceOfNoTemplate = join(dir, 'endpoint-price-model.json');
+  writeFileSync(priceOfNoTemplate, JSON.stringify({ regions, templates: [template], prices: { endpoints: [{ model: 'acme/tyni', per_replica_hour: 2 }] } }));
+  cases.push([{ TENANTRY_CONFIG: priceOfNoTemplate }, /prices\.endpoints\.0\.model: "acme\/tyni" is not the model_name of any configured template/]);
+  const twoEndpointPrices = join(dir, 'two-endpoint-prices.json');
+  writeFileSync(twoEndpointPrices, JSON.stringify({ regions, templates: [template], prices: { endpoints: [{ model: 'acme/tiny', per_replica_hour: 2 }, { model: 'acme/tiny', per_replica_hour: 3 }] } }));
+  cases.push([{ TENANTRY_CONFIG: twoEndpointPrices }, /prices\.endpoints\.1\.model: duplicate price for model "acme\/tiny"/]);
+  const negativePrice = join(dir, 'negative-endpoint-price.json');
+  writeFileSync(negativePrice, JSON.stringify({ regions, prices: { endpoint_default_per_replica_hour: -1 } }));
+  cases.push([{ TENANTRY_CONFIG: negativePrice }, /prices\.endpoint_default_per_replica_hour/]);
 
   for (const [env, pattern] of cases) {
     const result = serveOnce({ TENANTRY_DATA_DIR: dir, ...env });

@@ -127,6 +127,7 @@ export function createServices(deps: {
     log: deps.logAt ?? (() => {}),
   });
   const priceOf = (model: string) => config.prices.models.get(model);
+  const replicaHourPriceOf = (model: string) => config.prices.endpoints.get(model) ?? config.prices.endpointDefaultPerReplicaHour;
   const reportError = deps.onError ?? (() => {});
   const webhooks = createWebhookService({ store, clock, authorizer, audit, secret, send: deps.webhookSender, settings: config.webhooks, onError: reportError });
   const apiKeyAuthenticator = createApiKeyAuthenticator({ store, clock, authorizer, bus, ...(deps.onError ? { onError: deps.onError } : {}) });
@@ -163,7 +164,7 @@ export function createServices(deps: {
     batches: createBatchService({ store, clock, authorizer, audit, storage: deps.fileStorage, inference, maxRequests: config.batches.maxRequests, onChange: () => batchProcessor.wake() }),
     /** Sends the batches' lines; started and closed by the composition root. */
     batchProcessor,
-    usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush(), priceOf }),
+    usage: createUsageService({ store, clock, authorizer, flush: () => usageMeter.flush(), priceOf, replicaHourPriceOf }),
     budgets: createBudgetService({ store, clock, authorizer, audit, bus, priceOf, flush: () => usageMeter.flush() }),
     webhooks,
     budgetAlerts: createBudgetAlerts({ store, clock, notifier: deps.notifier, webhooks, consoleUrl: config.consoleUrl, onError: reportError }),

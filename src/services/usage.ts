@@ -5,6 +5,7 @@ import type { Clock } from '../infra/clock.ts';
 import { InvalidRequestError } from './errors.ts';
 import type { Principal } from '../access/principal.ts';
 import { tokenCostMicroUsd, usdOfMicro, type TokenPrice } from '../lib/money.ts';
+import { replicaSpendByBucket, type ReplicaHourPriceOf } from './replica-spend.ts';
 
 /** A model's token price, or undefined: its tokens cost nothing. */
 export type PriceOf = (model: string) => TokenPrice | undefined;
@@ -32,6 +33,9 @@ export interface UsageResult {
   output_tokens: number;
   /** What the tokens cost at the configured prices, like OpenAI's costs API. */
   amount: { value: number; currency: 'usd' };
+  /** Spend only: a dedicated endpoint's replica-hours line (no tokens), priced per replica-hour. */
+  endpoint_id?: string;
+  replica_seconds?: number;
 }
 
 export interface UsageBucket {
@@ -80,7 +84,7 @@ export function aggregateUsage(rows: UsageRow[], query: UsageQuery & { end_time:
 }
 
 /** Usage of an organization (admins and billing managers) or of one project (its readers). */
-export function createUsageService(deps: { store: Store; clock: Clock; authorizer: Authorizer; flush: () => Promise<void>; priceOf: PriceOf }) {
+export function createUsageService(deps: { store: Store; clock: Clock; authorizer: Authorizer; flush: () => Promise<void>; priceOf: PriceOf; replicaHourPriceOf: ReplicaHourPriceOf }) {
   const { store, clock, authorizer, priceOf } = deps;
 
   function window(query: UsageQuery): UsageQuery & { end_time: number } {
@@ -101,6 +105,26 @@ export function createUsageService(deps: { store: Store; clock: Clock; authorize
     return aggregateUsage(await store.gateway.usage({ projectId, start: range.start_time, end: range.end_time }), range, priceOf);
   }
 
+  /**
+   * Token lines as usage answers them, then one line per dedicated endpoint and bucket for its
+   * replica-hours. Replicas serve no batch, so a spend of batch requests only has none.
+   */
+  async function withReplicaHours(scope: { organizationId: string } | { projectId: string }, query: UsageQuery, tokens: (range: UsageQuery & { end_time: number }) => Promise<UsageBucket[]>): Promise<UsageBucket[]> {
+    const range = window(query);
+    const buckets = await tokens(range);
+    if (range.batch === true) return buckets;
+    const width = WIDTH_SECONDS[range.bucket_width];
+    const intervals = await store.endpointReplicas.intervals(scope, range.start_time, range.end_time);
+    const lines = replicaSpendByBucket(intervals, { start: range.start_time, end: range.end_time, width, now: clock() }, deps.replicaHourPriceOf);
+    const byStart = new Map(buckets.map((b) => [b.start_time, b]));
+    for (const [start, spends] of lines) {
+      const bucket = byStart.get(start) ?? { start_time: start, end_time: start + width, results: [] };
+      byStart.set(start, bucket);
+      for (const line of spends) bucket.results.push({ ...line, api_key_id: null, num_model_requests: 0, input_tokens: 0, output_tokens: 0 });
+    }
+    return [...byStart.values()].sort((a, b) => a.start_time - b.start_time);
+  }
+
   return {
     async organization(principal: Principal, organizationId: string, query: UsageQuery): Promise<UsageBucket[]> {
       await authorizer.organization(principal, organizationId, 'usage.organization');
@@ -115,13 +139,13 @@ export function createUsageService(deps: { store: Store; clock: Clock; authorize
     /** The organization's spend: its usage at the configured prices (org admins and billing managers). */
     async organizationSpend(principal: Principal, organizationId: string, query: UsageQuery): Promise<UsageBucket[]> {
       await authorizer.organization(principal, organizationId, 'usage.organization_spend');
-      return ofOrganization(organizationId, query);
+      return withReplicaHours({ organizationId }, query, (range) => ofOrganization(organizationId, range));
     },
 
     /** One project's spend (its readers). */
     async projectSpend(principal: Principal, projectId: string, query: UsageQuery): Promise<UsageBucket[]> {
       await authorizer.project(principal, projectId, 'usage.project_spend');
-      return ofProject(projectId, query);
+      return withReplicaHours({ projectId }, query, (range) => ofProject(projectId, range));
     },
   };
 }

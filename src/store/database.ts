@@ -18,6 +18,7 @@ import * as scim from './migrations/0010_scim.ts';
 import * as customRoles from './migrations/0011_custom_roles.ts';
 import * as budgets from './migrations/0012_budgets.ts';
 import * as batches from './migrations/0013_batches.ts';
+import * as replicaHours from './migrations/0014_replica_hours.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -94,6 +95,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011_custom_roles': customRoles,
   '0012_budgets': budgets,
   '0013_batches': batches,
+  '0014_replica_hours': replicaHours,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

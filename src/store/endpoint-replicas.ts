@@ -1,5 +1,14 @@
 import { flag, type Executor } from './executor.ts';
 
+/** One replica's lifetime within a window asked; `ended_at` null while it runs. */
+export interface ReplicaInterval {
+  endpoint_id: string;
+  project_id: string;
+  model: string;
+  started_at: number;
+  ended_at: number | null;
+}
+
 export interface ReplicaAddress {
   url: string;
   healthy: boolean;
@@ -7,9 +16,49 @@ export interface ReplicaAddress {
 
 /** Where dedicated endpoints' replicas answer: written by the provisioner's leader, read by every instance. */
 export function endpointReplicasRepository(db: Executor) {
+  async function closeIntervals(endpointId: string, urls: string[], at: number): Promise<void> {
+    if (urls.length === 0) return;
+    const open = db.updateTable('replica_intervals').where('endpoint_id', '=', endpointId).where('url', 'in', urls).where('ended_at', 'is', null);
+    // A replica gone within the second it came cost nothing; its row would block a return at that instant.
+    await db.deleteFrom('replica_intervals').where('endpoint_id', '=', endpointId).where('url', 'in', urls).where('ended_at', 'is', null).where('started_at', '>=', at).execute();
+    await open.set({ ended_at: at }).execute();
+  }
+
+  /** An endpoint no longer stored has nobody to charge: its replicas are being taken down. */
+  async function openIntervals(endpointId: string, urls: string[], at: number): Promise<void> {
+    if (urls.length === 0) return;
+    const endpoint = await db.selectFrom('dedicated_endpoints').select(['organization_id', 'project_id', 'model_name']).where('id', '=', endpointId).executeTakeFirst();
+    if (!endpoint) return;
+    await db
+      .insertInto('replica_intervals')
+      .values(urls.map((url) => ({ endpoint_id: endpointId, url, organization_id: endpoint.organization_id, project_id: endpoint.project_id, model: endpoint.model_name, started_at: at, ended_at: null })))
+      .execute();
+  }
+
   return {
-    /** Replaces what is known of one endpoint's replicas (call inside a transaction). */
+    /** Replica lifetimes of an organization or a project that overlap [start, end). */
+    async intervals(scope: { organizationId: string } | { projectId: string }, start: number, end: number): Promise<ReplicaInterval[]> {
+      let query = db
+        .selectFrom('replica_intervals')
+        .select(['endpoint_id', 'project_id', 'model', 'started_at', 'ended_at'])
+        .where('started_at', '<', end)
+        .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>', start)]));
+      query = 'organizationId' in scope ? query.where('organization_id', '=', scope.organizationId) : query.where('project_id', '=', scope.projectId);
+      const rows = await query.orderBy('endpoint_id').orderBy('started_at').execute();
+      return rows.map((r) => ({ ...r, started_at: Number(r.started_at), ended_at: r.ended_at === null ? null : Number(r.ended_at) }));
+    },
+
+
+    /**
+     * Replaces what is known of one endpoint's replicas (call inside a transaction), closing the
+     * lifetime of each replica gone and opening one for each new, so spend follows the rows.
+     */
     async replace(endpointId: string, replicas: ReplicaAddress[], at: number): Promise<void> {
+      const before = await db.selectFrom('endpoint_replicas').select('url').where('endpoint_id', '=', endpointId).execute();
+      const gone = before.map((r) => r.url).filter((url) => !replicas.some((r) => r.url === url));
+      const added = replicas.map((r) => r.url).filter((url) => !before.some((r) => r.url === url));
+      await closeIntervals(endpointId, gone, at);
+      await openIntervals(endpointId, added, at);
       await db.deleteFrom('endpoint_replicas').where('endpoint_id', '=', endpointId).execute();
       if (replicas.length === 0) return;
       await db
@@ -49,7 +98,9 @@ export function endpointReplicasRepository(db: Executor) {
       return counts;
     },
 
-    async clear(endpointId: string): Promise<void> {
+    async clear(endpointId: string, at: number): Promise<void> {
+      const before = await db.selectFrom('endpoint_replicas').select('url').where('endpoint_id', '=', endpointId).execute();
+      await closeIntervals(endpointId, before.map((r) => r.url), at);
       await db.deleteFrom('endpoint_replicas').where('endpoint_id', '=', endpointId).execute();
     },
   };

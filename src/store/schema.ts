@@ -318,6 +318,17 @@ export interface EndpointReplicasTable {
   updated_at: number;
 }
 
+/** One replica's lifetime (ended_at null while it runs), for spend by replica-hour. */
+export interface ReplicaIntervalsTable {
+  endpoint_id: string;
+  url: string;
+  organization_id: string;
+  project_id: string;
+  model: string;
+  started_at: number;
+  ended_at: number | null;
+}
+
 /** An organization's OIDC connection; the client secret sealed with the server secret. */
 export interface SsoConnectionsTable {
   id: string;
@@ -531,6 +542,7 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   endpoint_replicas: EndpointReplicasTable;
+  replica_intervals: ReplicaIntervalsTable;
   dedicated_endpoints: DedicatedEndpointsTable;
   model_permissions: ModelPermissionsTable;
   rate_limits: RateLimitsTable;

@@ -42,6 +42,7 @@ export type {
   SsoConnection,
   SsoDomain,
   SsoGroupMapping,
+  SpendPage,
   UsagePage,
   UsageResult,
   User,

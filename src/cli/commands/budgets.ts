@@ -107,7 +107,7 @@ export function budgetCommands(program: Command): void {
   example(
     program
       .command('spend')
-      .description('Spend (USD at the configured prices) of an organization, or of a project with --project.')
+      .description("Spend (USD at the configured prices) of an organization, or of a project with --project; dedicated endpoints' replica-hours on lines of their own.")
       .option(...ORG)
       .option('--project <id>')
       .option('--since <unix>', 'start time (default: 30 days ago)')
@@ -120,7 +120,8 @@ export function budgetCommands(program: Command): void {
       const query = `start_time=${since}&bucket_width=${options.bucket}&group_by=${encodeURIComponent(options.groupBy)}`;
       const page = await api.request<SpendPage>('GET', options.project ? `/v1/projects/${options.project}/spend?${query}` : `/v1/organizations/${org()}/spend?${query}`);
       const rows = page.data.flatMap((b) => b.results.map((r) => ({ start: b.start_time, ...r, usd: r.amount.value })));
-      out.print(page, rows, ['start', 'project_id', 'api_key_id', 'model', 'num_model_requests', 'input_tokens', 'output_tokens', 'usd']);
+      // A dedicated endpoint's replica-hours come as their own line: endpoint_id and replica_seconds, no tokens.
+      out.print(page, rows, ['start', 'project_id', 'api_key_id', 'model', 'endpoint_id', 'replica_seconds', 'num_model_requests', 'input_tokens', 'output_tokens', 'usd']);
     }),
   );
 

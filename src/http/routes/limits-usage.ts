@@ -77,7 +77,7 @@ const presentSpend = (buckets: UsageBucket[]): SpendPage => ({
     object: 'bucket',
     start_time: b.start_time,
     end_time: b.end_time,
-    results: b.results.map((r) => ({ object: 'organization.costs.result', amount: { value: r.amount.value, currency: r.amount.currency }, project_id: r.project_id, api_key_id: r.api_key_id, model: r.model, num_model_requests: r.num_model_requests, input_tokens: r.input_tokens, output_tokens: r.output_tokens })),
+    results: b.results.map((r) => ({ object: 'organization.costs.result', amount: { value: r.amount.value, currency: r.amount.currency }, project_id: r.project_id, api_key_id: r.api_key_id, model: r.model, num_model_requests: r.num_model_requests, input_tokens: r.input_tokens, output_tokens: r.output_tokens, ...(r.endpoint_id !== undefined ? { endpoint_id: r.endpoint_id, replica_seconds: r.replica_seconds ?? 0 } : {}) })),
   })),
   has_more: false,
   next_page: null,

@@ -113,6 +113,10 @@ const bucketPage = <T extends z.ZodType>(result: T) =>
 
 export const usagePage = bucketPage(usageResult);
 
-export const spendResult = usageResult.omit({ batch: true }).extend({ object: z.literal('organization.costs.result') });
+export const spendResult = usageResult.omit({ batch: true }).extend({
+  object: z.literal('organization.costs.result'),
+  endpoint_id: z.string().optional().describe("Present on a dedicated endpoint's replica-hours line (no tokens; `amount` = replica-hours × the price per replica-hour)."),
+  replica_seconds: z.number().int().optional().describe('Present with `endpoint_id`: seconds of replica time in this bucket, all replicas together.'),
+});
 
 export const spendPage = bucketPage(spendResult);

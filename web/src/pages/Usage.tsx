@@ -7,7 +7,7 @@ import { Empty, Loaded } from '../components/States.tsx';
 import { formatNumber, formatUsd as usd, now } from '../format.ts';
 import { useAsync } from '../hooks.ts';
 import { useProject } from '../session.tsx';
-import type { UsagePage } from '../types.ts';
+import type { SpendPage, UsagePage } from '../types.ts';
 
 const RANGES: Record<string, { buckets: number; bucket: '1h' | '1d'; width: number }> = {
   '24 hours': { buckets: 24, bucket: '1h', width: 3600 },
@@ -52,6 +52,33 @@ function Bars({ buckets, metric }: { buckets: Array<{ label: string; value: numb
   );
 }
 
+/** What the project's dedicated endpoints cost by the replica-hour (shown only when it has any). */
+function EndpointSpend({ page, range, label }: { page: SpendPage; range: string; label: (time: number) => string }) {
+  const lines = page.data.flatMap((b) => b.results.filter((r) => r.endpoint_id !== undefined).map((r) => ({ start: b.start_time, ...r })));
+  if (lines.length === 0) return null;
+  const total = lines.reduce((sum, r) => sum + r.amount.value, 0);
+  return (
+    <section aria-label="Dedicated endpoints">
+      <h2>Dedicated endpoints</h2>
+      <p>
+        Spent on replica-hours in the last {range}: <strong data-testid="endpoint-spend">{usd(total)}</strong>
+      </p>
+      <Table
+        label="Dedicated endpoints by period"
+        rows={lines}
+        rowKey={(r) => `${r.start}-${r.endpoint_id}`}
+        columns={[
+          { header: 'Period', cell: (r) => label(r.start) },
+          { header: 'Endpoint', cell: (r) => r.endpoint_id ?? '', className: 'mono' },
+          { header: 'Model', cell: (r) => r.model ?? '—', className: 'mono' },
+          { header: 'Replica-hours', cell: (r) => ((r.replica_seconds ?? 0) / 3600).toFixed(2) },
+          { header: 'Spend', cell: (r) => usd(r.amount.value) },
+        ]}
+      />
+    </section>
+  );
+}
+
 export function Usage() {
   const project = useProject();
   const [range, setRange] = useState('7 days');
@@ -61,6 +88,11 @@ export function Usage() {
   const start = (Math.floor(now() / width) - (buckets - 1)) * width;
   const usage = useAsync(
     (signal) => get<UsagePage>(`/v1/projects/${project.id}/usage`, { query: { start_time: start, bucket_width: bucket, group_by: 'model' }, signal }),
+    [project.id, range],
+  );
+  // Dedicated endpoints' replica-hours are in the spend answer only, one line per endpoint and bucket.
+  const spend = useAsync(
+    (signal) => get<SpendPage>(`/v1/projects/${project.id}/spend`, { query: { start_time: start, bucket_width: bucket }, signal }),
     [project.id, range],
   );
   const label = (time: number) => {
@@ -113,6 +145,7 @@ export function Usage() {
           )
         }
       </Loaded>
+      {spend.data ? <EndpointSpend page={spend.data} range={range} label={label} /> : null}
     </Page>
   );
 }
