@@ -181,8 +181,9 @@ export function createBudgetGuard(deps: BudgetGuardDeps) {
   /** Also a threshold passed before this instance held the budget: the claim in the database keeps it to one alert. */
   function announce(budget: BudgetRecord, start: number, after: Spend): void {
     for (const threshold of ALERT_THRESHOLDS) {
-      const reachedNow = (spend: Spend) => spend.micro >= (budget.amount_micro_usd * threshold) / 100 || (budget.tokens !== null && spend.tokens >= (budget.tokens * threshold) / 100);
-      if (!reachedNow(after)) continue;
+      // On every answered call: a plain test, no closure made per threshold.
+      const reached = after.micro >= (budget.amount_micro_usd * threshold) / 100 || (budget.tokens !== null && after.tokens >= (budget.tokens * threshold) / 100);
+      if (!reached) continue;
       const key = `${budget.id}|${start}|${threshold}`;
       if (announced.has(key)) continue;
       announced.add(key);
