@@ -17,7 +17,7 @@ import { TenancyModel } from './helpers/tenancy-model.ts';
  * id of (its own and other tenants'), against the server and a reference model. Every status must be
  * the model's; in particular no cross-tenant read or write may succeed.
  */
-const RUNS = Number(process.env.PROPERTY_RUNS ?? 20);
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 40);
 const USERS = 3;
 const CONSOLE_URL = 'http://tenantry.test';
 const CALLBACK = `${CONSOLE_URL}/v1/auth/sso/callback`;
