@@ -19,6 +19,7 @@ import { TenancyModel } from './helpers/tenancy-model.ts';
  */
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 40);
 const USERS = 3;
+const replay = () => (process.env.PROPERTY_SEED ? { seed: Number(process.env.PROPERTY_SEED), path: process.env.PROPERTY_PATH } : {});
 const CONSOLE_URL = 'http://tenantry.test';
 const CALLBACK = `${CONSOLE_URL}/v1/auth/sso/callback`;
 
@@ -54,7 +55,8 @@ describeEachDatabase('tenant isolation (model-based property test)', (kind) => {
         }
         await fc.asyncModelRun(() => ({ model, real }), commands);
       }),
-      { numRuns: RUNS, endOnFailure: true, includeErrorInReport: true },
+      // PROPERTY_SEED (with PROPERTY_PATH) replays a failure's counterexample as its report names them.
+      { numRuns: RUNS, endOnFailure: true, includeErrorInReport: true, ...replay() },
     );
     // The run must have exercised both sides of the rules it checks, not only refusals.
     const seen = [...outcomes.entries()].sort().map(([k, n]) => `${k}: ${n}`);

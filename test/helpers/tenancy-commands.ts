@@ -20,6 +20,9 @@ export interface Real {
 
 type Command = fc.AsyncCommand<TenancyModel, Real>;
 
+/** The password every user of the property test signs up with (verifiedUser's default). */
+export const USER_PASSWORD = 'correct horse battery';
+
 const pick = <T>(list: T[], index: number): T | undefined => (list.length === 0 ? undefined : list[index % list.length]);
 
 /**
@@ -617,6 +620,12 @@ class ScimSetActive implements Command {
     }
     // Deactivation removes the person as removing a member does: groups left, keys there revoked.
     model.removeMember(subject.id, org);
+    if (model.organizationsOf(subject.id).length > 0) return;
+    // With no organization left their sessions end; they may still sign in, to an account that reaches nothing.
+    expectStatus(await real.api.get('/v1/me', subject.token), 401, `${this} ends the sessions of someone left with no organization`);
+    const login = await real.api.post('/v1/auth/login', undefined, { email: subject.email, password: USER_PASSWORD });
+    assert.equal(login.status, 200, `${this}: signing in again: ${JSON.stringify(login.body)}`);
+    subject.token = login.body.session_token;
   }
   toString = () => `ScimSetActive(t${this.token}, o${this.org}, u${this.subject}, ${this.active})`;
 }
