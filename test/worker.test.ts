@@ -122,7 +122,8 @@ describeEachDatabase('the fine-tuning worker: job folders and retried downloads'
       assert.equal(done.status, 'succeeded', worker.output());
       assert.equal(proxy.downloads(training.id), 4);
       assert.match(worker.output(), /attempt 2 of 8: terminated/, 'the cut body is a failed attempt too');
-      assert.match(worker.output(), new RegExp(`job ${job.id}: succeeded`));
+      // The server has the job as succeeded once the worker reported it; the worker's own line comes just after.
+      await waitFor(async () => (new RegExp(`job ${job.id}: succeeded`).test(worker.output()) ? true : undefined), "the worker's line that the job succeeded");
       assert.doesNotMatch(rival.output(), /claimed/, 'the rival never got the job');
       assert.equal(worker.child.exitCode, null, 'the worker is still running');
     } finally {
