@@ -66,3 +66,23 @@ export function useInterval(tick: () => void, ms: number, active: boolean): void
     return () => window.clearInterval(timer);
   }, [ms, active]);
 }
+
+/**
+ * A creation dialog opened from a button: closing it hides it; creating hides it and tells `created`
+ * (which reloads the list the new thing joins), with what the dialog made.
+ */
+export function useCreateDialog<T = void>(created: (made: T) => void) {
+  const [open, setOpen] = useState(false);
+  return {
+    open,
+    show: () => setOpen(true),
+    /** The props every creation dialog takes. */
+    handlers: {
+      onClose: () => setOpen(false),
+      onCreated: (made: T) => {
+        setOpen(false);
+        created(made);
+      },
+    },
+  };
+}

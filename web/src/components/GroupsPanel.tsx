@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { del, get, post } from '../api.ts';
 import { formatTime } from '../format.ts';
-import { useAction, useAsync } from '../hooks.ts';
+import { useAction, useAsync, useCreateDialog } from '../hooks.ts';
 import { usePagedList } from '../paging.ts';
 import type { Group, GroupMember, List, Member, Role } from '../types.ts';
 import { DataTable } from './DataTable.tsx';
@@ -145,7 +145,7 @@ function GroupMembers({ base, org, group }: { base: string; org: string; group: 
  */
 export function GroupsPanel({ title, base, org, roles, intro }: { title: string; base: string; org: string; roles: Roles; intro: string }) {
   const groups = usePagedList<Group>(base);
-  const [creating, setCreating] = useState(false);
+  const creating = useCreateDialog(groups.reload);
   const expanded = useExpanded();
   const remove = useConfirmedAction<Group>((group) => del(`${base}/${group.id}`), groups.reload, (group) => ({
     title: `Delete ${group.name}`,
@@ -156,7 +156,7 @@ export function GroupsPanel({ title, base, org, roles, intro }: { title: string;
     <Page
       title={title}
       actions={
-        <button type="button" onClick={() => setCreating(true)}>
+        <button type="button" onClick={creating.show}>
           Create group
         </button>
       }
@@ -193,18 +193,7 @@ export function GroupsPanel({ title, base, org, roles, intro }: { title: string;
           </>
         )}
       />
-      {creating ? (
-        <CreateGroupDialog
-          base={base}
-          org={org}
-          roles={roles}
-          onClose={() => setCreating(false)}
-          onCreated={() => {
-            setCreating(false);
-            groups.reload();
-          }}
-        />
-      ) : null}
+      {creating.open ? <CreateGroupDialog base={base} org={org} roles={roles} {...creating.handlers} /> : null}
       {remove.dialog}
     </Page>
   );

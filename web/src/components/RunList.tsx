@@ -66,18 +66,30 @@ export function RunsPage<T extends Run>({ title, path, heading, noun, idHeader, 
   );
 }
 
+/** The cancel button of a run that may still be cancelled. */
+export interface RunCancel {
+  label: string;
+  busy: boolean;
+  onClick: () => void;
+}
+
 /**
  * The head of a run's detail: its name, the cancel button while it may be cancelled, a refused
  * cancel, and its status, the first of its facts (the rest are the children).
  */
-export function RunHead({ titleId, noun, id, status, cancel, error, children }: { titleId: string; noun: string; id: string; status: string; cancel: ReactNode; error: ApiError | undefined; children: ReactNode }) {
+export function RunHead({ titleId, noun, run, cancel, error, children }: { titleId: string; noun: string; run: { id: string; status: string }; cancel: RunCancel | null; error: ApiError | undefined; children: ReactNode }) {
+  const { id, status } = run;
   return (
     <>
       <div className="page-head">
         <h2 id={titleId}>
           {noun} <span className="mono">{id}</span>
         </h2>
-        {cancel}
+        {cancel ? (
+          <button type="button" className="danger" disabled={cancel.busy} onClick={cancel.onClick}>
+            {cancel.label}
+          </button>
+        ) : null}
       </div>
       <ErrorNotice error={error} />
       <dl className="facts">

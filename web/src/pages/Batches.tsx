@@ -75,16 +75,9 @@ function BatchDetail({ project, batchId, onChanged }: { project: string; batchId
             <RunHead
               titleId="batch-title"
               noun="Batch"
-              id={current.id}
-              status={current.status}
+              run={current}
               error={cancel.error}
-              cancel={
-                CANCELLABLE.has(current.status) ? (
-                  <button type="button" className="danger" disabled={cancel.busy} onClick={() => setConfirming(true)}>
-                    Cancel batch
-                  </button>
-                ) : null
-              }
+              cancel={CANCELLABLE.has(current.status) ? { label: 'Cancel batch', busy: cancel.busy, onClick: () => setConfirming(true) } : null}
             >
               <dt>Requests</dt>
               <dd aria-label="Request counts">

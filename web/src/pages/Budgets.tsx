@@ -7,7 +7,7 @@ import { SelectField } from '../components/Field.tsx';
 import { Page } from '../components/Page.tsx';
 import { useConfirmedAction } from '../components/RowActions.tsx';
 import { formatNumber, formatTime, formatUsd } from '../format.ts';
-import { useAction, useAsync } from '../hooks.ts';
+import { useAction, useAsync, useCreateDialog } from '../hooks.ts';
 import { useProject } from '../session.tsx';
 import type { ApiKey, Budget, EffectiveChain, List } from '../types.ts';
 
@@ -46,11 +46,11 @@ export function Budgets() {
     (signal) => get<EffectiveChain>(`/v1/projects/${project.id}/budgets/effective`, { query: chainKey ? { api_key_id: chainKey } : {}, signal }),
     [project.id, chainKey],
   );
-  const [creating, setCreating] = useState(false);
   const reload = () => {
     budgets.reload();
     chain.reload();
   };
+  const creating = useCreateDialog(reload);
   const remove = useConfirmedAction((b: Budget) => del(`/v1/projects/${project.id}/budgets/${b.id}`), reload, (b) => ({ title: `Delete ${b.name}`, message: 'Calls are no longer limited by this budget.', confirm: 'Delete' }));
   const keyList = keys.data?.data.filter((k) => !k.revoked_at) ?? [];
   const keyName = (id: string | null) => keyList.find((k) => k.id === id)?.name ?? id ?? '';
@@ -59,7 +59,7 @@ export function Budgets() {
     <Page
       title="Budgets"
       actions={
-        <button type="button" onClick={() => setCreating(true)}>
+        <button type="button" onClick={creating.show}>
           Create budget
         </button>
       }
@@ -109,17 +109,7 @@ export function Budgets() {
           </button>
         )}
       />
-      {creating ? (
-        <CreateBudgetDialog
-          project={project.id}
-          keys={keyList}
-          onClose={() => setCreating(false)}
-          onCreated={() => {
-            setCreating(false);
-            reload();
-          }}
-        />
-      ) : null}
+      {creating.open ? <CreateBudgetDialog project={project.id} keys={keyList} {...creating.handlers} /> : null}
       {remove.dialog}
     </Page>
   );

@@ -98,24 +98,20 @@ function JobDetail({ project, jobId, onChanged }: { project: string; jobId: stri
             <RunHead
               titleId="job-title"
               noun="Job"
-              id={current.id}
-              status={current.status}
+              run={current}
               error={cancel.error}
               cancel={
-                !FINISHED.has(current.status) ? (
-                  <button
-                    type="button"
-                    className="danger"
-                    disabled={cancel.busy}
-                    onClick={async () => {
-                      await cancel.run(() => post<Job>(`/v1/fine_tuning/jobs/${current.id}/cancel`, {}, { project }));
-                      job.reload();
-                      onChanged();
-                    }}
-                  >
-                    Cancel job
-                  </button>
-                ) : null
+                FINISHED.has(current.status)
+                  ? null
+                  : {
+                      label: 'Cancel job',
+                      busy: cancel.busy,
+                      onClick: async () => {
+                        await cancel.run(() => post<Job>(`/v1/fine_tuning/jobs/${current.id}/cancel`, {}, { project }));
+                        job.reload();
+                        onChanged();
+                      },
+                    }
               }
             >
               <dt>Model</dt>

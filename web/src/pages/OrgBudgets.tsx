@@ -9,7 +9,7 @@ import { Page } from '../components/Page.tsx';
 import { useConfirmedAction, useExpanded } from '../components/RowActions.tsx';
 import { SecretReveal } from '../components/SecretReveal.tsx';
 import { formatTime, formatUsd } from '../format.ts';
-import { useAction, useAsync } from '../hooks.ts';
+import { useAction, useAsync, useCreateDialog } from '../hooks.ts';
 import { useWorkspace } from '../session.tsx';
 import type { Budget, List } from '../types.ts';
 
@@ -67,7 +67,7 @@ export function OrgBudgets() {
   const { org } = useWorkspace();
   const budgets = useAsync((signal) => get<List<Budget>>(`/v1/organizations/${org.id}/budgets`, { signal }), [org.id]);
   const webhooks = useAsync((signal) => get<List<Webhook>>(`/v1/organizations/${org.id}/webhooks`, { signal }), [org.id]);
-  const [creating, setCreating] = useState(false);
+  const creating = useCreateDialog(budgets.reload);
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState<string | undefined>();
   const expanded = useExpanded();
@@ -85,7 +85,7 @@ export function OrgBudgets() {
     <Page
       title="Organization budgets"
       actions={
-        <button type="button" onClick={() => setCreating(true)}>
+        <button type="button" onClick={creating.show}>
           Create budget
         </button>
       }
@@ -124,16 +124,7 @@ export function OrgBudgets() {
         actions={(w) => expanded.toggle(w.id, `Deliveries to ${w.url}`, ['Deliveries', 'Hide deliveries'])}
         detail={(w) => (expanded.isOpen(w.id) ? <Deliveries org={org.id} webhook={w} /> : null)}
       />
-      {creating ? (
-        <CreateOrgBudgetDialog
-          org={org.id}
-          onClose={() => setCreating(false)}
-          onCreated={() => {
-            setCreating(false);
-            budgets.reload();
-          }}
-        />
-      ) : null}
+      {creating.open ? <CreateOrgBudgetDialog org={org.id} {...creating.handlers} /> : null}
       {remove.dialog}
     </Page>
   );

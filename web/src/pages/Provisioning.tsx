@@ -7,7 +7,7 @@ import { Page } from '../components/Page.tsx';
 import { useConfirmedAction } from '../components/RowActions.tsx';
 import { SecretReveal } from '../components/SecretReveal.tsx';
 import { formatTime } from '../format.ts';
-import { useAction } from '../hooks.ts';
+import { useAction, useCreateDialog } from '../hooks.ts';
 import { usePagedList } from '../paging.ts';
 import { useWorkspace } from '../session.tsx';
 import type { IssuedScimToken, ScimToken } from '../types.ts';
@@ -31,8 +31,11 @@ export function Provisioning() {
   const { org } = useWorkspace();
   const base = `/v1/organizations/${org.id}/scim_tokens`;
   const tokens = usePagedList<ScimToken>(base);
-  const [creating, setCreating] = useState(false);
   const [issued, setIssued] = useState<IssuedScimToken | undefined>();
+  const creating = useCreateDialog((token: IssuedScimToken) => {
+    setIssued(token);
+    tokens.reload();
+  });
   const revoke = useConfirmedAction<ScimToken>((token) => del(`${base}/${token.id}`), tokens.reload, (token) => ({
     title: `Revoke ${token.name}`,
     message: 'The identity provider\'s next request with this token is refused. This cannot be undone.',
@@ -43,7 +46,7 @@ export function Provisioning() {
     <Page
       title="Provisioning (SCIM)"
       actions={
-        <button type="button" onClick={() => setCreating(true)}>
+        <button type="button" onClick={creating.show}>
           Create SCIM token
         </button>
       }
@@ -76,17 +79,7 @@ export function Provisioning() {
           )
         }
       />
-      {creating ? (
-        <CreateTokenDialog
-          base={base}
-          onClose={() => setCreating(false)}
-          onCreated={(token) => {
-            setCreating(false);
-            setIssued(token);
-            tokens.reload();
-          }}
-        />
-      ) : null}
+      {creating.open ? <CreateTokenDialog base={base} {...creating.handlers} /> : null}
       {revoke.dialog}
     </Page>
   );

@@ -8,7 +8,7 @@ import { Page } from '../components/Page.tsx';
 import { useConfirmedAction, useExpanded } from '../components/RowActions.tsx';
 import { SecretReveal } from '../components/SecretReveal.tsx';
 import { formatTime } from '../format.ts';
-import { useAction } from '../hooks.ts';
+import { useAction, useCreateDialog } from '../hooks.ts';
 import { usePagedList } from '../paging.ts';
 import { useWorkspace } from '../session.tsx';
 import type { ApiKey, IssuedApiKey, ServiceAccount } from '../types.ts';
@@ -30,28 +30,20 @@ function CreateAccountDialog({ org, onClose, onCreated }: { org: string; onClose
 function AccountKeys({ org, account }: { org: string; account: ServiceAccount }) {
   const base = `/v1/organizations/${org}/api_keys`;
   const keys = usePagedList<ApiKey>(base, { limit: 100 });
-  const [creating, setCreating] = useState(false);
   const [issued, setIssued] = useState<IssuedApiKey | undefined>();
+  const creating = useCreateDialog((key: IssuedApiKey) => {
+    setIssued(key);
+    keys.reload();
+  });
   const owned = { ...keys, data: keys.data?.data.filter((key) => key.owner.id === account.id) };
   return (
     <section className="group-members" aria-label={`Keys of ${account.name}`}>
       {issued ? <SecretReveal title="New API key" secret={issued.key} onDone={() => setIssued(undefined)} /> : null}
       <KeyTable base={base} keys={owned} rotatable={false} onChanged={keys.reload} />
-      <button type="button" onClick={() => setCreating(true)}>
+      <button type="button" onClick={creating.show}>
         Create key for {account.name}
       </button>
-      {creating ? (
-        <CreateKeyDialog
-          base={base}
-          ownerId={account.id}
-          onClose={() => setCreating(false)}
-          onCreated={(key) => {
-            setCreating(false);
-            setIssued(key);
-            keys.reload();
-          }}
-        />
-      ) : null}
+      {creating.open ? <CreateKeyDialog base={base} ownerId={account.id} {...creating.handlers} /> : null}
     </section>
   );
 }
@@ -59,7 +51,7 @@ function AccountKeys({ org, account }: { org: string; account: ServiceAccount })
 export function ServiceAccounts() {
   const { org } = useWorkspace();
   const accounts = usePagedList<ServiceAccount>(`/v1/organizations/${org.id}/service_accounts`);
-  const [creating, setCreating] = useState(false);
+  const creating = useCreateDialog(accounts.reload);
   const expanded = useExpanded();
   const remove = useConfirmedAction<ServiceAccount>((account) => del(`/v1/organizations/${org.id}/service_accounts/${account.id}`), accounts.reload, (account) => ({
     title: `Delete ${account.name}`,
@@ -70,7 +62,7 @@ export function ServiceAccounts() {
     <Page
       title="Service accounts"
       actions={
-        <button type="button" onClick={() => setCreating(true)}>
+        <button type="button" onClick={creating.show}>
           Create service account
         </button>
       }
@@ -96,16 +88,7 @@ export function ServiceAccounts() {
           </>
         )}
       />
-      {creating ? (
-        <CreateAccountDialog
-          org={org.id}
-          onClose={() => setCreating(false)}
-          onCreated={() => {
-            setCreating(false);
-            accounts.reload();
-          }}
-        />
-      ) : null}
+      {creating.open ? <CreateAccountDialog org={org.id} {...creating.handlers} /> : null}
       {remove.dialog}
     </Page>
   );
