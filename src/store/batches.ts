@@ -13,33 +13,13 @@ export interface BatchError {
   line: number | null;
 }
 
-export interface BatchRecord {
-  id: string;
-  organization_id: string;
-  project_id: string;
+/** A batch as the services see it: its row with the JSON columns read, and no key as null. */
+export type BatchRecord = Omit<BatchesTable, 'api_key_id' | 'errors' | 'metadata'> & {
   /** null when the batch was created with a session. */
   api_key_id: string | null;
-  endpoint: string;
-  input_file_id: string;
-  completion_window: string;
-  status: BatchStatus;
   errors: BatchError[] | null;
-  output_file_id: string | null;
-  error_file_id: string | null;
   metadata: Record<string, string> | null;
-  total: number;
-  completed: number;
-  failed: number;
-  created_at: number;
-  in_progress_at: number | null;
-  expires_at: number;
-  finalizing_at: number | null;
-  completed_at: number | null;
-  failed_at: number | null;
-  expired_at: number | null;
-  cancelling_at: number | null;
-  cancelled_at: number | null;
-}
+};
 
 export interface BatchLineRecord {
   batch_id: string;

@@ -4,23 +4,12 @@ import type { DedicatedEndpointsTable } from './schema.ts';
 
 export type EndpointStatus = 'provisioning' | 'running' | 'stopped' | 'failed' | 'deleting';
 
-export interface EndpointRecord {
-  id: string;
-  organization_id: string;
-  project_id: string;
-  name: string;
-  description: string;
-  model_name: string;
-  flavor_name: string;
-  gpu_type: string;
-  gpu_count: number;
-  region: string;
+/** An endpoint as the services see it: its row with replica bounds as one object, flags as booleans. */
+export type EndpointRecord = Omit<DedicatedEndpointsTable, 'min_replicas' | 'max_replicas' | 'enabled' | 'status' | 'deleted_at'> & {
   scaling: { min_replicas: number; max_replicas: number };
   enabled: boolean;
-  routing_key: string;
   status: EndpointStatus;
-  created_at: number;
-}
+};
 
 function toEndpoint(row: DedicatedEndpointsTable): EndpointRecord {
   return {
