@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import type { ConfigFile } from '../src/config.ts';
-import type { Tenantry } from '../src/server.ts';
 import { Api, signUp, type SignedUpUser } from './helpers/client.ts';
-import { createPostgresDatabase, type TestDatabase } from './helpers/databases.ts';
 import { answersWithin } from './helpers/eventually.ts';
+import { postgresOnly, useTwoInstances } from './helpers/postgres-only.ts';
 import { startTenantry } from './helpers/server.ts';
 import { startFakeUpstream, type FakeUpstream } from './helpers/upstream.ts';
 import { waitFor } from './helpers/worker.ts';
@@ -15,34 +14,20 @@ import { waitFor } from './helpers/worker.ts';
  * instance binds on the other within a second (NOTIFY), spend made on one counts on the other (Redis),
  * and each alert goes out once whichever instance crossed its threshold, a restarted one included.
  */
-const PG = process.env.TENANTRY_TEST_DATABASE_URL;
 const REDIS_URL = process.env.TENANTRY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const skip = PG ? false : process.env.CI === 'true' ? false : 'PostgreSQL tests skipped: set TENANTRY_TEST_DATABASE_URL to run them';
 
-describe('budgets on two server instances [postgres]', { skip }, () => {
-  let database: TestDatabase;
+describe('budgets on two server instances [postgres]', { skip: postgresOnly }, () => {
   let upstream: FakeUpstream;
-  let first: Tenantry;
-  let second: Tenantry;
   const config: ConfigFile = {};
   const options = () => ({ config, env: { REDIS_URL } });
-  before(async () => {
-    if (!PG) throw new Error('CI=true but TENANTRY_TEST_DATABASE_URL is not set');
+  const servers = useTwoInstances(options, async () => {
     upstream = await startFakeUpstream();
     // A call costs USD 1 (5 input tokens at USD 0.2 each).
     config.models = [{ id: 'chat-model', upstream: upstream.url }];
     config.prices = { models: [{ id: 'chat-model', input_per_million_tokens: 200_000, output_per_million_tokens: 0 }] };
     config.webhooks = { first_retry_seconds: 0.05, allow_private_addresses: true };
-    database = await createPostgresDatabase();
-    first = await startTenantry(database, options());
-    second = await startTenantry(database, options());
   });
-  after(async () => {
-    await first?.close();
-    await second?.close();
-    await upstream?.close();
-    await database?.drop();
-  });
+  after(async () => upstream?.close());
 
   async function keyOf(api: Api, owner: SignedUpUser): Promise<string> {
     return (await api.post(`/v1/projects/${owner.project.id}/api_keys`, owner.token, { name: 'k' })).body.key;
@@ -50,8 +35,8 @@ describe('budgets on two server instances [postgres]', { skip }, () => {
   const chat = (api: Api, key: string) => api.post('/v1/chat/completions', key, { model: 'chat-model', messages: [{ role: 'user', content: 'hi' }] });
 
   test('a budget created on one instance refuses on the other within a second; raised, it lets calls through again', async () => {
-    const a = new Api(first.app);
-    const b = new Api(second.app);
+    const a = new Api(servers.first.app);
+    const b = new Api(servers.second.app);
     const ann = await signUp(a, 'ann');
     const key = await keyOf(a, ann);
     assert.equal((await chat(b, key)).status, 200, 'warm on the second instance, no budget yet');
@@ -63,8 +48,8 @@ describe('budgets on two server instances [postgres]', { skip }, () => {
   });
 
   test('spend made on one instance counts against the budget on the other (shared through Redis)', async () => {
-    const a = new Api(first.app);
-    const b = new Api(second.app);
+    const a = new Api(servers.first.app);
+    const b = new Api(servers.second.app);
     const ann = await signUp(a, 'ann');
     const key = await keyOf(a, ann);
     await a.post(`/v1/projects/${ann.project.id}/budgets`, ann.token, { amount: 3, period: 'day' });
@@ -86,10 +71,9 @@ describe('budgets on two server instances [postgres]', { skip }, () => {
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    let third: Tenantry | undefined;
     try {
-      const a = new Api(first.app);
-      const b = new Api(second.app);
+      const a = new Api(servers.first.app);
+      const b = new Api(servers.second.app);
       const ann = await signUp(a, 'ann');
       const key = await keyOf(a, ann);
       await a.post(`/v1/organizations/${ann.org.id}/webhooks`, ann.token, { url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/` });
@@ -97,10 +81,9 @@ describe('budgets on two server instances [postgres]', { skip }, () => {
       for (const api of [a, a, b, b]) assert.equal((await chat(api, key)).status, 200);
       await waitFor(async () => (received.some((r) => r.threshold === 80) ? true : undefined), 'the 80% alert', 3000);
       // A restarted instance reads the spend back and passes 50% and 80% again: their alerts are not resent.
-      await second.close();
-      third = await startTenantry(database, options());
-      second = third;
-      assert.equal((await chat(new Api(third.app), key)).status, 200);
+      await servers.second.close();
+      servers.second = await startTenantry(servers.database, options());
+      assert.equal((await chat(new Api(servers.second.app), key)).status, 200);
       await waitFor(async () => (received.some((r) => r.threshold === 100) ? true : undefined), 'the 100% alert', 3000);
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.deepEqual(received.map((r) => r.threshold).sort((x, y) => x - y), [50, 80, 100]);

@@ -1,39 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Tenantry } from '../src/server.ts';
+import { describe, test } from 'node:test';
 import { Api, signUp } from './helpers/client.ts';
-import { createPostgresDatabase, type TestDatabase } from './helpers/databases.ts';
 import { addMember, groupNamed } from './helpers/organizations.ts';
 import { answersWithin } from './helpers/eventually.ts';
-import { startTenantry } from './helpers/server.ts';
+import { useTwoInstances, postgresOnly } from './helpers/postgres-only.ts';
 
 /**
  * Two server instances on one PostgreSQL: a change made through one must reach the other's caches
  * within a second (LISTEN/NOTIFY). SQLite is one process by nature, so this suite is PostgreSQL's.
  */
-const PG = process.env.TENANTRY_TEST_DATABASE_URL;
-const skip = PG ? false : process.env.CI === 'true' ? false : 'PostgreSQL tests skipped: set TENANTRY_TEST_DATABASE_URL to run them';
-
-
-describe('two server instances on one PostgreSQL [postgres]', { skip }, () => {
-  let database: TestDatabase;
-  let first: Tenantry;
-  let second: Tenantry;
-  before(async () => {
-    if (!PG) throw new Error('CI=true but TENANTRY_TEST_DATABASE_URL is not set');
-    database = await createPostgresDatabase();
-    first = await startTenantry(database);
-    second = await startTenantry(database);
-  });
-  after(async () => {
-    await first?.close();
-    await second?.close();
-    await database?.drop();
-  });
+describe('two server instances on one PostgreSQL [postgres]', { skip: postgresOnly }, () => {
+  const servers = useTwoInstances();
 
   test('a key revoked on one instance is refused by the other within a second', async () => {
-    const a = new Api(first.app);
-    const b = new Api(second.app);
+    const a = new Api(servers.first.app);
+    const b = new Api(servers.second.app);
     const ann = await signUp(a, 'ann');
     const key = (await a.post(`/v1/projects/${ann.project.id}/api_keys`, ann.token, { name: 'k' })).body;
     const path = `/v1/projects/${ann.project.id}`;
@@ -45,8 +26,8 @@ describe('two server instances on one PostgreSQL [postgres]', { skip }, () => {
   });
 
   test('a membership removed on one instance ends access on the other; so does a logout', async () => {
-    const a = new Api(first.app);
-    const b = new Api(second.app);
+    const a = new Api(servers.first.app);
+    const b = new Api(servers.second.app);
     const ann = await signUp(a, 'ann');
     const bob = await signUp(a, 'bob');
     const members = await groupNamed(a, ann.token, `/v1/projects/${ann.project.id}`, 'members');
@@ -62,8 +43,8 @@ describe('two server instances on one PostgreSQL [postgres]', { skip }, () => {
   });
 
   test('an archive on one instance stops the project\'s keys on the other', async () => {
-    const a = new Api(first.app);
-    const b = new Api(second.app);
+    const a = new Api(servers.first.app);
+    const b = new Api(servers.second.app);
     const ann = await signUp(a, 'ann');
     const project = (await a.post(`/v1/organizations/${ann.org.id}/projects`, ann.token, { name: 'P' })).body;
     const key = (await a.post(`/v1/projects/${project.id}/api_keys`, ann.token, { name: 'k' })).body;

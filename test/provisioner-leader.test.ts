@@ -13,6 +13,7 @@ import { fetchClient } from './helpers/fetch-client.ts';
 import { startPgFaultProxy, type PgFaultProxy } from './helpers/pg-fault-proxy.ts';
 import { listen } from './helpers/listen.ts';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.ts';
+import { postgresOnly, requirePostgres, useTwoInstances } from './helpers/postgres-only.ts';
 import { startTenantry, useTenantry } from './helpers/server.ts';
 import { waitFor } from './helpers/worker.ts';
 
@@ -22,8 +23,6 @@ import { waitFor } from './helpers/worker.ts';
  * the leader dies another takes over. And scale-down after the configured quiet period.
  */
 
-const PG = process.env.TENANTRY_TEST_DATABASE_URL;
-const skip = PG ? false : process.env.CI === 'true' ? false : 'PostgreSQL tests skipped: set TENANTRY_TEST_DATABASE_URL to run them';
 const FAKE_MODEL_SERVER = join(import.meta.dirname, 'fixtures', 'fake-model-server.mjs');
 const newEndpoint = { name: 'Tiny one', model_name: 'acme/tiny', flavor_name: 'base', gpu_type: 'gpu-h100-sxm' };
 
@@ -64,7 +63,7 @@ function ancestorsOf(pid: number): number[] {
 
 const pidIn = (answer: { body: { choices?: Array<{ message: { content: string } }> } }) => Number(/\(pid (\d+)\)/.exec(answer.body.choices?.[0]?.message.content ?? '')?.[1]);
 
-describe('one endpoint provisioner among server processes on one PostgreSQL [postgres]', { skip }, () => {
+describe('one endpoint provisioner among server processes on one PostgreSQL [postgres]', { skip: postgresOnly }, () => {
   let database: TestDatabase;
   let leader: ServerProcess;
   let follower: ServerProcess;
@@ -72,7 +71,7 @@ describe('one endpoint provisioner among server processes on one PostgreSQL [pos
   const state: { key: string; routingKey: string; endpointId: string; firstReplica: number } = {} as never;
 
   before(async () => {
-    if (!PG) throw new Error('CI=true but TENANTRY_TEST_DATABASE_URL is not set');
+    requirePostgres();
     database = await createPostgresDatabase();
     const config = configWith(pidDir, { leader_retry_seconds: 0.3, reconcile_seconds: 1 });
     // The first to start takes the lock (it tries before it listens); the second finds it taken.
@@ -145,35 +144,22 @@ describe('one endpoint provisioner among server processes on one PostgreSQL [pos
   });
 });
 
-describe('a leader whose lock connection is lost stops its replicas [postgres]', { skip }, () => {
-  let database: TestDatabase;
-  let first: Tenantry;
-  let second: Tenantry;
+describe('a leader whose lock connection is lost stops its replicas [postgres]', { skip: postgresOnly }, () => {
   const pidDir = mkdtempSync(join(tmpdir(), 'tenantry-replicas-'));
-  before(async () => {
-    if (!PG) throw new Error('CI=true but TENANTRY_TEST_DATABASE_URL is not set');
-    database = await createPostgresDatabase();
-    const config = configWith(pidDir, { leader_retry_seconds: 0.3, reconcile_seconds: 1 });
-    first = await startTenantry(database, { config });
-    second = await startTenantry(database, { config });
-  });
-  after(async () => {
-    await first?.close();
-    await second?.close();
-    await database?.drop();
-  });
+  const config = configWith(pidDir, { leader_retry_seconds: 0.3, reconcile_seconds: 1 });
+  const servers = useTwoInstances(() => ({ config }));
 
   test('its replicas stop, one instance runs the endpoint again, and it answers through both', async () => {
-    const a = new Api(first.app);
+    const a = new Api(servers.first.app);
     const ann = await signUp(a, 'ann');
     const key = (await a.post(`/v1/projects/${ann.project.id}/api_keys`, ann.token, { name: 'k' })).body.key as string;
     const endpoint = (await a.post('/v1/dedicated_endpoints', key, newEndpoint)).body;
-    await waitFor(async () => (first.services.endpoints.describe(endpoint.id)?.healthy === 1 ? true : undefined), 'the replica on the leader', 20_000);
-    const [replica] = first.services.endpoints.describe(endpoint.id)!.pids;
-    assert.equal(second.services.endpoints.describe(endpoint.id), undefined, 'the other instance runs nothing');
+    await waitFor(async () => (servers.first.services.endpoints.describe(endpoint.id)?.healthy === 1 ? true : undefined), 'the replica on the leader', 20_000);
+    const [replica] = servers.first.services.endpoints.describe(endpoint.id)!.pids;
+    assert.equal(servers.second.services.endpoints.describe(endpoint.id), undefined, 'the other instance runs nothing');
 
     // PostgreSQL ends the session that holds the lock (as a failover or an administrator would).
-    const admin = new pg.Client({ connectionString: database.url });
+    const admin = new pg.Client({ connectionString: servers.database.url });
     await admin.connect();
     try {
       // Only this database's provisioner lock: other test files share the PostgreSQL server.
@@ -187,13 +173,13 @@ describe('a leader whose lock connection is lost stops its replicas [postgres]',
     }
     await waitFor(async () => (alive(replica!) ? undefined : true), 'the deposed leader to stop its replica', 10_000);
     const runner = await waitFor(async () => {
-      const running = [first, second].filter((t) => t.services.endpoints.describe(endpoint.id)?.healthy === 1);
+      const running = [servers.first, servers.second].filter((t) => t.services.endpoints.describe(endpoint.id)?.healthy === 1);
       return running.length === 1 ? running[0] : undefined;
     }, 'one instance to run the endpoint again', 20_000);
-    const other = runner === first ? second : first;
+    const other = runner === servers.first ? servers.second : servers.first;
     assert.equal(other.services.endpoints.describe(endpoint.id), undefined);
     assert.deepEqual(liveReplicas(pidDir), runner.services.endpoints.describe(endpoint.id)!.pids);
-    for (const tenantry of [first, second]) {
+    for (const tenantry of [servers.first, servers.second]) {
       const answer = await waitFor(async () => {
         const attempt = await new Api(tenantry.app).request('POST', '/v1/chat/completions', { token: key, body: { model: endpoint.routing_key, messages: [{ role: 'user', content: 'x' }] } });
         return attempt.status === 200 ? attempt : undefined;
@@ -203,13 +189,13 @@ describe('a leader whose lock connection is lost stops its replicas [postgres]',
   });
 });
 
-describe("a change whose announcement is lost is applied by the leader's reconcile [postgres]", { skip }, () => {
+describe("a change whose announcement is lost is applied by the leader's reconcile [postgres]", { skip: postgresOnly }, () => {
   let database: TestDatabase;
   let faults: PgFaultProxy;
   let leader: Tenantry;
   let follower: Tenantry;
   before(async () => {
-    if (!PG) throw new Error('CI=true but TENANTRY_TEST_DATABASE_URL is not set');
+    requirePostgres();
     database = await createPostgresDatabase();
     const config = configWith(mkdtempSync(join(tmpdir(), 'tenantry-replicas-')), { leader_retry_seconds: 0.3, reconcile_seconds: 1 });
     leader = await startTenantry(database, { config });

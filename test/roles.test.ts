@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Tenantry } from '../src/server.ts';
+import { describe, test } from 'node:test';
 import { Api, errorOf, signUp, type SignedUpUser } from './helpers/client.ts';
-import { createPostgresDatabase, describeEachDatabase, type TestDatabase } from './helpers/databases.ts';
+import { describeEachDatabase } from './helpers/databases.ts';
 import { answersWithin } from './helpers/eventually.ts';
 import { addMember, createOrganization, groupNamed } from './helpers/organizations.ts';
-import { startTenantry, useTenantry } from './helpers/server.ts';
+import { useTwoInstances, postgresOnly } from './helpers/postgres-only.ts';
+import { useTenantry } from './helpers/server.ts';
 
 interface RoleBody {
   name: string;
@@ -307,28 +307,13 @@ describeEachDatabase('custom roles', (kind) => {
 });
 
 /** A role edited through one instance reaches the holders on the other within a second (LISTEN/NOTIFY). */
-const PG = process.env.TENANTRY_TEST_DATABASE_URL;
-const skip = PG ? false : process.env.CI === 'true' ? false : 'PostgreSQL tests skipped: set TENANTRY_TEST_DATABASE_URL to run them';
 
-describe('custom roles on two server instances [postgres]', { skip }, () => {
-  let database: TestDatabase;
-  let first: Tenantry;
-  let second: Tenantry;
-  before(async () => {
-    if (!PG) throw new Error('CI=true but TENANTRY_TEST_DATABASE_URL is not set');
-    database = await createPostgresDatabase();
-    first = await startTenantry(database);
-    second = await startTenantry(database);
-  });
-  after(async () => {
-    await first?.close();
-    await second?.close();
-    await database?.drop();
-  });
+describe('custom roles on two server instances [postgres]', { skip: postgresOnly }, () => {
+  const servers = useTwoInstances();
 
   test('a role edited on one instance changes its holders\' access on the other within a second', async () => {
-    const a = new Api(first.app);
-    const b = new Api(second.app);
+    const a = new Api(servers.first.app);
+    const b = new Api(servers.second.app);
     const ann = await signUp(a, 'ann');
     const bob = await signUp(a, 'bob');
     await addMember(a, ann, ann.org.id, bob);

@@ -6,6 +6,7 @@ import { addMember, groupNamed } from './helpers/organizations.ts';
 import { createPostgresDatabase, type TestDatabase } from './helpers/databases.ts';
 import { startPgFaultProxy, type PgFaultProxy } from './helpers/pg-fault-proxy.ts';
 import { answersWithin } from './helpers/eventually.ts';
+import { postgresOnly, requirePostgres } from './helpers/postgres-only.ts';
 import { startTenantry } from './helpers/server.ts';
 
 /**
@@ -13,16 +14,14 @@ import { startTenantry } from './helpers/server.ts';
  * silently, a revoked key must still stop working within `cache.max_staleness_seconds`. SQLite is one
  * process by nature, so this suite is PostgreSQL's.
  */
-const PG = process.env.TENANTRY_TEST_DATABASE_URL;
-const skip = PG ? false : process.env.CI === 'true' ? false : 'PostgreSQL tests skipped: set TENANTRY_TEST_DATABASE_URL to run them';
 const MAX_STALENESS_SECONDS = 2;
 
 
-describe('stale caches are bounded when invalidations are lost [postgres]', { skip }, () => {
+describe('stale caches are bounded when invalidations are lost [postgres]', { skip: postgresOnly }, () => {
   let database: TestDatabase;
   const started: Array<{ close(): Promise<void> }> = [];
   before(async () => {
-    if (!PG) throw new Error('CI=true but TENANTRY_TEST_DATABASE_URL is not set');
+    requirePostgres();
     database = await createPostgresDatabase();
   });
   after(async () => {
