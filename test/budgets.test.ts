@@ -282,6 +282,9 @@ describeEachDatabase('budgets and spend', (kind) => {
         { status: log.body.data[0].status, attempts: log.body.data[0].attempts, last_status_code: log.body.data[0].last_status_code },
         { status: 'succeeded', attempts: 3, last_status_code: 200 },
       );
+      assert.equal(log.body.has_more, false);
+      const exactlyFull = await api().get(`/v1/organizations/${ann.org.id}/webhooks/${webhook.body.id}/deliveries?limit=1`, ann.token);
+      assert.deepEqual([exactlyFull.body.data.length, exactlyFull.body.has_more], [1, false], 'a page that holds every delivery has no more');
       assert.ok(!JSON.stringify(log.body).includes(secret), 'the log never shows the secret');
       const audit = await api().get(`/v1/organizations/${ann.org.id}/audit_logs?limit=100`, ann.token);
       assert.ok(!JSON.stringify(audit.body).includes(secret), 'nor does the audit log');

@@ -238,6 +238,9 @@ describeEachDatabase('inference gateway (through the openai SDK)', (kind) => {
     const viewerCall = await api().request('POST', '/v1/chat/completions', { token: vic.token, body: { model: 'chat-model', messages: [{ role: 'user', content: 'x' }] }, headers: { 'openai-project': ann.project.id } });
     assert.equal(viewerCall.status, 403);
     assert.equal((await api().post(`/v1/projects/${ann.project.id}/model_permissions`, vic.token, { mode: 'allow_list', model_ids: [] })).status, 403);
+    const viewerRead = await api().get(`/v1/projects/${ann.project.id}/model_permissions`, vic.token);
+    assert.equal(viewerRead.status, 403, 'the policy is for project admins to read as well as to set');
+    assert.match(viewerRead.body.error.message, /model_permissions\.write/);
     const stranger = await setUp();
     const crossProject = await api().request('POST', '/v1/chat/completions', { token: stranger.key.key, body: { model: 'chat-model', messages: [{ role: 'user', content: 'x' }] }, headers: { 'openai-project': ann.project.id } });
     assert.equal(crossProject.status, 404);

@@ -141,7 +141,8 @@ export const USE_CASES = {
   'models.get': 'models.read',
 
   'inference.resolve': 'inference.invoke',
-  'inference.model_permissions': 'models.read',
+  // The policy is the project admins' to read as well as to set (API.md); members see its effect in GET /v1/models.
+  'inference.model_permissions': 'model_permissions.write',
   'inference.set_model_permissions': 'model_permissions.write',
   'inference.rate_limits': 'rate_limits.read',
   'inference.set_rate_limit': 'rate_limits.write',

@@ -130,9 +130,11 @@ export function createWebhookService(deps: {
     },
 
     /** The newest deliveries first, each with its attempts and the receiver's last answer. */
-    async deliveries(principal: Principal, organizationId: string, webhookId: string, limit: number): Promise<DeliveryRecord[]> {
+    async deliveries(principal: Principal, organizationId: string, webhookId: string, limit: number): Promise<{ deliveries: DeliveryRecord[]; hasMore: boolean }> {
       const webhook = await webhookOf(principal, organizationId, webhookId, 'webhooks.deliveries');
-      return store.budgets.deliveriesOf(webhook.id, limit);
+      // One more than asked for tells whether there is more, also when the page is exactly full.
+      const newest = await store.budgets.deliveriesOf(webhook.id, limit + 1);
+      return { deliveries: newest.slice(0, limit), hasMore: newest.length > limit };
     },
 
     /** Sends an event to every webhook of the organization; the first try now, the retries later. */

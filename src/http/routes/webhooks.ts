@@ -85,8 +85,8 @@ export function webhookRoutes(services: Services): FastifyPluginAsyncZod {
         },
       },
       async (request): Promise<DeliveryList> => {
-        const deliveries = await services.webhooks.deliveries(principalOf(request), request.params.org, request.params.webhook_id, request.query.limit);
-        return { object: 'list', data: deliveries.map(presentDelivery), has_more: deliveries.length === request.query.limit };
+        const { deliveries, hasMore } = await services.webhooks.deliveries(principalOf(request), request.params.org, request.params.webhook_id, request.query.limit);
+        return { object: 'list', data: deliveries.map(presentDelivery), has_more: hasMore };
       },
     );
   };
