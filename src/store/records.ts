@@ -1,6 +1,6 @@
 import type { CustomRoleGrant } from '../access/membership-grant.ts';
 import type { RestrictedPermissions } from '../access/key-permissions.ts';
-import type { ApiKeyCreatorRemoval, PrincipalType, ScopeType } from './schema.ts';
+import type { ApiKeyCreatorRemoval, PrincipalType, ScopeType, SsoConnectionsTable } from './schema.ts';
 
 /** What the store hands to services: rows with flags as booleans and regions gathered. */
 
@@ -144,19 +144,12 @@ export interface SsoDomainRecord {
   created_at: number;
 }
 
-export interface SsoConnectionRecord {
-  id: string;
-  organization_id: string;
-  name: string;
-  issuer: string;
-  client_id: string;
-  client_secret_sealed: string | null;
+/** A connection as the services see it: its row with the group ids read and `enforced` a boolean, with its domains. */
+export type SsoConnectionRecord = Omit<SsoConnectionsTable, 'default_group_ids' | 'enforced'> & {
   default_group_ids: string[];
   enforced: boolean;
   domains: SsoDomainRecord[];
-  created_at: number;
-  updated_at: number;
-}
+};
 
 export interface ScimTokenRecord {
   id: string;

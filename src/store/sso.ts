@@ -52,39 +52,31 @@ export function ssoRepository(db: Executor) {
     return byConnection;
   }
 
+  /** Column by column, so that nothing else a record may carry reaches the query. */
+  function connectionRow(connection: SsoConnectionRecord): SsoConnectionsTable {
+    return {
+      id: connection.id,
+      organization_id: connection.organization_id,
+      name: connection.name,
+      issuer: connection.issuer,
+      client_id: connection.client_id,
+      client_secret_sealed: connection.client_secret_sealed,
+      default_group_ids: JSON.stringify(connection.default_group_ids),
+      enforced: connection.enforced ? 1 : 0,
+      created_at: connection.created_at,
+      updated_at: connection.updated_at,
+    };
+  }
+
   return {
     async insertConnection(connection: SsoConnectionRecord): Promise<void> {
-      await db
-        .insertInto('sso_connections')
-        .values({
-          id: connection.id,
-          organization_id: connection.organization_id,
-          name: connection.name,
-          issuer: connection.issuer,
-          client_id: connection.client_id,
-          client_secret_sealed: connection.client_secret_sealed,
-          default_group_ids: JSON.stringify(connection.default_group_ids),
-          enforced: connection.enforced ? 1 : 0,
-          created_at: connection.created_at,
-          updated_at: connection.updated_at,
-        })
-        .execute();
+      await db.insertInto('sso_connections').values(connectionRow(connection)).execute();
     },
 
+    /** Writes what may change: everything but its id, organization and creation time. */
     async updateConnection(connection: SsoConnectionRecord): Promise<void> {
-      await db
-        .updateTable('sso_connections')
-        .set({
-          name: connection.name,
-          issuer: connection.issuer,
-          client_id: connection.client_id,
-          client_secret_sealed: connection.client_secret_sealed,
-          default_group_ids: JSON.stringify(connection.default_group_ids),
-          enforced: connection.enforced ? 1 : 0,
-          updated_at: connection.updated_at,
-        })
-        .where('id', '=', connection.id)
-        .execute();
+      const { id: _id, organization_id: _organization, created_at: _created, ...changed } = connectionRow(connection);
+      await db.updateTable('sso_connections').set(changed).where('id', '=', connection.id).execute();
     },
 
     async findConnection(id: string): Promise<SsoConnectionRecord | undefined> {
